@@ -2,6 +2,7 @@
 
 #include <dlfcn.h>
 
+#include <cstdlib>
 #include <mutex>
 #include <unordered_map>
 
@@ -49,6 +50,54 @@ void* OpenPlugin(const std::string& path, std::string* error) {
   }
   handles[path] = handle;
   return handle;
+}
+
+// TfLiteGpuDelegateOptionsV2 as laid out in TFLite 2.x (tensorflow/lite/delegates/gpu/delegate.h).
+struct GpuOptionsV2 {
+  int32_t is_precision_loss_allowed;
+  int32_t inference_preference;
+  int32_t inference_priority1;
+  int32_t inference_priority2;
+  int32_t inference_priority3;
+  int64_t experimental_flags;
+  int32_t max_delegated_partitions;
+  const char* serialization_dir;
+  const char* model_token;
+};
+using GpuDefaultFn = GpuOptionsV2 (*)();
+using GpuCreateFn = TfLiteDelegate* (*)(const GpuOptionsV2*);
+
+// Fills GPU options from key/value strings; returns false with *error naming an unknown key or bad value.
+bool ApplyGpuOptions(const DelegateSpec& spec, GpuOptionsV2* options, std::string* error) {
+  for (const auto& option : spec.plugin_options) {
+    const std::string& key = option.first;
+    const std::string& value = option.second;
+    if (key == "precision_loss_allowed") {
+      options->is_precision_loss_allowed = (value == "true" || value == "1") ? 1 : 0;
+    } else if (key == "inference_preference") {
+      if (value == "fast_single_answer") options->inference_preference = 0;
+      else if (value == "sustained_speed") options->inference_preference = 1;
+      else if (value == "balanced") options->inference_preference = 2;
+      else {
+        *error = "gpu option inference_preference: expected fast_single_answer, sustained_speed or balanced, got " + value;
+        return false;
+      }
+    } else if (key == "max_delegated_partitions") {
+      options->max_delegated_partitions = std::atoi(value.c_str());
+    } else if (key == "serialization_dir") {
+      options->serialization_dir = value.c_str();
+    } else if (key == "model_token") {
+      options->model_token = value.c_str();
+    } else {
+      *error = "unknown gpu delegate option " + key;
+      return false;
+    }
+  }
+  if (options->serialization_dir != nullptr || options->model_token != nullptr) {
+    // Serialisation is an experimental flag in the V2 options (TFLITE_GPU_EXPERIMENTAL_FLAGS_ENABLE_SERIALIZATION).
+    options->experimental_flags |= 8;
+  }
+  return true;
 }
 
 }  // namespace
@@ -140,6 +189,24 @@ std::unique_ptr<OwnedDelegate> OwnedDelegate::Create(const TfLiteApi& api, const
     owned->destroy_ = api.XnnpackDelete;
     if (owned->delegate_ == nullptr) {
       *error = "TfLiteXNNPackDelegateCreate returned null";
+      return nullptr;
+    }
+  } else if (spec.kind == DelegateSpec::Kind::kGpuV2) {
+    void* handle = OpenPlugin(spec.plugin_library, error);
+    if (handle == nullptr) return nullptr;
+    auto defaults = reinterpret_cast<GpuDefaultFn>(dlsym(handle, "TfLiteGpuDelegateOptionsV2Default"));
+    auto create = reinterpret_cast<GpuCreateFn>(dlsym(handle, "TfLiteGpuDelegateV2Create"));
+    auto destroy = reinterpret_cast<PluginDestroyFn>(dlsym(handle, "TfLiteGpuDelegateV2Delete"));
+    if (defaults == nullptr || create == nullptr || destroy == nullptr) {
+      *error = "delegate library " + spec.plugin_library + " lacks the TfLiteGpuDelegateV2 symbols";
+      return nullptr;
+    }
+    GpuOptionsV2 options = defaults();
+    if (!ApplyGpuOptions(spec, &options, error)) return nullptr;
+    owned->delegate_ = create(&options);
+    owned->destroy_ = destroy;
+    if (owned->delegate_ == nullptr) {
+      *error = "TfLiteGpuDelegateV2Create returned null (no usable OpenCL/OpenGL ES device?)";
       return nullptr;
     }
   } else {

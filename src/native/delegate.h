@@ -13,11 +13,12 @@ namespace edgepipe {
 
 // Plain copy of the validated JS options: the worker thread that creates the delegate never touches N-API.
 struct DelegateSpec {
-  enum class Kind { kXnnpack, kPlugin };
+  enum class Kind { kXnnpack, kPlugin, kGpuV2 };
   Kind kind = Kind::kXnnpack;
   std::string name;
   int32_t xnnpack_threads = 1;
   uint32_t xnnpack_flags = 0;
+  // Plugin and GPU delegates: the shared library and its key/value options.
   std::string plugin_library;
   std::vector<std::pair<std::string, std::string>> plugin_options;
 };

@@ -167,7 +167,7 @@ std::unique_ptr<DelegateSpec> ReadDelegateSpec(Napi::Object js) {
     spec->xnnpack_threads = js.Get("threads").As<Napi::Number>().Int32Value();
     spec->xnnpack_flags = js.Get("flags").As<Napi::Number>().Uint32Value();
   } else {
-    spec->kind = DelegateSpec::Kind::kPlugin;
+    spec->kind = kind == "gpu-v2" ? DelegateSpec::Kind::kGpuV2 : DelegateSpec::Kind::kPlugin;
     spec->plugin_library = js.Get("library").As<Napi::String>();
     Napi::Array options = js.Get("options").As<Napi::Array>();
     for (uint32_t i = 0; i < options.Length(); ++i) {

@@ -1,0 +1,79 @@
+/**
+ * Finding and loading the TensorFlow Lite C library.
+ * Order: an explicit path (CLI flag / YAML runtime.library), the EDGEPIPE_TFLITE_LIBRARY environment variable,
+ * then the library shipped in the npm package tfjs-tflite-node for this platform.
+ */
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { EdgepipeError } from './errors.js';
+import { isNativeError, nativeAddon } from './native.js';
+
+export type LibrarySource = 'option' | 'env' | 'tfjs-tflite-node';
+
+export interface TfliteLibrary {
+  path: string;
+  version: string;
+  source: LibrarySource;
+  hasXnnpack: boolean;
+}
+
+const bundledDirs: Partial<Record<string, string>> = {
+  'linux-x64': 'linux_amd64',
+  'linux-arm64': 'linux_arm64',
+};
+
+/** The libtensorflowlite_c.so inside tfjs-tflite-node for this platform, or an error naming what exists. */
+export function bundledLibraryPath(): string {
+  const key = `${process.platform}-${process.arch}`;
+  const dir = bundledDirs[key];
+  if (!dir) {
+    throw new EdgepipeError(
+      'ERR_TFLITE_PLATFORM',
+      `tfjs-tflite-node ships TensorFlow Lite for linux-x64 and linux-arm64 only, not ${key}. ` +
+        `Set EDGEPIPE_TFLITE_LIBRARY or runtime.library to a libtensorflowlite_c.so built for this board.`,
+    );
+  }
+  const pkg = createRequire(import.meta.url).resolve('tfjs-tflite-node/package.json');
+  return path.join(path.dirname(pkg), 'cc_deps', dir, 'libtensorflowlite_c.so');
+}
+
+/** Which library would be used, without loading it. */
+export function resolveLibraryPath(explicit?: string): { path: string; source: LibrarySource } {
+  if (explicit) return { path: path.resolve(explicit), source: 'option' };
+  const fromEnv = process.env['EDGEPIPE_TFLITE_LIBRARY'];
+  if (fromEnv) return { path: path.resolve(fromEnv), source: 'env' };
+  return { path: bundledLibraryPath(), source: 'tfjs-tflite-node' };
+}
+
+let loaded: TfliteLibrary | undefined;
+
+/**
+ * Loads TensorFlow Lite once per process (idempotent for the same path). A second, different path is an error:
+ * one process holds one TFLite runtime.
+ */
+export function loadTflite(explicit?: string): TfliteLibrary {
+  const { path: libraryPath, source } = resolveLibraryPath(explicit);
+  if (loaded && loaded.path === libraryPath) return loaded;
+  const origin = source === 'option' ? 'runtime.library' : source === 'env' ? 'EDGEPIPE_TFLITE_LIBRARY' : 'tfjs-tflite-node';
+  if (!existsSync(libraryPath)) {
+    throw new EdgepipeError('ERR_TFLITE_LOAD', `TensorFlow Lite library not found: ${libraryPath} (from ${origin})`, {
+      exitCode: source === 'tfjs-tflite-node' ? 1 : 2,
+    });
+  }
+  try {
+    const info = nativeAddon().loadLibrary(libraryPath);
+    loaded = { ...info, source };
+    return loaded;
+  } catch (error) {
+    if (isNativeError(error)) {
+      throw new EdgepipeError(error.code, `${error.message} (library chosen by ${origin})`, { cause: error });
+    }
+    throw error;
+  }
+}
+
+/** The loaded library, or undefined before loadTflite(). */
+export function loadedTflite(): TfliteLibrary | undefined {
+  return loaded;
+}
