@@ -16,6 +16,7 @@ import {
 import { Interpreter, InterpreterCreateError, type DelegateUsage } from './interpreter.js';
 import type { Model } from './model.js';
 import type { NativeDelegateSpec } from './native.js';
+import { elapsedMs, summarise } from './timing.js';
 
 /** A chain entry: a descriptor name, optionally with its own library path and options. 'cpu' ends a chain. */
 export type DelegateRequest = string | { name: string; library?: string; options?: Record<string, OptionValue> };
@@ -56,6 +57,36 @@ export interface ChainResult {
 }
 
 export const CPU = 'cpu';
+
+/** Custom ops that TFLite 2.9's builtin resolver registers itself (register.cc AddCustom calls). */
+export const TFLITE_BUILTIN_CUSTOM_OPS: readonly string[] = ['TFLite_Detection_PostProcess', 'Mfcc', 'AudioSpectrogram'];
+
+/**
+ * Custom ops in the model that neither TFLite nor a delegate of the chain provides, with the delegates that
+ * would. Checked before the model reaches TFLite, so the error names the op instead of a failed allocation.
+ */
+export function unresolvedCustomOps(
+  customOps: readonly string[],
+  chainNames: readonly string[],
+  descriptors: ReadonlyMap<string, DelegateDescriptor>,
+): Array<{ op: string; providers: string[] }> {
+  const out: Array<{ op: string; providers: string[] }> = [];
+  for (const op of customOps) {
+    if (TFLITE_BUILTIN_CUSTOM_OPS.includes(op)) continue;
+    const providers = [...descriptors.values()].filter((d) => d.customOp === op).map((d) => d.name);
+    if (!providers.some((p) => chainNames.includes(p))) out.push({ op, providers });
+  }
+  return out;
+}
+
+function customOpError(model: Model, missing: Array<{ op: string; providers: string[] }>, chain: string): EdgepipeError {
+  const parts = missing.map(({ op, providers }) =>
+    providers.length > 0
+      ? `custom op "${op}" needs the ${providers.join(' or ')} delegate, which ${chain.includes(providers[0]!) ? 'could not be used' : `is not in the chain (${chain})`}`
+      : `custom op "${op}" is provided neither by TensorFlow Lite nor by any delegate in delegates/`,
+  );
+  return new EdgepipeError('ERR_CUSTOM_OP', `${model.name}: ${parts.join('; ')}`, { exitCode: 2 });
+}
 
 function requestName(request: DelegateRequest): string {
   return typeof request === 'string' ? request : request.name;
@@ -128,10 +159,9 @@ async function medianInvokeMs(interpreter: Interpreter, runs: number): Promise<n
   for (let i = 0; i < runs; i += 1) {
     const start = process.hrtime.bigint();
     await interpreter.invoke();
-    times.push(Number(process.hrtime.bigint() - start) / 1e6);
+    times.push(elapsedMs(start));
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)]!;
+  return summarise(times).p50;
 }
 
 /**
@@ -144,6 +174,10 @@ export async function createInterpreter(model: Model, options: ChainOptions = {}
   validateChain(chain, descriptors);
   const requestedThreads = options.threads ?? 1;
   const startThreads = requestedThreads === 'auto' ? 1 : requestedThreads;
+  const chainNames = chain.map(requestName);
+  const chainText = [...chainNames.filter((n) => n !== CPU), CPU].join(', ');
+  const missingOps = unresolvedCustomOps(model.info.customOps, chainNames, descriptors);
+  if (missingOps.length > 0) throw customOpError(model, missingOps, chainText);
   const refused: DelegateRefusal[] = [];
   const base = { threads: startThreads, ...(options.maxTensorBytes ? { maxTensorBytes: options.maxTensorBytes } : {}) };
 
@@ -171,20 +205,29 @@ export async function createInterpreter(model: Model, options: ChainOptions = {}
       refused.push({ delegate: name, stage: refusalStage[error.stage], reason: error.message });
     }
   }
-  if (!chosen) chosen = { interpreter: await Interpreter.create(model, base), request: undefined, spec: undefined };
+  if (!chosen) {
+    // A delegate that provides a custom op (edgetpu-custom-op) was refused: the CPU cannot run the model either.
+    const stillMissing = unresolvedCustomOps(model.info.customOps, [], descriptors);
+    if (stillMissing.length > 0) throw customOpError(model, stillMissing, chainText);
+    chosen = { interpreter: await Interpreter.create(model, base), request: undefined, spec: undefined };
+  }
 
   const delegate = chosen.request === undefined ? CPU : requestName(chosen.request);
   chosen.interpreter.delegateName = delegate;
   const result: ChainResult = {
     interpreter: chosen.interpreter,
     delegate,
-    usage: chosen.interpreter.delegateUsage(),
+    usage: delegate === CPU ? cpuUsage(model) : chosen.interpreter.delegateUsage(),
     refused,
     threads: startThreads,
   };
   if (requestedThreads === 'auto') await calibrateThreads(model, result, chosen.spec, base);
   await warmUp(result.interpreter, options.warmup ?? 1);
   return result;
+}
+
+function cpuUsage(model: Model): DelegateUsage {
+  return { nodes: 0, partitions: 0, totalNodes: model.info.subgraphs[0]?.operators.length ?? 0 };
 }
 
 /** Times the chosen delegate with 1..min(cores, 4) threads and keeps the fastest interpreter. */

@@ -2,6 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { EdgepipeError, describeValue } from './errors.js';
 import { loadTflite } from './library.js';
 import { isNativeError, nativeAddon, type NativeModel } from './native.js';
+import { readModel } from '../tflite/reader.js';
+import { TfliteFormatError } from '../tflite/errors.js';
+import type { TfliteModelInfo } from '../tflite/types.js';
 
 /** A model file loaded into TensorFlow Lite (flatbuffer-verified). One Model can serve many interpreters. */
 export class Model {
@@ -11,10 +14,26 @@ export class Model {
   /** @internal */
   readonly native: NativeModel;
 
+  private parsed: TfliteModelInfo | undefined;
+
   private constructor(name: string, bytes: Uint8Array, native: NativeModel) {
     this.name = name;
     this.bytes = bytes;
     this.native = native;
+  }
+
+  /** The model as edgepipe's own reader sees it: operators, custom ops, metadata (labels, normalisation). */
+  get info(): TfliteModelInfo {
+    if (!this.parsed) {
+      try {
+        this.parsed = readModel(this.bytes, this.name);
+      } catch (error) {
+        // TFLite's verifier accepted the file, so this is a reader limitation; surface it as a model error.
+        if (error instanceof TfliteFormatError) throw new EdgepipeError('ERR_MODEL_FORMAT', error.message, { exitCode: 2 });
+        throw error;
+      }
+    }
+    return this.parsed;
   }
 
   /** Reads and verifies a .tflite file. Errors name the file and the cause (exit code 2: bad user input). */

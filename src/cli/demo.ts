@@ -1,0 +1,4 @@
+export const demoHelp = 'Usage: edgepipe demo';
+export async function demoCommand(_argv: string[]): Promise<number> {
+  return 0;
+}

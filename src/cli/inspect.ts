@@ -1,0 +1,109 @@
+/** edgepipe inspect MODEL: what the model is, read by edgepipe's own .tflite reader (nothing is executed). */
+import { loadTflite } from '../runtime/library.js';
+import { loadDelegateDescriptors } from '../runtime/delegates.js';
+import { unresolvedCustomOps } from '../runtime/delegate-chain.js';
+import { formatShape } from '../runtime/tensor.js';
+import type { TensorInfo as FileTensor, TfliteModelInfo } from '../tflite/types.js';
+import { parseCommand, requireModel, stringOption } from './args.js';
+import { printJson } from './format.js';
+import { openModel } from './load-model.js';
+
+export const inspectHelp = `Usage: edgepipe inspect MODEL [--json] [--library PATH]
+
+Prints the TensorFlow Lite runtime, the model's inputs and outputs (dtype, shape, quantisation), operator
+counts, custom ops (and whether anything can run them) and metadata (labels, normalisation).`;
+
+interface TensorJson {
+  name: string;
+  dtype: string;
+  shape: number[];
+  quantization?: { scale: number[]; zero_point: number[]; axis: number };
+}
+
+function tensorJson(t: FileTensor): TensorJson {
+  const out: TensorJson = { name: t.name, dtype: t.type, shape: [...t.shape] };
+  if (t.quantization) {
+    out.quantization = {
+      scale: [...t.quantization.scale],
+      zero_point: [...t.quantization.zeroPoint],
+      axis: t.quantization.quantizedDimension,
+    };
+  }
+  return out;
+}
+
+function metadataJson(info: TfliteModelInfo): Record<string, unknown> | null {
+  const m = info.metadata;
+  if (!m) return null;
+  return {
+    name: m.name ?? null,
+    description: m.description ?? null,
+    labels_count: m.labels?.length ?? 0,
+    inputs: m.inputs.map((i) => ({
+      name: i.name ?? null,
+      normalization: i.normalization ? { mean: [...i.normalization.mean], std: [...i.normalization.std] } : null,
+      range: i.range ? { min: [...i.range.min], max: [...i.range.max] } : null,
+    })),
+    associated_files: [...m.associatedFiles],
+    warnings: [...m.warnings],
+  };
+}
+
+export async function inspectCommand(argv: string[]): Promise<number> {
+  const parsed = parseCommand('inspect', argv, {
+    json: { type: 'boolean' },
+    library: { type: 'string' },
+    help: { type: 'boolean' },
+  });
+  if (parsed.values['help']) {
+    console.log(inspectHelp);
+    return 0;
+  }
+  const file = requireModel('inspect', parsed);
+  const library = stringOption(parsed, 'library');
+  const runtime = loadTflite(library);
+  const model = await openModel(file, library);
+  const info = model.info;
+  const main = info.subgraphs[0]!;
+  const inputs = main.inputs.map((i) => tensorJson(main.tensors[i]!));
+  const outputs = main.outputs.map((i) => tensorJson(main.tensors[i]!));
+  const unresolved = unresolvedCustomOps(info.customOps, [], loadDelegateDescriptors());
+  const result = {
+    runtime: { library: runtime.path, version: runtime.version },
+    model: file,
+    bytes: info.byteLength,
+    inputs,
+    outputs,
+    ops: { ...info.opCounts },
+    custom_ops: [...info.customOps],
+    custom_ops_needing_delegate: unresolved.map(({ op, providers }) => ({ op, delegates: providers })),
+    metadata: metadataJson(info),
+  };
+  if (parsed.values['json']) {
+    printJson(result);
+    return 0;
+  }
+  console.log(`${file} (${info.byteLength} bytes)`);
+  console.log(`runtime TensorFlow Lite ${runtime.version} from ${runtime.path}`);
+  const line = (role: string, t: TensorJson): string => {
+    const q = t.quantization;
+    const quant = q ? (q.scale.length === 1 ? ` scale ${q.scale[0]} zero point ${q.zero_point[0]}` : ` per-channel (${q.scale.length} on axis ${q.axis})`) : '';
+    return `${role} "${t.name}" ${t.dtype} ${formatShape(t.shape)}${quant}`;
+  };
+  for (const t of inputs) console.log(line('input ', t));
+  for (const t of outputs) console.log(line('output', t));
+  const ops = Object.entries(info.opCounts).sort((a, b) => b[1] - a[1]);
+  console.log(`operators (${main.operators.length} in the main graph): ${ops.map(([op, n]) => `${op} x${n}`).join(', ')}`);
+  if (info.customOps.length > 0) console.log(`custom ops: ${info.customOps.join(', ')}`);
+  for (const { op, providers } of unresolved) {
+    console.log(`  "${op}" is not in TensorFlow Lite: ${providers.length ? `needs the ${providers.join(' or ')} delegate` : 'no known delegate provides it'}`);
+  }
+  const meta = info.metadata;
+  if (meta) {
+    console.log(`metadata: ${meta.name ?? '(no name)'}; ${meta.labels?.length ?? 0} labels`);
+    meta.inputs.forEach((i, n) => {
+      if (i.normalization) console.log(`  input ${n} normalisation mean ${i.normalization.mean.join(',')} std ${i.normalization.std.join(',')}`);
+    });
+  }
+  return 0;
+}

@@ -1,0 +1,58 @@
+/**
+ * edgepipe's command line. Exit codes: 0 success, 2 bad user input (files, flags, config), 1 runtime failure.
+ * User errors print one message without a stack trace; set EDGEPIPE_DEBUG=1 for stacks.
+ */
+import { readFileSync } from 'node:fs';
+import { EdgepipeError } from '../runtime/errors.js';
+import { benchCommand, benchHelp } from './bench.js';
+import { demoCommand, demoHelp } from './demo.js';
+import { inferCommand, inferHelp } from './infer.js';
+import { inspectCommand, inspectHelp } from './inspect.js';
+
+type Command = (argv: string[]) => Promise<number>;
+
+const commands: Record<string, { run: Command; help: string; summary: string }> = {
+  inspect: { run: inspectCommand, help: inspectHelp, summary: 'describe a .tflite model (tensors, ops, metadata)' },
+  infer: { run: inferCommand, help: inferHelp, summary: 'run a model once on raw tensors or images' },
+  bench: { run: benchCommand, help: benchHelp, summary: 'time load, allocation and invoke of a model' },
+  demo: { run: demoCommand, help: demoHelp, summary: 'classify generated images with a model edgepipe builds (no hardware)' },
+};
+
+function usage(): string {
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(9)} ${c.summary}`);
+  return `Usage: edgepipe <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun "edgepipe <command> --help" for a command's options.`;
+}
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/** Runs one command line; returns the exit code (never throws). */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    console.log(usage());
+    return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === '-v') {
+    console.log(version());
+    return 0;
+  }
+  const command = commands[name];
+  if (!command) {
+    console.error(`edgepipe: unknown command "${name}"\n\n${usage()}`);
+    return 2;
+  }
+  try {
+    return await command.run(rest);
+  } catch (error) {
+    if (error instanceof EdgepipeError) {
+      console.error(`edgepipe ${name}: ${error.message}`);
+      if (process.env['EDGEPIPE_DEBUG']) console.error(error.stack);
+      return error.exitCode;
+    }
+    console.error(`edgepipe ${name}: unexpected failure: ${(error as Error).stack ?? String(error)}`);
+    return 1;
+  }
+}
