@@ -1,7 +1,8 @@
 /** Command-line parsing shared by the subcommands; every mistake is an EdgepipeError with exit code 2. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { EdgepipeError, invalidOption } from '../runtime/errors.js';
-import type { DelegateRequest } from '../runtime/delegate-chain.js';
+import { validateChain, type DelegateRequest } from '../runtime/delegate-chain.js';
+import { loadDelegateDescriptors } from '../runtime/delegates.js';
 
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
 
@@ -47,12 +48,13 @@ export function threadsOption(parsed: Parsed): number | 'auto' {
   return stringOption(parsed, 'threads') === 'auto' ? 'auto' : intOption(parsed, 'threads', 1, 64, 1);
 }
 
-/** --delegates a,b,c (default xnnpack,cpu). */
+/** --delegates a,b,c (default xnnpack,cpu), checked against delegates/ before anything is loaded. */
 export function delegatesOption(parsed: Parsed): DelegateRequest[] {
   const raw = stringOption(parsed, 'delegates');
   if (raw === undefined) return ['xnnpack', 'cpu'];
   const names = raw.split(',').map((n) => n.trim());
   if (names.some((n) => n === '')) throw invalidOption('--delegates', 'a comma-separated list of delegate names', raw);
+  validateChain(names, loadDelegateDescriptors());
   return names;
 }
 
