@@ -10,7 +10,8 @@
         "src/native/delegate.cc",
         "src/native/model.cc",
         "src/native/interpreter.cc",
-        "src/native/tensor_info.cc"
+        "src/native/tensor_info.cc",
+        "src/native/invoke_thread.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "addon.h"
+#include "invoke_thread.h"
 #include "model.h"
 #include "tensor_info.h"
 
@@ -125,39 +126,6 @@ class CreateWorker : public Napi::AsyncWorker {
   std::string message_;
 };
 
-class InvokeWorker : public Napi::AsyncWorker {
- public:
-  // The receiver keeps the wrapper (and so the interpreter) alive until the invoke ends.
-  InvokeWorker(Napi::Object receiver, InterpreterWrap* wrap)
-      : Napi::AsyncWorker(receiver.Env()), deferred_(Napi::Promise::Deferred::New(receiver.Env())),
-        receiver_(Napi::Persistent(receiver)), wrap_(wrap), native_(wrap->native()) {}
-
-  Napi::Promise Promise() const { return deferred_.Promise(); }
-
-  void Execute() override {
-    native_->log->text.clear();
-    if (native_->api->Invoke(native_->interpreter) != kTfLiteOk) {
-      SetError(native_->log->text.empty() ? "TfLiteInterpreterInvoke failed" : native_->log->text);
-    }
-  }
-
-  void OnOK() override {
-    wrap_->InvokeFinished(Env());
-    deferred_.Resolve(Env().Undefined());
-  }
-
-  void OnError(const Napi::Error& error) override {
-    wrap_->InvokeFinished(Env());
-    deferred_.Reject(CodedError(Env(), "ERR_TFLITE_INVOKE", error.Message()).Value());
-  }
-
- private:
-  Napi::Promise::Deferred deferred_;
-  Napi::ObjectReference receiver_;
-  InterpreterWrap* wrap_;
-  NativeInterpreter* native_;
-};
-
 std::unique_ptr<DelegateSpec> ReadDelegateSpec(Napi::Object js) {
   auto spec = std::make_unique<DelegateSpec>();
   std::string kind = js.Get("kind").As<Napi::String>();
@@ -220,10 +188,11 @@ InterpreterWrap::InterpreterWrap(const Napi::CallbackInfo& info) : Napi::ObjectW
     throw Napi::TypeError::New(info.Env(), "Interpreter objects come from createInterpreter()");
   }
   model_ref_ = Napi::Persistent(info[0].As<Napi::Object>());
-  native_.reset(info[1].As<Napi::External<NativeInterpreter>>().Data());
-  const TfLiteApi& api = *native_->api;
-  input_views_.resize(api.GetInputTensorCount(native_->interpreter));
-  output_views_.resize(api.GetOutputTensorCount(native_->interpreter));
+  std::unique_ptr<NativeInterpreter> native(info[1].As<Napi::External<NativeInterpreter>>().Data());
+  const TfLiteApi& api = *native->api;
+  input_views_.resize(api.GetInputTensorCount(native->interpreter));
+  output_views_.resize(api.GetOutputTensorCount(native->interpreter));
+  invoker_ = std::make_unique<InvokeThread>(info.Env(), std::move(native));
 }
 
 InterpreterWrap::~InterpreterWrap() { Release(); }
@@ -231,30 +200,32 @@ InterpreterWrap::~InterpreterWrap() { Release(); }
 void InterpreterWrap::Release() {
   DetachAll(input_views_);
   DetachAll(output_views_);
-  native_.reset();
+  invoker_.reset();
   if (!model_ref_.IsEmpty()) model_ref_.Reset();
 }
 
+NativeInterpreter* InterpreterWrap::native() const { return invoker_->native(); }
+
 void InterpreterWrap::CheckUsable(Napi::Env env) const {
-  if (!native_ || dispose_pending_) throw CodedError(env, "ERR_DISPOSED", "the interpreter has been disposed");
+  if (!invoker_ || dispose_pending_) throw CodedError(env, "ERR_DISPOSED", "the interpreter has been disposed");
 }
 
 Napi::Value InterpreterWrap::Inputs(const Napi::CallbackInfo& info) {
   CheckUsable(info.Env());
-  const TfLiteApi& api = *native_->api;
+  const TfLiteApi& api = *native()->api;
   Napi::Array list = Napi::Array::New(info.Env(), input_views_.size());
   for (size_t i = 0; i < input_views_.size(); ++i) {
-    list.Set(i, DescribeTensor(info.Env(), api, api.GetInputTensor(native_->interpreter, i), i));
+    list.Set(i, DescribeTensor(info.Env(), api, api.GetInputTensor(native()->interpreter, i), i));
   }
   return list;
 }
 
 Napi::Value InterpreterWrap::Outputs(const Napi::CallbackInfo& info) {
   CheckUsable(info.Env());
-  const TfLiteApi& api = *native_->api;
+  const TfLiteApi& api = *native()->api;
   Napi::Array list = Napi::Array::New(info.Env(), output_views_.size());
   for (size_t i = 0; i < output_views_.size(); ++i) {
-    list.Set(i, DescribeTensor(info.Env(), api, api.GetOutputTensor(native_->interpreter, i), i));
+    list.Set(i, DescribeTensor(info.Env(), api, api.GetOutputTensor(native()->interpreter, i), i));
   }
   return list;
 }
@@ -264,8 +235,8 @@ Napi::Value InterpreterWrap::Outputs(const Napi::CallbackInfo& info) {
 Napi::Value InterpreterWrap::ViewOf(Napi::Env env, std::vector<View>& cache, const TfLiteTensor* tensor,
                                     size_t index) {
   View& view = cache[index];
-  void* data = native_->api->TensorData(tensor);
-  size_t bytes = native_->api->TensorByteSize(tensor);
+  void* data = native()->api->TensorData(tensor);
+  size_t bytes = native()->api->TensorByteSize(tensor);
   if (!view.buffer.IsEmpty() && (view.data != data || view.bytes != bytes)) {
     view.buffer.Value().Detach();
     view.buffer.Reset();
@@ -291,14 +262,14 @@ Napi::Value InterpreterWrap::InputBuffer(const Napi::CallbackInfo& info) {
   CheckUsable(info.Env());
   uint32_t index = info[0].As<Napi::Number>().Uint32Value();
   if (index >= input_views_.size()) throw Napi::RangeError::New(info.Env(), "input index out of range");
-  return ViewOf(info.Env(), input_views_, native_->api->GetInputTensor(native_->interpreter, index), index);
+  return ViewOf(info.Env(), input_views_, native()->api->GetInputTensor(native()->interpreter, index), index);
 }
 
 Napi::Value InterpreterWrap::OutputBuffer(const Napi::CallbackInfo& info) {
   CheckUsable(info.Env());
   uint32_t index = info[0].As<Napi::Number>().Uint32Value();
   if (index >= output_views_.size()) throw Napi::RangeError::New(info.Env(), "output index out of range");
-  return ViewOf(info.Env(), output_views_, native_->api->GetOutputTensor(native_->interpreter, index), index);
+  return ViewOf(info.Env(), output_views_, native()->api->GetOutputTensor(native()->interpreter, index), index);
 }
 
 Napi::Value InterpreterWrap::Invoke(const Napi::CallbackInfo& info) {
@@ -308,24 +279,32 @@ Napi::Value InterpreterWrap::Invoke(const Napi::CallbackInfo& info) {
     throw CodedError(env, "ERR_BUSY", "an invoke is already running on this interpreter (one at a time)");
   }
   busy_ = true;
-  auto* worker = new InvokeWorker(Value(), this);
-  Napi::Promise promise = worker->Promise();
-  worker->Queue();
-  return promise;
+  self_ref_ = Napi::Persistent(Value());
+  auto deferred = std::make_shared<Napi::Promise::Deferred>(Napi::Promise::Deferred::New(env));
+  invoker_->Start(env, [this, deferred](Napi::Env env, bool ok, const std::string& error) {
+    InvokeFinished(env);
+    if (ok) {
+      deferred->Resolve(env.Undefined());
+    } else {
+      deferred->Reject(CodedError(env, "ERR_TFLITE_INVOKE", error).Value());
+    }
+  });
+  return deferred->Promise();
 }
 
 void InterpreterWrap::InvokeFinished(Napi::Env env) {
   busy_ = false;
+  self_ref_.Reset();
   if (dispose_pending_) {
     Release();
     return;
   }
   // Dynamic-shaped outputs may be reallocated by Invoke: drop views whose memory moved.
-  const TfLiteApi& api = *native_->api;
+  const TfLiteApi& api = *native()->api;
   for (size_t i = 0; i < output_views_.size(); ++i) {
     View& view = output_views_[i];
     if (view.buffer.IsEmpty()) continue;
-    const TfLiteTensor* tensor = api.GetOutputTensor(native_->interpreter, i);
+    const TfLiteTensor* tensor = api.GetOutputTensor(native()->interpreter, i);
     if (api.TensorData(tensor) != view.data || api.TensorByteSize(tensor) != view.bytes) {
       view.buffer.Value().Detach();
       view.buffer.Reset();
@@ -336,8 +315,8 @@ void InterpreterWrap::InvokeFinished(Napi::Env env) {
 Napi::Value InterpreterWrap::DelegateUsageJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   CheckUsable(env);
-  if (!native_->delegate) return env.Null();
-  DelegateUsage usage = native_->delegate->Usage();
+  if (!native()->delegate) return env.Null();
+  DelegateUsage usage = native()->delegate->Usage();
   Napi::Object out = Napi::Object::New(env);
   out.Set("nodes", usage.nodes);
   out.Set("partitions", usage.partitions);
@@ -347,14 +326,16 @@ Napi::Value InterpreterWrap::DelegateUsageJs(const Napi::CallbackInfo& info) {
 
 Napi::Value InterpreterWrap::ErrorLogJs(const Napi::CallbackInfo& info) {
   CheckUsable(info.Env());
-  return Napi::String::New(info.Env(), native_->log->text);
+  return Napi::String::New(info.Env(), native()->log->text);
 }
 
-// Frees the interpreter now, or as soon as a running invoke ends.
+// Frees the interpreter now, or as soon as a running invoke ends. A running invoke no longer keeps the process
+// alive: a delegate hung in Invoke can be abandoned this way.
 Napi::Value InterpreterWrap::Dispose(const Napi::CallbackInfo& info) {
   if (busy_) {
     dispose_pending_ = true;
-  } else {
+    invoker_->Unref(info.Env());
+  } else if (invoker_) {
     Release();
   }
   return info.Env().Undefined();

@@ -28,6 +28,8 @@ struct NativeInterpreter {
   ~NativeInterpreter();
 };
 
+class InvokeThread;
+
 class InterpreterWrap : public Napi::ObjectWrap<InterpreterWrap> {
  public:
   static Napi::Function Define(Napi::Env env);
@@ -37,9 +39,6 @@ class InterpreterWrap : public Napi::ObjectWrap<InterpreterWrap> {
   // createInterpreter(model, options) -> Promise<Interpreter>; see interpreter.cc for the options.
   static Napi::Value Create(const Napi::CallbackInfo& info);
 
-  // Called by the invoke worker on the JS thread when an invoke ends.
-  void InvokeFinished(Napi::Env env);
-  NativeInterpreter* native() const { return native_.get(); }
 
  private:
   struct View {
@@ -58,12 +57,15 @@ class InterpreterWrap : public Napi::ObjectWrap<InterpreterWrap> {
   Napi::Value Dispose(const Napi::CallbackInfo& info);
 
   void CheckUsable(Napi::Env env) const;
+  NativeInterpreter* native() const;
+  void InvokeFinished(Napi::Env env);
   Napi::Value ViewOf(Napi::Env env, std::vector<View>& cache, const TfLiteTensor* tensor, size_t index);
   void DetachAll(std::vector<View>& cache);
   void Release();
 
-  std::unique_ptr<NativeInterpreter> native_;
+  std::unique_ptr<InvokeThread> invoker_;  // owns the NativeInterpreter
   Napi::ObjectReference model_ref_;
+  Napi::ObjectReference self_ref_;  // held while an invoke runs, so the wrapper outlives it
   std::vector<View> input_views_;
   std::vector<View> output_views_;
   bool busy_ = false;

@@ -1,0 +1,83 @@
+#include "invoke_thread.h"
+
+namespace edgepipe {
+
+InvokeThread::InvokeThread(Napi::Env env, std::unique_ptr<NativeInterpreter> native)
+    : state_(std::make_shared<State>()) {
+  state_->native = std::move(native);
+  state_->tsfn = Napi::ThreadSafeFunction::New(env, Napi::Function::New(env, [](const Napi::CallbackInfo&) {}),
+                                               "edgepipe-invoke", 0, 1);
+  // An idle interpreter must not keep the process alive; Start() refs the function while an invoke runs.
+  state_->tsfn.Unref(env);
+  thread_ = std::thread(&InvokeThread::Loop, state_);
+}
+
+InvokeThread::~InvokeThread() {
+  bool running;
+  {
+    std::lock_guard<std::mutex> lock(state_->mutex);
+    running = state_->running || state_->job;
+    state_->stop = true;
+  }
+  state_->wake.notify_one();
+  if (running) {
+    // Stuck in a delegate: abandon the thread with the state it shares (and the interpreter in it).
+    thread_.detach();
+    return;
+  }
+  thread_.join();
+  state_->tsfn.Release();
+  state_->native.reset();
+}
+
+bool InvokeThread::Busy() const {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  return state_->running || state_->job;
+}
+
+void InvokeThread::Unref(Napi::Env env) { state_->tsfn.Unref(env); }
+
+void InvokeThread::Start(Napi::Env env, Done done) {
+  state_->tsfn.Ref(env);
+  {
+    std::lock_guard<std::mutex> lock(state_->mutex);
+    state_->done = std::move(done);
+    state_->job = true;
+  }
+  state_->wake.notify_one();
+}
+
+void InvokeThread::Loop(std::shared_ptr<State> state) {
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(state->mutex);
+      state->wake.wait(lock, [&] { return state->job || state->stop; });
+      if (!state->job) return;
+      state->job = false;
+      state->running = true;
+    }
+    NativeInterpreter* native = state->native.get();
+    native->log->text.clear();
+    bool ok = native->api->Invoke(native->interpreter) == kTfLiteOk;
+    std::string error = ok ? std::string() : (native->log->text.empty() ? "TfLiteInterpreterInvoke failed" : native->log->text);
+    bool stopping;
+    {
+      std::lock_guard<std::mutex> lock(state->mutex);
+      state->running = false;
+      stopping = state->stop;
+    }
+    if (stopping) {
+      // The owner went away while this invoke ran (abandoned): nobody waits for the result; clean up here.
+      state->tsfn.Release();
+      state->native.reset();
+      return;
+    }
+    state->tsfn.BlockingCall([state, ok, error](Napi::Env env, Napi::Function) {
+      Done done = std::move(state->done);
+      state->tsfn.Unref(env);
+      if (done) done(env, ok, error);
+    });
+  }
+}
+
+}  // namespace edgepipe
