@@ -8,5 +8,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Forks isolate a native crash in one file from the others.
     pool: 'forks',
+    // The leak test calls gc() to tell leaked native memory from garbage not yet collected.
+    poolOptions: { forks: { execArgv: ['--expose-gc'] } },
   },
 });
