@@ -30,7 +30,7 @@ describe('Interpreter on the project\'s own models', () => {
     expect(interpreter.model.info.metadata?.labels).toEqual(m.labels);
     expect(interpreter.model.info.metadata?.inputs[0]?.normalization).toEqual({ mean: [127.5], std: [127.5] });
     const input = randomInt8(192, 99);
-    interpreter.input(0).set(input);
+    (interpreter.input(0) as Int8Array).set(input);
     await interpreter.invoke();
     expect(Array.from(interpreter.output(0) as Int8Array)).toEqual(Array.from(m.reference(input)));
     interpreter.dispose();
@@ -61,11 +61,11 @@ describe('Interpreter on the project\'s own models', () => {
 
   it('refuses an input of the wrong size without touching the tensor', async () => {
     const interpreter = await cpuInterpreter(int8FullyConnected({ inputSize: 16, outputSize: 4, seed: 1 }).bytes, 'fc.tflite');
-    interpreter.input(0).fill(5);
+    (interpreter.input(0) as Int8Array).fill(5);
     expect(() => interpreter.setInput(0, new Int8Array(15))).toThrow(
       'fc.tflite: input 0 "input" (int8 [1,16]) takes 16 bytes but received Int8Array of 15 bytes',
     );
-    expect(Array.from(interpreter.input(0))).toEqual(new Array(16).fill(5));
+    expect(Array.from(interpreter.input(0) as Int8Array)).toEqual(new Array(16).fill(5));
     expect(() => interpreter.input('nope')).toThrow(/no input "nope"; the model has 0 "input"/);
     interpreter.dispose();
   });

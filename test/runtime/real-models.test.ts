@@ -106,8 +106,8 @@ describe.skipIf(!hasSharedModels)('real models from ../shared/models', () => {
         'TFLite_Detection_PostProcess:2',
         'TFLite_Detection_PostProcess:3',
       ]);
-      interpreter.input('raw_inputs/init_lstm_c').fill(0);
-      interpreter.input('raw_inputs/init_lstm_h').fill(0);
+      (interpreter.input('raw_inputs/init_lstm_c') as Uint8Array).fill(0);
+      (interpreter.input('raw_inputs/init_lstm_h') as Uint8Array).fill(0);
       const firstFrameBoxes: number[][] = [];
       for (const frame of ['0001.png', '0002.png', '0003.png']) {
         await writeImageInput(sharedModel(`traffic_frames/${frame}`), interpreter.inputs[0]!, interpreter.input(0));

@@ -1,0 +1,39 @@
+// Vector helpers over flatbuffers' Builder (which builds back to front, so elements are added
+// last to first). Shared by the model and metadata writers.
+import type { Builder, Offset } from 'flatbuffers';
+
+export function int32Vector(b: Builder, values: readonly number[]): Offset {
+  b.startVector(4, values.length, 4);
+  for (let i = values.length - 1; i >= 0; i--) b.addInt32(values[i] ?? 0);
+  return b.endVector();
+}
+
+export function float32Vector(b: Builder, values: readonly number[]): Offset {
+  b.startVector(4, values.length, 4);
+  for (let i = values.length - 1; i >= 0; i--) b.addFloat32(values[i] ?? 0);
+  return b.endVector();
+}
+
+export function int64Vector(b: Builder, values: readonly number[]): Offset {
+  b.startVector(8, values.length, 8);
+  for (let i = values.length - 1; i >= 0; i--) b.addInt64(BigInt(values[i] ?? 0));
+  return b.endVector();
+}
+
+/** A [ubyte] vector whose first element is aligned to `alignment` bytes (TFLite buffers use 16). */
+export function byteVector(b: Builder, bytes: Uint8Array, alignment: number): Offset {
+  b.startVector(1, bytes.length, alignment);
+  for (let i = bytes.length - 1; i >= 0; i--) b.addInt8(bytes[i] ?? 0);
+  return b.endVector();
+}
+
+export function offsetVector(b: Builder, offsets: readonly Offset[]): Offset {
+  b.startVector(4, offsets.length, 4);
+  for (let i = offsets.length - 1; i >= 0; i--) b.addOffset(offsets[i] ?? 0);
+  return b.endVector();
+}
+
+/** A string offset, or 0 (field absent) for undefined. */
+export function optionalString(b: Builder, s: string | undefined): Offset {
+  return s === undefined ? 0 : b.createString(s);
+}
