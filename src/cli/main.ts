@@ -3,6 +3,8 @@
  * User errors print one message without a stack trace; set EDGEPIPE_DEBUG=1 for stacks.
  */
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { packageRoot } from '../runtime/paths.js';
 import { EdgepipeError } from '../runtime/errors.js';
 import { benchCommand, benchHelp } from './bench.js';
 import { demoCommand, demoHelp } from './demo.js';
@@ -24,7 +26,7 @@ function usage(): string {
 }
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
   return pkg.version;
 }
 

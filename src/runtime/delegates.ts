@@ -4,9 +4,9 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { LineCounter, parseDocument, isMap, type Node as YamlNode } from 'yaml';
 import { EdgepipeError, describeValue } from './errors.js';
+import { packageRoot } from './paths.js';
 
 export type DelegateAbi = 'xnnpack' | 'plugin' | 'gpu-v2';
 export type OptionValue = string | number | boolean;
@@ -26,7 +26,7 @@ export interface DelegateDescriptor {
 }
 
 /** The delegates/ folder shipped with edgepipe. */
-export const builtinDelegatesDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'delegates');
+export const builtinDelegatesDir = path.join(packageRoot(), 'delegates');
 
 const abis: readonly DelegateAbi[] = ['xnnpack', 'plugin', 'gpu-v2'];
 

@@ -5,8 +5,8 @@
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { EdgepipeError } from './errors.js';
+import { packageRoot } from './paths.js';
 import type { TensorInfo } from './tensor.js';
 
 export interface NativeDelegateUsage {
@@ -57,12 +57,12 @@ export function isNativeError(error: unknown): error is NativeError {
   return error instanceof Error && typeof (error as { code?: unknown }).code === 'string';
 }
 
-const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 let cached: NativeAddon | undefined;
 
 /** Loads build/Release/edgepipe_tflite.node once, or explains what is missing and how to fix it. */
 export function nativeAddon(): NativeAddon {
   if (cached) return cached;
+  const projectRoot = packageRoot();
   const candidates = ['build/Release/edgepipe_tflite.node', 'build/Debug/edgepipe_tflite.node'].map((p) =>
     path.join(projectRoot, p),
   );

@@ -1,0 +1,38 @@
+/**
+ * edgepipe's benchmarks. Prints one JSON object per line; docs/benchmarks.md records the figures measured.
+ *   npm run bench [-- NAME ...]   names: event-loop-lag, c-comparison, async-overhead (default: all)
+ * Real models come from ../shared/models; a benchmark whose model is absent is reported as skipped.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { eventLoopLag } from './event-loop-lag.js';
+import { asyncOverhead, cComparison } from './c-comparison.js';
+import { packageRoot } from '../src/runtime/paths.js';
+
+const root = packageRoot();
+const models = path.resolve(root, '..', 'shared', 'models');
+const model = (name: string): string => path.join(models, name);
+
+const benchmarks: Record<string, () => Promise<unknown[]>> = {
+  'event-loop-lag': async () => [await eventLoopLag(model('tf2_mobilenet_v2_1.0_224_ptq.tflite'))],
+  'c-comparison': async () => [
+    await cComparison(root, model('tf2_mobilenet_v2_1.0_224_ptq.tflite'), { threads: 1, delegate: 'xnnpack' }),
+    await cComparison(root, model('tf2_mobilenet_v2_1.0_224_ptq.tflite'), { threads: 2, delegate: 'xnnpack' }),
+  ],
+  'async-overhead': async () => [await asyncOverhead(root, model('hello_world_int8.tflite'))],
+};
+
+const selected = process.argv.slice(2);
+for (const name of selected.length > 0 ? selected : Object.keys(benchmarks)) {
+  const run = benchmarks[name];
+  if (!run) {
+    console.error(`unknown benchmark "${name}"; choose from ${Object.keys(benchmarks).join(', ')}`);
+    process.exitCode = 2;
+    continue;
+  }
+  if (!existsSync(models)) {
+    console.log(JSON.stringify({ name, skipped: `${models} is absent` }));
+    continue;
+  }
+  for (const result of await run()) console.log(JSON.stringify(result));
+}
