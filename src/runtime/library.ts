@@ -48,6 +48,13 @@ export function resolveLibraryPath(explicit?: string): { path: string; source: L
 
 let loaded: TfliteLibrary | undefined;
 
+/** What this machine is, for load errors: the bundled TFLite needs glibc >= 2.29 on x64 and >= 2.27 on arm64. */
+function platformText(): string {
+  const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header;
+  const glibc = header?.glibcVersionRuntime ? `glibc ${header.glibcVersionRuntime}` : 'no glibc (musl?)';
+  return `${process.platform}-${process.arch}, ${glibc}; the library in tfjs-tflite-node needs glibc >= 2.29 on x64, >= 2.27 on arm64`;
+}
+
 /**
  * Loads TensorFlow Lite once per process (idempotent for the same path). A second, different path is an error:
  * one process holds one TFLite runtime.
@@ -67,7 +74,8 @@ export function loadTflite(explicit?: string): TfliteLibrary {
     return loaded;
   } catch (error) {
     if (isNativeError(error)) {
-      throw new EdgepipeError(error.code, `${error.message} (library chosen by ${origin})`, { cause: error });
+      const hint = error.message.includes('lacks the symbol') ? '' : ` [${platformText()}]`;
+      throw new EdgepipeError(error.code, `${error.message} (library chosen by ${origin})${hint}`, { cause: error });
     }
     throw error;
   }
