@@ -6,12 +6,18 @@ import { formatShape } from '../runtime/tensor.js';
 import type { TensorInfo as FileTensor, TfliteModelInfo } from '../tflite/types.js';
 import { parseCommand, requireModel, stringOption } from './args.js';
 import { printJson } from './format.js';
-import { openModel } from './load-model.js';
+import { readModelFile } from '../runtime/model.js';
+import { probeModel } from '../runtime/probe.js';
+import { EdgepipeError } from '../runtime/errors.js';
+import { readModel } from '../tflite/reader.js';
+import { TfliteFormatError } from '../tflite/errors.js';
 
 export const inspectHelp = `Usage: edgepipe inspect MODEL [--json] [--library PATH]
 
 Prints the TensorFlow Lite runtime, the model's inputs and outputs (dtype, shape, quantisation), operator
-counts, custom ops (and whether anything can run them) and metadata (labels, normalisation).`;
+counts, custom ops (and whether anything can run them) and metadata (labels, normalisation). The file is read
+by edgepipe's own reader, so a model TFLite cannot run is still described; whether TFLite can load and invoke
+it (checked in a child process) is reported as "probe".`;
 
 interface TensorJson {
   name: string;
@@ -62,8 +68,16 @@ export async function inspectCommand(argv: string[]): Promise<number> {
   const file = requireModel('inspect', parsed);
   const library = stringOption(parsed, 'library');
   const runtime = loadTflite(library);
-  const model = await openModel(file, library);
-  const info = model.info;
+  const bytes = await readModelFile(file);
+  let info: TfliteModelInfo;
+  try {
+    info = readModel(bytes, file);
+  } catch (error) {
+    if (error instanceof TfliteFormatError) throw new EdgepipeError('ERR_MODEL_FORMAT', error.message, { exitCode: 2 });
+    throw error;
+  }
+  const verdict = await probeModel(bytes, { name: file, ...(library ? { library } : {}) });
+  const probe = verdict.ok ? { ok: true, invoke_ms: verdict.invokeMs } : { ok: false, kind: verdict.kind, reason: verdict.reason };
   const main = info.subgraphs[0]!;
   const inputs = main.inputs.map((i) => tensorJson(main.tensors[i]!));
   const outputs = main.outputs.map((i) => tensorJson(main.tensors[i]!));
@@ -78,6 +92,7 @@ export async function inspectCommand(argv: string[]): Promise<number> {
     custom_ops: [...info.customOps],
     custom_ops_needing_delegate: unresolved.map(({ op, providers }) => ({ op, delegates: providers })),
     metadata: metadataJson(info),
+    probe,
   };
   if (parsed.values['json']) {
     printJson(result);
@@ -98,6 +113,7 @@ export async function inspectCommand(argv: string[]): Promise<number> {
   for (const { op, providers } of unresolved) {
     console.log(`  "${op}" is not in TensorFlow Lite: ${providers.length ? `needs the ${providers.join(' or ')} delegate` : 'no known delegate provides it'}`);
   }
+  console.log(verdict.ok ? `probe: TensorFlow Lite loads and invokes it (${verdict.invokeMs.toFixed(2)} ms on the CPU kernels)` : `probe: TensorFlow Lite cannot run it (${verdict.kind}): ${verdict.reason}`);
   const meta = info.metadata;
   if (meta) {
     console.log(`metadata: ${meta.name ?? '(no name)'}; ${meta.labels?.length ?? 0} labels`);

@@ -1,6 +1,10 @@
-import { Model } from '../runtime/model.js';
+import { loadVerifiedModel } from '../runtime/probe.js';
+import type { Model } from '../runtime/model.js';
 
-/** How every CLI command opens a model file. */
+/**
+ * How every CLI command opens a model file: probed first in a child process (verdict cached by content hash),
+ * so a corrupted file that would crash TensorFlow Lite is reported instead of killing the command.
+ */
 export async function openModel(file: string, library: string | undefined): Promise<Model> {
-  return Model.fromFile(file, library ? { library } : {});
+  return loadVerifiedModel(file, library ? { library } : {});
 }

@@ -1,6 +1,7 @@
 #include "interpreter.h"
 
 #include <cstdio>
+#include <string>
 
 #include "addon.h"
 #include "invoke_thread.h"
@@ -60,10 +61,17 @@ class CreateWorker : public Napi::AsyncWorker {
     if (native_->interpreter == nullptr) {
       return Fail(spec_ ? "ERR_DELEGATE_PREPARE" : "ERR_INTERPRETER_CREATE", LogOr("TfLiteInterpreterCreate failed"));
     }
-    if (!CheckTensorSizes()) return;
+    if (!CheckTensorsExist() || !CheckTensorSizes()) return;
     if (api.AllocateTensors(native_->interpreter) != kTfLiteOk) {
       return Fail("ERR_ALLOCATE", LogOr("TfLiteInterpreterAllocateTensors failed"));
     }
+  }
+
+  // A C++ exception from TFLite (std::bad_alloc in AllocateTensors on a huge tensor) lands here: reject
+  // instead of leaving the promise pending forever.
+  void OnError(const Napi::Error& error) override {
+    native_.reset();
+    deferred_.Reject(CodedError(Env(), "ERR_ALLOCATE", "C++ exception while creating the interpreter: " + error.Message()).Value());
   }
 
   void OnOK() override {
@@ -89,6 +97,24 @@ class CreateWorker : public Napi::AsyncWorker {
 
   std::string LogOr(const char* fallback) const {
     return native_->log->text.empty() ? std::string(fallback) : native_->log->text;
+  }
+
+  // A corrupted subgraph input/output index (-1) yields null tensors, which every later call would dereference.
+  bool CheckTensorsExist() {
+    const TfLiteApi& api = *native_->api;
+    for (int32_t i = 0; i < api.GetInputTensorCount(native_->interpreter); ++i) {
+      if (api.GetInputTensor(native_->interpreter, i) == nullptr) {
+        Fail("ERR_INTERPRETER_CREATE", "subgraph input " + std::to_string(i) + " does not name a valid tensor");
+        return false;
+      }
+    }
+    for (int32_t i = 0; i < api.GetOutputTensorCount(native_->interpreter); ++i) {
+      if (api.GetOutputTensor(native_->interpreter, i) == nullptr) {
+        Fail("ERR_INTERPRETER_CREATE", "subgraph output " + std::to_string(i) + " does not name a valid tensor");
+        return false;
+      }
+    }
+    return true;
   }
 
   // Dimensions are known before allocation: a corrupted dimension (2^28) would otherwise allocate gigabytes.

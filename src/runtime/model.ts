@@ -6,6 +6,20 @@ import { readModel } from '../tflite/reader.js';
 import { TfliteFormatError } from '../tflite/errors.js';
 import type { TfliteModelInfo } from '../tflite/types.js';
 
+/** Reads a model file; missing, directory and empty files are user errors (exit code 2) naming the file. */
+export async function readModelFile(file: string): Promise<Buffer> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (error as Error).message;
+    throw new EdgepipeError('ERR_MODEL_FILE', `${file}: cannot read model: ${why}`, { exitCode: 2, cause: error });
+  }
+  if (bytes.byteLength === 0) throw new EdgepipeError('ERR_MODEL_FILE', `${file}: the model file is empty`, { exitCode: 2 });
+  return bytes;
+}
+
 /** A model file loaded into TensorFlow Lite (flatbuffer-verified). One Model can serve many interpreters. */
 export class Model {
   /** The file path, or the name given to fromBuffer; used in every error about this model. */
@@ -38,15 +52,7 @@ export class Model {
 
   /** Reads and verifies a .tflite file. Errors name the file and the cause (exit code 2: bad user input). */
   static async fromFile(file: string, options: { library?: string } = {}): Promise<Model> {
-    let bytes: Buffer;
-    try {
-      bytes = await readFile(file);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (error as Error).message;
-      throw new EdgepipeError('ERR_MODEL_FILE', `${file}: cannot read model: ${why}`, { exitCode: 2, cause: error });
-    }
-    return Model.fromBuffer(bytes, file, options);
+    return Model.fromBuffer(await readModelFile(file), file, options);
   }
 
   /** Verifies model bytes already in memory; `name` appears in errors. The bytes are copied by the addon. */
