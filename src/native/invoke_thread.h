@@ -8,7 +8,9 @@
 
 #include <napi.h>
 
+#include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -42,6 +44,7 @@ class InvokeThread {
     std::mutex mutex;
     std::condition_variable wake;
     bool job = false;
+    std::atomic<bool> job_posted{false};  // mirrors `job` for the lock-free spin before sleeping
     bool running = false;
     bool stop = false;
     std::unique_ptr<NativeInterpreter> native;
