@@ -1,16 +1,14 @@
 // readModel() on real public models from ../shared/models (see its README for the values checked
 // here). The folder is optional locally and always present in CI.
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readModel, type TensorInfo, type TfliteModelInfo } from '../../src/tflite/index.js';
 import { harnessUnavailableReason, TfliteHarness, TfliteType } from './harness.js';
+import { hasSharedModels, sharedModelsDir } from '../helpers/shared-models.js';
 
-const MODELS_DIR = fileURLToPath(new URL('../../../shared/models/', import.meta.url));
-const present = existsSync(MODELS_DIR);
-const inCi = process.env.CI === 'true';
-const skip = !present && !inCi;
-if (skip) console.warn(`test/tflite/real-models.test.ts skipped: ../shared/models not found (${MODELS_DIR})`);
+const MODELS_DIR = `${sharedModelsDir}${path.sep}`;
+const skip = !hasSharedModels;
 
 const read = (name: string): TfliteModelInfo => readModel(new Uint8Array(readFileSync(`${MODELS_DIR}${name}`)), name);
 const io = (m: TfliteModelInfo, which: 'inputs' | 'outputs'): TensorInfo[] =>
@@ -21,7 +19,6 @@ const summary = (t: TensorInfo | undefined): unknown =>
 describe.skipIf(skip)(skip ? 'real models — SKIPPED: ../shared/models not found' : 'real models in ../shared/models', () => {
   let imagenetLabels: string[] = [];
   beforeAll(() => {
-    if (!present) throw new Error(`../shared/models not found at ${MODELS_DIR}; CI must provide it`);
     imagenetLabels = readFileSync(`${MODELS_DIR}labels/imagenet_labels.txt`, 'utf8').split('\n').filter((l) => l !== '');
   });
 
@@ -100,7 +97,7 @@ describe.skipIf(skip)(skip ? 'real models — SKIPPED: ../shared/models not foun
   });
 
   const harnessProblem = harnessUnavailableReason();
-  const skipHarness = harnessProblem !== undefined && !inCi;
+  const skipHarness = harnessProblem !== undefined && process.env['CI'] !== 'true';
   describe.skipIf(skipHarness)(skipHarness ? `agreement with the TFLite runtime — SKIPPED: ${harnessProblem}` : 'agreement with the TFLite runtime', () => {
     let harness: TfliteHarness;
     beforeAll(() => { harness = TfliteHarness.compile(); });
