@@ -71,6 +71,18 @@ describe('delegate chain with plugin delegates', () => {
     result.interpreter.dispose();
   });
 
+  it('hands a delegate its compiled-graph cache location, keyed by the model\'s content hash', async () => {
+    const descriptors = await descriptorsWith('int8_fc');
+    const base = descriptors.get('int8_fc')!;
+    // int8_fc refuses a bad value of its `rounding` option quoting the value: that makes the path it received visible.
+    descriptors.set('int8_fc', { ...base, cache: { option: 'rounding', file: true, extraOptions: {} } });
+    const model = Model.fromBuffer(fc.bytes, 'fc.tflite');
+    const cacheDir = path.join(scratch, 'cache');
+    const result = await createInterpreter(model, { delegates: ['int8_fc'], descriptors, cacheDir });
+    expect(result.refused[0]!.reason).toMatch(new RegExp(`rounding.*${cacheDir}/int8_fc-[0-9a-f]{16}\\.bin`));
+    result.interpreter.dispose();
+  });
+
   it('partly delegates a classifier: the plugin computes FULLY_CONNECTED, outputs equal the CPU bit for bit', async () => {
     const descriptors = await descriptorsWith('int8_fc');
     const m = int8ConvAvgPoolSoftmax();
@@ -103,10 +115,13 @@ describe('delegate chain with plugin delegates', () => {
     try {
       await interpreter.invoke();
       await interpreter.invoke();
-      await expect(interpreter.invoke()).rejects.toMatchObject({
+      const failure = await interpreter.invoke().catch((error: unknown) => error as Error);
+      expect(failure).toMatchObject({
         code: 'ERR_INVOKE',
         message: expect.stringContaining('fc.tflite: invoke failed on int8_fc: int8_fc_delegate: injected failure after 2 invokes'),
       });
+      // The stack points at the caller (this file), not at the addon's completion callback.
+      expect(failure.stack).toContain('delegate-plugins.test.ts');
     } finally {
       interpreter.dispose();
     }
