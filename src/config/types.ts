@@ -1,0 +1,207 @@
+/**
+ * The validated pipeline configuration: what src/config produces from YAML (after defaults, interpolation and
+ * checks) and what the engine consumes. Immutable; names are camelCase versions of the YAML keys
+ * (`top_k` -> `topK`). The YAML schema (src/config/schema.ts) is the single source of truth for fields,
+ * defaults and docs; these types are tested against it.
+ */
+
+export interface ConfigFile {
+  /** Absolute path of the YAML file. */
+  file: string;
+  version: 1;
+  runtime: RuntimeConfig;
+  pipelines: PipelineConfig[];
+}
+
+export interface RuntimeConfig {
+  /** libtensorflowlite_c.so to use (default: EDGEPIPE_TFLITE_LIBRARY, then tfjs-tflite-node). */
+  library?: string;
+  /** Extra folders with delegate descriptors, after the shipped delegates/. */
+  delegateDirs: string[];
+  /** Where delegates keep compiled-graph caches and the model probe its verdicts. */
+  cacheDir?: string;
+}
+
+export interface PipelineConfig {
+  /** [a-z0-9][a-z0-9_-]{0,62}: becomes part of MQTT topics and file names. Unique across all files. */
+  name: string;
+  /** Where in the YAML this pipeline starts (file:line:col), for runtime messages. */
+  origin: string;
+  source: SourceConfig;
+  model: ModelConfig;
+  preprocess: PreprocessConfig;
+  postprocess: PostprocessConfig;
+  buffer: BufferConfig;
+  /** Keep every Nth frame (1 = all). */
+  every: number;
+  /** Upper bound on frames entering inference per second; 0 = no bound. */
+  maxFps: number;
+  /** Seconds between stats reports; 0 = none. */
+  statsIntervalS: number;
+  sinks: SinkConfig[];
+}
+
+export type SourceConfig = ImagesSourceConfig | SyntheticSourceConfig;
+
+export interface ImagesSourceConfig {
+  kind: 'images';
+  /** A file, a directory (its .jpg/.jpeg/.png/.webp files, sorted) or a glob (`*`, `?`, `**`). */
+  path: string;
+  /** Start again from the first image after the last. */
+  loop: boolean;
+  /** Frames per second; 0 = as fast as the pipeline takes them. */
+  fps: number;
+  /** After the existing files, emit files that appear in the directory later. */
+  watch: boolean;
+}
+
+export interface SyntheticSourceConfig {
+  kind: 'synthetic';
+  width: number;
+  height: number;
+  fps: number;
+  /** What the frames show: solid colours cycling, a moving gradient, or noise. */
+  pattern: 'colours' | 'gradient' | 'noise';
+  /** Stop after this many frames; 0 = never. */
+  frames: number;
+}
+
+export interface StateLink {
+  /** Output tensor name whose values feed `input` on the next frame. */
+  output: string;
+  input: string;
+}
+
+export interface ModelConfig {
+  /** Absolute path of the .tflite file. */
+  file: string;
+  /** Labels file (one per line); default: labels packed in the model's metadata. */
+  labels?: string;
+  /** Label line of class 0 (1 for 1001-line ImageNet files with 1000-class models). */
+  labelOffset: number;
+  /** Delegate chain, 'cpu' last (added when missing). */
+  delegates: string[];
+  threads: number | 'auto';
+  /** Interpreters serving this pipeline (each invokes one frame at a time). */
+  pool: number;
+  health: HealthConfig;
+  /** Stateful models: outputs fed back into inputs on the next frame (zeros on the first). */
+  state: StateLink[];
+}
+
+export interface HealthConfig {
+  /** Consecutive failed or timed-out invokes before moving to the next delegate of the chain. */
+  failures: number;
+  /** An invoke slower than this counts as failed (and is abandoned). */
+  timeoutMs: number;
+  /** Seconds between attempts to return to a better delegate after a failover; 0 = never. */
+  reprobeS: number;
+}
+
+export type ResizeMode = 'fill' | 'contain' | 'cover';
+export type Rotation = 0 | 90 | 180 | 270;
+export type Flip = 'none' | 'horizontal' | 'vertical';
+export type ColourOrder = 'rgb' | 'bgr' | 'gray';
+export type TensorLayout = 'nhwc' | 'nchw';
+
+export interface RegionOfInterest {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export interface PreprocessConfig {
+  resize: ResizeMode;
+  /** Letterbox colour for `contain`, RGB 0-255. */
+  padColour: [number, number, number];
+  roi?: RegionOfInterest;
+  rotate: Rotation;
+  flip: Flip;
+  /** Default: from the model (1 channel -> gray, 3 -> rgb). */
+  colour?: ColourOrder;
+  /** Default: from the input tensor's shape. */
+  layout?: TensorLayout;
+  /** Per-channel mean and std on the 0-255 scale; default: the model's metadata, else a mapping to the input's dtype. */
+  mean?: number[];
+  std?: number[];
+}
+
+export type PostprocessConfig =
+  | ClassifyConfig
+  | DetectSsdConfig
+  | DetectYoloConfig
+  | PoseConfig
+  | SegmentConfig
+  | ScalarConfig;
+
+export interface ClassifyConfig {
+  kind: 'classify';
+  topK: number;
+  /** Classes scoring below this are left out (0..1). */
+  threshold: number;
+  /** Output tensor to read; default the first. */
+  output?: string;
+}
+
+export interface DetectSsdConfig {
+  kind: 'detect-ssd';
+  threshold: number;
+  maxDetections: number;
+  /** Only these labels (or class indices as strings); empty = all. */
+  classes: string[];
+}
+
+export interface DetectYoloConfig {
+  kind: 'detect-yolo';
+  threshold: number;
+  iou: number;
+  maxDetections: number;
+  classes: string[];
+  /** Whether each box row carries an objectness score before the class scores. */
+  objectness: boolean;
+  /** Box encoding of the output rows: centre x/y, width/height. Coordinates normalised 0..1 or in input pixels. */
+  coordinates: 'normalized' | 'pixels';
+}
+
+export interface PoseConfig {
+  kind: 'pose';
+  /** Keypoints scoring below this are reported with `visible: false`. */
+  threshold: number;
+}
+
+export interface SegmentConfig {
+  kind: 'segment';
+  /** Report classes covering at least this fraction of pixels. */
+  minFraction: number;
+  /** Folder to write a mask PNG per frame into; none = no masks. */
+  maskDir?: string;
+}
+
+export interface ScalarConfig {
+  kind: 'scalar';
+  /** The value is anomalous below `below` or above `above` (either may be absent). */
+  below?: number;
+  above?: number;
+}
+
+export interface BufferConfig {
+  /** latest: keep only the newest waiting frame. queue: keep up to `size`, dropping the oldest. */
+  policy: 'latest' | 'queue';
+  size: number;
+}
+
+export type SinkConfig = StdoutSinkConfig | FileSinkConfig;
+
+export interface StdoutSinkConfig {
+  kind: 'stdout';
+}
+
+export interface FileSinkConfig {
+  kind: 'file';
+  /** JSON lines; rotated to path.1, path.2 ... when larger than maxBytes. */
+  path: string;
+  maxBytes: number;
+  /** Rotated files kept. */
+  keep: number;
+}

@@ -1,0 +1,50 @@
+/**
+ * What flows through a pipeline: frames from sources, predictions to sinks. The payload and result shapes are
+ * the contract between stages; stages never import each other's internals.
+ */
+import type { ImageGeometry } from '../preprocess/types.js';
+import type { Result } from '../postprocess/types.js';
+
+/** Raw pixel formats sources may produce (cameras give YUV; files decode to RGB). */
+export type RawPixelFormat = 'rgb24' | 'bgr24' | 'gray8' | 'i420' | 'nv12' | 'yuyv';
+
+export type ImagePayload =
+  | { kind: 'encoded'; bytes: Uint8Array }
+  | { kind: 'raw'; format: RawPixelFormat; width: number; height: number; data: Uint8Array };
+
+export interface Frame {
+  /** Per source, increasing by one per frame the source produced (gaps mean frames lost upstream). */
+  id: number;
+  source: string;
+  /** performance.now() at capture (monotonic, ms) and Date.now() (wall clock, ms). */
+  capturedMonoMs: number;
+  capturedWallMs: number;
+  image: ImagePayload;
+  /** E.g. the file name for an images source. */
+  meta: Record<string, string | number>;
+}
+
+/** Milliseconds spent per stage for one frame. */
+export interface StageLatency {
+  /** Capture until preprocessing started (time in the buffer). */
+  queue: number;
+  preprocess: number;
+  infer: number;
+  postprocess: number;
+  /** Capture until the prediction was handed to the sinks. */
+  total: number;
+}
+
+export interface Prediction {
+  pipeline: string;
+  frameId: number;
+  source: string;
+  capturedWallMs: number;
+  latencyMs: StageLatency;
+  model: { file: string; sha256: string };
+  delegate: string;
+  meta: Record<string, string | number>;
+  result: Result;
+}
+
+export type { ImageGeometry, Result };
