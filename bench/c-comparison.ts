@@ -54,7 +54,7 @@ function median(values: number[]): number {
 
 async function cSide(binary: string, model: string, o: Required<ComparisonOptions>): Promise<InvokeStats> {
   const { stdout } = await run(binary, [
-    '--library', resolveLibraryPath().path, '--model', model, '--threads', String(o.threads),
+    '--lib', resolveLibraryPath().path, '--model', model, '--threads', String(o.threads),
     '--delegate', o.delegate, '--runs', String(o.runs), '--warmup', String(o.warmup),
   ]);
   return (JSON.parse(stdout) as { invoke_ms: InvokeStats }).invoke_ms;
