@@ -1,3 +1,10 @@
+import type { ClassifyConfig } from '../config/types.js';
+import type { TensorInfo } from '../runtime/tensor.js';
+import { dequantize } from './dequantize.js';
+import { checkLabelCount, describeOutputOf, describeOutputs, mismatch } from './mismatch.js';
+import { isNumeric, vectorLength } from './tensor-values.js';
+import type { OutputTensors, PostprocessContext, Postprocessor, Result } from './types.js';
+
 export interface ScoredClass {
   index: number;
   label?: string;
@@ -15,4 +22,40 @@ export function topK(scores: ArrayLike<number>, k: number, labels?: readonly str
     const label = labels?.[index + labelOffset];
     return label === undefined ? { index, score: scores[index]! } : { index, label, score: scores[index]! };
   });
+}
+
+/** Finds `postprocess.output` by name, or the first output. */
+function selectOutput(config: ClassifyConfig, outputs: readonly TensorInfo[], modelName: string): number {
+  if (config.output === undefined) {
+    if (outputs.length === 0) throw mismatch(`postprocess.kind: classify needs an output of class scores but ${modelName} has no outputs`);
+    return 0;
+  }
+  const at = outputs.findIndex((o) => o.name === config.output);
+  if (at < 0) {
+    throw mismatch(`postprocess.output: "${config.output}" is not an output of the model: ${describeOutputs(modelName, outputs)}`);
+  }
+  return at;
+}
+
+/**
+ * Image classification: the selected output (class scores [1,C], any numeric dtype, dequantised), the
+ * `topK` best at or above `threshold`, labelled with the label offset.
+ */
+export function createClassify(config: ClassifyConfig, outputs: readonly TensorInfo[], context: PostprocessContext): Postprocessor {
+  const at = selectOutput(config, outputs, context.modelName);
+  const info = outputs[at]!;
+  const classes = vectorLength(info.shape);
+  if (!isNumeric(info) || classes === undefined) {
+    const field = config.output === undefined ? 'postprocess.kind: classify' : 'postprocess.output';
+    throw mismatch(`${field} needs class scores ([1,C], numeric) but ${describeOutputOf(context.modelName, info)}`);
+  }
+  checkLabelCount(context.labels, context.labelOffset, classes, info.name);
+  const quantization = info.quantization;
+  return {
+    run(tensors: OutputTensors): Result {
+      const scores = dequantize(tensors.values[at]!, quantization);
+      const best = topK(scores, config.topK, context.labels, context.labelOffset).filter((c) => c.score >= config.threshold);
+      return { kind: 'classify', classes: best };
+    },
+  };
 }

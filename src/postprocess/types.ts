@@ -42,7 +42,29 @@ export interface OutputTensors {
   values: readonly TensorArray[];
 }
 
+/** Which frame a result belongs to: names files a postprocessor writes (segmentation masks). */
+export interface FrameRef {
+  /** The frame's id (per source, increasing). */
+  id: number;
+  /** The pipeline's name ([a-z0-9][a-z0-9_-]*, safe in file names). */
+  pipeline: string;
+}
+
 export interface Postprocessor {
-  /** Turns one invoke's outputs into a result. Must copy what it keeps: the views are reused. */
-  run(outputs: OutputTensors, geometry: ImageGeometry | undefined): Result | Promise<Result>;
+  /**
+   * Turns one invoke's outputs into a result. Must copy what it keeps: the views are reused.
+   * `geometry` maps tensor coordinates back to the source image (required by detect and pose);
+   * `frame` names files written for this result (segment masks); optional for backward compatibility.
+   */
+  run(outputs: OutputTensors, geometry: ImageGeometry | undefined, frame?: FrameRef): Result | Promise<Result>;
+}
+
+/** What the postprocessor factory needs to know about the model besides its outputs. */
+export interface PostprocessContext {
+  /** Class labels, one per line of the labels file (or the model's packed labels). */
+  labels?: readonly string[];
+  /** Label line of class 0 (1 for files starting with "background"). */
+  labelOffset: number;
+  /** The model's file name, for messages. */
+  modelName: string;
 }
