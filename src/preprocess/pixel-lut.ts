@@ -30,7 +30,7 @@ function identityShift(
 
 /**
  * One lookup table per channel from an 8-bit pixel to the tensor's value: normalise ((p - mean) / std), then
- * quantise with the tensor's scale and zero point (round half away from zero, clamp to the dtype's range).
+ * quantise with the tensor's scale and zero point (Math.round: halves round up; clamp to the dtype's range).
  * For float tensors the table holds the normalised value. 256 entries x channels, built once per model.
  */
 export function buildPixelLut(
@@ -52,10 +52,11 @@ export function buildPixelLut(
         continue;
       }
       const real = (p - mean) / std;
-      if (dtype === 'float32' || !quantization) {
+      if (dtype === 'float32') {
         table[p] = real;
       } else {
-        const q = Math.round(real / quantization.scale) + quantization.zeroPoint;
+        // An 8-bit input without quantisation parameters takes the normalised value as it is (rounded, clamped).
+        const q = quantization && quantization.scale > 0 ? Math.round(real / quantization.scale) + quantization.zeroPoint : Math.round(real);
         table[p] = Math.min(hi, Math.max(lo, q));
       }
     }
@@ -78,4 +79,15 @@ export function defaultNormalization(dtype: string, quantization: Quantization |
   }
   if (dtype === 'uint8' || dtype === 'int8') return { mean: [dtype === 'int8' ? 128 : 0], std: [1] };
   return { mean: [0], std: [255] };
+}
+
+/** The tables of `buildPixelLut` as arrays of the tensor's own type, so the per-pixel store needs no conversion. */
+export function typedPixelLut(
+  dtype: 'uint8' | 'int8' | 'float32',
+  channels: number,
+  normalization: PixelNormalization,
+  quantization: Quantization | null,
+): Array<Uint8Array | Int8Array | Float32Array> {
+  const Ctor = dtype === 'uint8' ? Uint8Array : dtype === 'int8' ? Int8Array : Float32Array;
+  return buildPixelLut(dtype, channels, normalization, quantization).map((table) => Ctor.from(table));
 }

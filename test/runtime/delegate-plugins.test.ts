@@ -115,7 +115,10 @@ describe('delegate chain with plugin delegates', () => {
     try {
       await interpreter.invoke();
       await interpreter.invoke();
-      const failure = await interpreter.invoke().catch((error: unknown) => error as Error);
+      const failure = (await interpreter.invoke().then(
+        () => new Error('the invoke was expected to fail'),
+        (error: unknown) => error as Error,
+      ));
       expect(failure).toMatchObject({
         code: 'ERR_INVOKE',
         message: expect.stringContaining('fc.tflite: invoke failed on int8_fc: int8_fc_delegate: injected failure after 2 invokes'),
