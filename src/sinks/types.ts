@@ -1,0 +1,55 @@
+/**
+ * The contract between the engine and the sinks that receive predictions. A sink never blocks the pipeline:
+ * `write` hands over and returns; the sink buffers within a bound, writes on its own schedule and counts what
+ * it had to drop. The MQTT sink (per-message acknowledgements, a disk outbox) fits the same shape: `write`
+ * returns nothing and the sink tracks each message itself; `written` then counts acknowledged messages.
+ */
+import type { Prediction } from '../pipeline/frame.js';
+
+export interface SinkStats {
+  /** Predictions delivered: on disk (file), taken by the OS (stdout), acknowledged (mqtt). */
+  written: number;
+  /** Predictions refused (queue full, written before start or after stop) or given up at stop. */
+  dropped: number;
+  /** Failed attempts (a write, an open, a rotation); each is retried, so errors do not lose accepted lines. */
+  errors: number;
+  /** Accepted, not yet written. written + dropped + pending = every write() call. */
+  pending: number;
+  /** The latest error's one-line message, if there was one. */
+  lastError?: string;
+}
+
+/**
+ * Receives predictions. Lifecycle: start() -> write()* -> flush()? -> stop(). write() must not block the
+ * pipeline: bounded internal buffering, drops counted. stop() flushes what was accepted, then releases.
+ */
+export interface PredictionSink {
+  readonly kind: string;
+  /** `<pipeline>/<kind>`, e.g. `door/file`: used in warnings and errors. */
+  readonly name: string;
+  /** Prepares the target (folders, file handle). Rejects with an EdgepipeError naming the sink if it is unusable. */
+  start(): Promise<void>;
+  /**
+   * Accepts the prediction (serialised at once, so the caller may reuse it) or drops it, counted. Never throws,
+   * never waits. Writes before start() or after stop() are dropped.
+   */
+  write(prediction: Prediction): void;
+  /**
+   * Waits until everything accepted before the call has been delivered (file: written and fsync'd), at most the
+   * sink's flush timeout: true when it was, false when the time ran out first (a failing disk, a stalled reader;
+   * the lines stay queued and are still retried).
+   */
+  flush(): Promise<boolean>;
+  /**
+   * Stops accepting, flushes (at most the sink's stop timeout, then counts the rest as dropped) and releases
+   * handles and listeners. Idempotent: later calls return the same promise.
+   */
+  stop(): Promise<void>;
+  stats(): SinkStats;
+}
+
+/** What a sink may need from its surroundings. */
+export interface SinkContext {
+  /** Non-fatal problems (a write failing, recovering). Default: one line on stderr. */
+  warn?: (message: string) => void;
+}

@@ -1,0 +1,26 @@
+/** Sources of frames: one factory for every kind the configuration names. */
+import type { SourceConfig } from '../config/types.js';
+import { sourceError } from './errors.js';
+import { ImagesSource } from './images-source.js';
+import { SyntheticSource } from './synthetic-source.js';
+import type { FrameSource, SourceContext } from './types.js';
+
+export type { Clock, FrameSource, SourceContext, SourceState } from './types.js';
+export { ImagesSource } from './images-source.js';
+export { SyntheticSource } from './synthetic-source.js';
+export { systemClock } from './clock.js';
+
+/**
+ * The source a pipeline's `source:` block describes. Problems with what the config points at (a missing path,
+ * bad numbers) surface as errors of `frames()`, so the engine handles them like any source failure.
+ */
+export function createSource(pipelineName: string, config: SourceConfig, context: SourceContext = {}): FrameSource {
+  switch (config.kind) {
+    case 'images':
+      return new ImagesSource(pipelineName, config, context);
+    case 'synthetic':
+      return new SyntheticSource(pipelineName, config, context);
+    default:
+      throw sourceError(`${pipelineName}/${(config as { kind: string }).kind}`, 'ERR_SOURCE_INVALID', 'unknown source kind');
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * The contract between frame sources and the engine. A source is a recipe: `frames()` returns a cold
+ * Observable, and each subscription runs the source afresh and owns everything it opens.
+ */
+import type { Observable } from 'rxjs';
+import type { Frame } from '../pipeline/frame.js';
+
+/**
+ * A source of frames. `frames()` is cold: each subscription starts the source; unsubscribing stops it and
+ * releases everything (timers, watchers, file handles). Errors end the observable with an EdgepipeError whose
+ * message names the source; the engine supervises and restarts.
+ *
+ * RxJS has no backpressure: a source emits at its own pace (`fps`, or as fast as it can produce with `fps` 0)
+ * and the engine's bounded buffer decides what to drop. Sources never read ahead more than one frame, so a
+ * slow consumer costs dropped frames, not memory.
+ */
+export interface FrameSource {
+  /** `<pipeline>/<kind>`, e.g. `door/images`: put in `Frame.source` and in every error message. */
+  readonly name: string;
+  readonly kind: string;
+  frames(): Observable<Frame>;
+}
+
+/** Lifecycle of a supervised source, as the engine reports it. */
+export type SourceState = 'starting' | 'running' | 'restarting' | 'failed' | 'ended';
+
+/** Monotonic time and sleeping, injectable so pacing is testable on a virtual clock. */
+export interface Clock {
+  /** Monotonic milliseconds (performance.now() for the system clock). */
+  now(): number;
+  /** Wall-clock milliseconds since the epoch (Date.now()). */
+  wallNow(): number;
+  /**
+   * Resolves after `ms` milliseconds, or at once when `signal` aborts (it never rejects: callers check
+   * `signal.aborted`). `ms` <= 0 still yields to the event loop (a macrotask), so a loop of sleeps never
+   * starves I/O.
+   */
+  sleep(ms: number, signal: AbortSignal): Promise<void>;
+}
+
+/** What a source may need from its surroundings; everything is optional. */
+export interface SourceContext {
+  /** Non-fatal problems (an unsupported file skipped). Default: one line on stderr. */
+  warn?: (message: string) => void;
+  /** Default: the system clock (performance.now, Date.now, setTimeout). */
+  clock?: Clock;
+  /**
+   * images `watch`: a new file is emitted once its size and mtime stayed the same for this long, ms
+   * (default 200).
+   */
+  settleMs?: number;
+}
