@@ -1,0 +1,284 @@
+/**
+ * One pipeline: source -> bounded buffer -> preprocess -> inference (pool, failover) -> postprocess -> sinks,
+ * assembled as an RxJS stream from a validated PipelineConfig.
+ */
+import { createHash } from 'node:crypto';
+import { Subject, filter, takeUntil, tap, type Subscription } from 'rxjs';
+import type { PipelineConfig, RuntimeConfig } from '../config/types.js';
+import type { DelegateDescriptor } from '../runtime/delegates.js';
+import { typedView, isSupportedDtype, type Dtype, type TensorArray } from '../runtime/dtypes.js';
+import type { Model } from '../runtime/model.js';
+import { loadVerifiedModel } from '../runtime/probe.js';
+import { createImagePreprocessor, type ImagePreprocessor } from '../preprocess/index.js';
+import { createPostprocessor } from '../postprocess/index.js';
+import type { Postprocessor } from '../postprocess/types.js';
+import { createSource } from '../sources/index.js';
+import { createSink } from '../sinks/index.js';
+import type { PredictionSink } from '../sinks/types.js';
+import type { Frame, ImageGeometry, Prediction } from './frame.js';
+import { scheduleFrames } from './frame-scheduler.js';
+import type { Logger } from './log.js';
+import { ModelRunner } from './model-runner.js';
+import { PipelineStats, type DropReason, type StatsReport } from './stats.js';
+import { readLabels } from './labels.js';
+
+export type PipelineState = 'starting' | 'running' | 'ended' | 'failed' | 'stopping' | 'stopped';
+
+export interface PipelineContext {
+  runtime: RuntimeConfig;
+  logger: Logger;
+  descriptors?: ReadonlyMap<string, DelegateDescriptor>;
+  /** Called every stats interval, and once more when the pipeline stops. */
+  onStats?: (report: StatsReport) => void;
+  /** Sinks added to each pipeline's configured ones (the demo's console, tests). */
+  extraSinks?: (pipeline: string) => PredictionSink[];
+}
+
+interface Prepared {
+  slot: number;
+  frame: Frame;
+  geometry: ImageGeometry;
+  queueMs: number;
+  preprocessMs: number;
+}
+
+export class Pipeline {
+  readonly name: string;
+  state: PipelineState = 'starting';
+  readonly stats: PipelineStats;
+  private readonly config: PipelineConfig;
+  private readonly context: PipelineContext;
+  private runner: ModelRunner | undefined;
+  private sinks: PredictionSink[] = [];
+  private subscription: Subscription | undefined;
+  private statsTimer: NodeJS.Timeout | undefined;
+  private readonly stopSource = new Subject<void>();
+  private stopping = false;
+  private settle!: { resolve: () => void; reject: (error: unknown) => void };
+  /** Settles when the stream ends: resolves when the source ran out or the pipeline stopped, rejects on failure. */
+  readonly finished: Promise<void>;
+
+  constructor(config: PipelineConfig, context: PipelineContext) {
+    this.config = config;
+    this.context = context;
+    this.name = config.name;
+    this.stats = new PipelineStats(config.name);
+    this.finished = new Promise<void>((resolve, reject) => {
+      this.settle = { resolve, reject };
+    });
+    // A failure nobody awaits yet must not become an unhandled rejection: the supervisor reads `state`.
+    this.finished.catch(() => undefined);
+  }
+
+  get delegate(): string {
+    return this.runner?.delegate ?? 'none';
+  }
+
+  /** Loads the model (probed in a child process first), builds the stages and starts the source. */
+  async start(): Promise<void> {
+    const { config, context } = this;
+    const model = await loadVerifiedModel(config.model.file, {
+      ...(context.runtime.library ? { library: context.runtime.library } : {}),
+      ...(context.runtime.cacheDir ? { cacheDir: `${context.runtime.cacheDir}/probe` } : {}),
+    });
+    const runner = await ModelRunner.start({
+      model,
+      delegates: config.model.delegates,
+      threads: config.model.threads,
+      pool: config.model.pool,
+      health: config.model.health,
+      state: config.model.state,
+      ...(context.descriptors ? { descriptors: context.descriptors } : {}),
+      ...(context.runtime.cacheDir ? { cacheDir: `${context.runtime.cacheDir}/delegates` } : {}),
+      onDelegateChange: (change) =>
+        context.logger.log('warn', `pipeline ${this.name}: delegate ${change.from} -> ${change.to}`, { reason: change.reason }),
+    });
+    this.runner = runner;
+    try {
+      const stages = await this.buildStages(model, runner);
+      const warn = (message: string): void => context.logger.log('warn', message);
+      this.sinks = [...config.sinks.map((sink) => createSink(this.name, sink, { warn })), ...(context.extraSinks?.(this.name) ?? [])];
+      for (const sink of this.sinks) await sink.start();
+      this.run(model, runner, stages);
+    } catch (error) {
+      runner.stop();
+      throw error;
+    }
+    context.logger.log('info', `pipeline ${this.name}: running on ${runner.delegate}`, {
+      model: config.model.file,
+      threads: runner.threads,
+      pool: runner.size,
+      refused: runner.refused.map((r) => `${r.delegate} (${r.stage}): ${r.reason}`),
+    });
+  }
+
+  private async buildStages(model: Model, runner: ModelRunner): Promise<{ preprocessor: ImagePreprocessor; postprocessor: Postprocessor }> {
+    const input = runner.inputs[runner.imageInput]!;
+    const normalization = model.info.metadata?.inputs[runner.imageInput]?.normalization;
+    const preprocessor = createImagePreprocessor(this.config.preprocess, input, {
+      ...(normalization ? { normalization: { mean: [...normalization.mean], std: [...normalization.std] } } : {}),
+    });
+    const labels = await readLabels(this.config.model.labels, model);
+    const postprocessor = createPostprocessor(this.config.postprocess, runner.outputs, {
+      ...(labels ? { labels } : {}),
+      labelOffset: this.config.model.labelOffset,
+      modelName: model.name,
+    });
+    return { preprocessor, postprocessor };
+  }
+
+  private run(model: Model, runner: ModelRunner, stages: { preprocessor: ImagePreprocessor; postprocessor: Postprocessor }): void {
+    const { config, stats } = this;
+    const input = runner.inputs[runner.imageInput]!;
+    const slotCount = runner.size + 1;
+    const staging = Array.from({ length: slotCount }, () => typedView(input.dtype as Dtype, new ArrayBuffer(input.bytes)));
+    const sha256 = createHash('sha256').update(model.bytes).digest('hex');
+    let seen = 0;
+    let lastAcceptedMs = -Infinity;
+    const minIntervalMs = config.maxFps > 0 ? 1000 / config.maxFps : 0;
+    const drop = (reason: DropReason, frame: Frame, error?: unknown): void => {
+      stats.drop(reason);
+      if (error !== undefined) {
+        this.context.logger.log('warn', `pipeline ${this.name}: frame ${frame.id} dropped (${reason}): ${(error as Error).message}`);
+      }
+    };
+
+    const source = createSource(this.name, config.source, { warn: (message: string) => this.context.logger.log('warn', message) });
+    this.subscription = source
+      .frames()
+      .pipe(
+        takeUntil(this.stopSource),
+        tap(() => {
+          stats.framesIn += 1;
+        }),
+        filter((frame: Frame) => {
+          seen += 1;
+          if ((seen - 1) % config.every !== 0) {
+            drop('every', frame);
+            return false;
+          }
+          const now = performance.now();
+          if (now - lastAcceptedMs < minIntervalMs) {
+            drop('max_fps', frame);
+            return false;
+          }
+          lastAcceptedMs = now;
+          return true;
+        }),
+        scheduleFrames<Prepared, Prediction>({
+          buffer: config.buffer,
+          slots: slotCount,
+          maxInFlight: () => runner.size,
+          onDrop: drop,
+          stopping: () => this.stopping,
+          stages: {
+            preprocess: async (frame, slot) => {
+              const start = performance.now();
+              const geometry = await stages.preprocessor.run(frame.image, staging[slot]!);
+              return { slot, frame, geometry, queueMs: start - frame.capturedMonoMs, preprocessMs: performance.now() - start };
+            },
+            infer: (prepared, releaseSlot) => this.infer(prepared, releaseSlot, { runner, staging, stages, sha256 }),
+          },
+        }),
+      )
+      .subscribe({
+        next: (prediction: Prediction) => {
+          for (const sink of this.sinks) sink.write(prediction);
+        },
+        error: (error: unknown) => {
+          this.state = 'failed';
+          this.context.logger.log('error', `pipeline ${this.name}: ${(error as Error).message}`);
+          this.settle.reject(error);
+        },
+        complete: () => {
+          if (!this.stopping) this.state = 'ended';
+          this.settle.resolve();
+        },
+      });
+    this.state = 'running';
+    if (config.statsIntervalS > 0) {
+      this.statsTimer = setInterval(() => this.context.onStats?.(this.report()), config.statsIntervalS * 1000);
+      this.statsTimer.unref();
+    }
+  }
+
+  private async infer(
+    prepared: Prepared,
+    releaseSlot: () => void,
+    parts: { runner: ModelRunner; staging: TensorArray[]; stages: { postprocessor: Postprocessor }; sha256: string },
+  ): Promise<Prediction | undefined> {
+    const { runner } = parts;
+    const interpreter = await runner.acquire();
+    try {
+      // One copy of the input's bytes per frame is the price of preparing the next frame during this invoke.
+      interpreter.setInput(runner.imageInput, parts.staging[prepared.slot]!);
+      releaseSlot();
+      const inferStart = performance.now();
+      const outcome = await runner.invoke(interpreter);
+      const inferMs = performance.now() - inferStart;
+      if (!outcome.ok) {
+        this.stats.drop(outcome.reason === 'timeout' ? 'infer_timeout' : 'infer_error');
+        this.context.logger.log('warn', `pipeline ${this.name}: frame ${prepared.frame.id} dropped: ${outcome.message}`);
+        return undefined;
+      }
+      const postStart = performance.now();
+      let result;
+      try {
+        const infos = interpreter.outputs;
+        const values = infos.map((info, i) => (isSupportedDtype(info.dtype) ? interpreter.output(i) : new Uint8Array(0)));
+        result = await parts.stages.postprocessor.run({ infos, values }, prepared.geometry, { id: prepared.frame.id, pipeline: this.name });
+      } catch (error) {
+        this.stats.drop('postprocess_error');
+        this.context.logger.log('warn', `pipeline ${this.name}: frame ${prepared.frame.id} dropped (postprocess): ${(error as Error).message}`);
+        return undefined;
+      }
+      const postprocessMs = performance.now() - postStart;
+      const frame = prepared.frame;
+      const latencyMs = {
+        queue: prepared.queueMs,
+        preprocess: prepared.preprocessMs,
+        infer: inferMs,
+        postprocess: postprocessMs,
+        total: performance.now() - frame.capturedMonoMs,
+      };
+      this.stats.record(latencyMs);
+      return {
+        pipeline: this.name,
+        frameId: frame.id,
+        source: frame.source,
+        capturedWallMs: frame.capturedWallMs,
+        latencyMs,
+        model: { file: this.config.model.file, sha256: parts.sha256 },
+        delegate: runner.delegate,
+        meta: frame.meta,
+        result,
+      };
+    } finally {
+      runner.release(interpreter);
+    }
+  }
+
+  report(): StatsReport {
+    return this.stats.report(this.state, this.delegate, this.runner?.failovers ?? 0);
+  }
+
+  /** Stops the source, finishes frames in flight (waiting ones are dropped and counted), flushes the sinks. */
+  async stop(): Promise<void> {
+    if (this.state === 'stopped' || this.state === 'stopping') return this.finished.catch(() => undefined);
+    const wasRunning = this.subscription !== undefined;
+    this.stopping = true;
+    this.state = 'stopping';
+    this.stopSource.next();
+    if (wasRunning) await this.finished.catch(() => undefined);
+    this.subscription?.unsubscribe();
+    clearInterval(this.statsTimer);
+    for (const sink of this.sinks) {
+      await sink.flush();
+      await sink.stop();
+    }
+    this.runner?.stop();
+    this.state = 'stopped';
+    this.settle.resolve();
+    this.context.onStats?.(this.report());
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * Per-pipeline counters and latency windows, reported every stats interval. Bounded: latency keeps the last
+ * WINDOW samples per stage.
+ */
+import { summarise } from '../runtime/timing.js';
+import type { StageLatency } from './frame.js';
+
+const WINDOW = 1024;
+
+export type DropReason =
+  | 'buffer'
+  | 'every'
+  | 'max_fps'
+  | 'preprocess_error'
+  | 'infer_error'
+  | 'infer_timeout'
+  | 'postprocess_error'
+  | 'stopping';
+
+export interface StatsReport {
+  pipeline: string;
+  state: string;
+  intervalS: number;
+  framesIn: number;
+  framesOut: number;
+  fpsIn: number;
+  fpsOut: number;
+  drops: Partial<Record<DropReason, number>>;
+  latencyMs: Record<keyof StageLatency, { p50: number; p99: number }>;
+  delegate: string;
+  failovers: number;
+}
+
+class Window {
+  private readonly samples = new Float64Array(WINDOW);
+  private count = 0;
+
+  add(value: number): void {
+    this.samples[this.count % WINDOW] = value;
+    this.count += 1;
+  }
+
+  summary(): { p50: number; p99: number } {
+    const n = Math.min(this.count, WINDOW);
+    if (n === 0) return { p50: 0, p99: 0 };
+    const s = summarise(Array.from(this.samples.subarray(0, n)));
+    return { p50: Math.round(s.p50 * 1000) / 1000, p99: Math.round(s.p99 * 1000) / 1000 };
+  }
+}
+
+export class PipelineStats {
+  framesIn = 0;
+  framesOut = 0;
+  readonly drops: Partial<Record<DropReason, number>> = {};
+  private readonly windows: Record<keyof StageLatency, Window> = {
+    queue: new Window(),
+    preprocess: new Window(),
+    infer: new Window(),
+    postprocess: new Window(),
+    total: new Window(),
+  };
+  private lastReportMs = performance.now();
+  private lastIn = 0;
+  private lastOut = 0;
+
+  constructor(readonly pipeline: string) {}
+
+  drop(reason: DropReason, count = 1): void {
+    this.drops[reason] = (this.drops[reason] ?? 0) + count;
+  }
+
+  get dropped(): number {
+    return Object.values(this.drops).reduce((a, b) => a + (b ?? 0), 0);
+  }
+
+  record(latency: StageLatency): void {
+    this.framesOut += 1;
+    for (const key of Object.keys(this.windows) as Array<keyof StageLatency>) this.windows[key].add(latency[key]);
+  }
+
+  /** Totals since start, rates since the previous report. */
+  report(state: string, delegate: string, failovers: number): StatsReport {
+    const now = performance.now();
+    const seconds = Math.max(1e-3, (now - this.lastReportMs) / 1000);
+    const fpsIn = (this.framesIn - this.lastIn) / seconds;
+    const fpsOut = (this.framesOut - this.lastOut) / seconds;
+    this.lastReportMs = now;
+    this.lastIn = this.framesIn;
+    this.lastOut = this.framesOut;
+    const latencyMs = {} as StatsReport['latencyMs'];
+    for (const key of Object.keys(this.windows) as Array<keyof StageLatency>) latencyMs[key] = this.windows[key].summary();
+    return {
+      pipeline: this.pipeline,
+      state,
+      intervalS: Math.round(seconds * 1000) / 1000,
+      framesIn: this.framesIn,
+      framesOut: this.framesOut,
+      fpsIn: Math.round(fpsIn * 100) / 100,
+      fpsOut: Math.round(fpsOut * 100) / 100,
+      drops: { ...this.drops },
+      latencyMs,
+      delegate,
+      failovers,
+    };
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * Runs several pipelines in one process. A pipeline that fails to start (invalid model, missing file) or whose
+ * stream fails (its source died) is retried with exponential backoff and jitter; the others go on.
+ */
+import type { PipelineConfig } from '../config/types.js';
+import { Pipeline, type PipelineContext, type PipelineState } from './pipeline.js';
+
+export interface BackoffOptions {
+  /** First retry delay, ms (default 1000). */
+  initialMs: number;
+  /** Longest delay, ms (default 60000). */
+  maxMs: number;
+}
+
+export type SupervisedState = PipelineState | 'backoff';
+
+export interface PipelineStatus {
+  name: string;
+  state: SupervisedState;
+  delegate: string;
+  attempts: number;
+  lastError?: string;
+  retryInMs?: number;
+}
+
+interface Entry {
+  config: PipelineConfig;
+  pipeline: Pipeline | undefined;
+  state: SupervisedState;
+  attempts: number;
+  lastError?: string;
+  retryAt?: number;
+  timer?: NodeJS.Timeout;
+}
+
+/** Delay before retry number `attempt` (1-based): doubling from initialMs up to maxMs, times a jitter in [0.5, 1). */
+export function backoffDelay(attempt: number, options: BackoffOptions, random: () => number = Math.random): number {
+  const base = Math.min(options.maxMs, options.initialMs * 2 ** Math.max(0, attempt - 1));
+  return Math.round(base * (0.5 + random() / 2));
+}
+
+export class Supervisor {
+  private readonly entries: Entry[];
+  private readonly context: PipelineContext;
+  private readonly backoff: BackoffOptions;
+  private stopping = false;
+  private endWaiters: Array<() => void> = [];
+
+  constructor(configs: readonly PipelineConfig[], context: PipelineContext, backoff: Partial<BackoffOptions> = {}) {
+    this.entries = configs.map((config) => ({ config, pipeline: undefined, state: 'starting', attempts: 0 }));
+    this.context = context;
+    this.backoff = { initialMs: 1000, maxMs: 60_000, ...backoff };
+  }
+
+  /** Starts every pipeline; resolves once each is running or has reported its failure (READY for systemd). */
+  async start(): Promise<void> {
+    await Promise.all(this.entries.map((entry) => this.launch(entry)));
+  }
+
+  private async launch(entry: Entry): Promise<void> {
+    if (this.stopping) return;
+    entry.attempts += 1;
+    entry.state = 'starting';
+    const pipeline = new Pipeline(entry.config, this.context);
+    entry.pipeline = pipeline;
+    try {
+      await pipeline.start();
+      entry.state = 'running';
+      delete entry.lastError;
+      pipeline.finished.then(
+        () => this.onFinished(entry, pipeline),
+        (error: unknown) => this.onFailure(entry, pipeline, error),
+      );
+    } catch (error) {
+      await this.onFailure(entry, pipeline, error);
+    }
+  }
+
+  private onFinished(entry: Entry, pipeline: Pipeline): void {
+    if (entry.pipeline !== pipeline) return;
+    entry.state = pipeline.state;
+    if (pipeline.state === 'ended') this.context.logger.log('info', `pipeline ${entry.config.name}: source ended`);
+    this.checkAllEnded();
+  }
+
+  private async onFailure(entry: Entry, pipeline: Pipeline, error: unknown): Promise<void> {
+    if (entry.pipeline !== pipeline) return;
+    entry.lastError = (error as Error).message;
+    await pipeline.stop().catch(() => undefined);
+    if (this.stopping) return;
+    const delay = backoffDelay(entry.attempts, this.backoff);
+    entry.state = 'backoff';
+    entry.retryAt = Date.now() + delay;
+    this.context.logger.log('error', `pipeline ${entry.config.name}: failed (attempt ${entry.attempts}): ${entry.lastError}; retrying in ${delay} ms`);
+    entry.timer = setTimeout(() => void this.launch(entry), delay);
+    this.checkAllEnded();
+  }
+
+  status(): PipelineStatus[] {
+    return this.entries.map((entry) => ({
+      name: entry.config.name,
+      state: entry.state === 'running' && entry.pipeline ? entry.pipeline.state : entry.state,
+      delegate: entry.pipeline?.delegate ?? 'none',
+      attempts: entry.attempts,
+      ...(entry.lastError ? { lastError: entry.lastError } : {}),
+      ...(entry.state === 'backoff' && entry.retryAt ? { retryInMs: Math.max(0, entry.retryAt - Date.now()) } : {}),
+    }));
+  }
+
+  pipelines(): Pipeline[] {
+    return this.entries.flatMap((entry) => (entry.pipeline ? [entry.pipeline] : []));
+  }
+
+  /** Resolves when no pipeline is running any more (all sources ended; failing ones keep being retried). */
+  whenAllEnded(): Promise<void> {
+    return new Promise((resolve) => {
+      this.endWaiters.push(resolve);
+      this.checkAllEnded();
+    });
+  }
+
+  private checkAllEnded(): void {
+    if (this.entries.some((entry) => entry.state !== 'ended')) return;
+    const waiters = this.endWaiters;
+    this.endWaiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  /** Stops every pipeline: sources first, in-flight frames finished, sinks flushed. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    for (const entry of this.entries) clearTimeout(entry.timer);
+    await Promise.all(this.entries.map((entry) => entry.pipeline?.stop()));
+    for (const entry of this.entries) entry.state = 'stopped';
+  }
+}

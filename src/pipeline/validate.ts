@@ -1,0 +1,89 @@
+/**
+ * The checks `edgepipe validate` runs beyond the schema: those that need the model. Each pipeline's model is
+ * probed and loaded, and its tensors are checked against the preprocessing, the postprocessor, the labels and
+ * the state links. Every problem is collected, with the pipeline's position in its file.
+ */
+import type { ConfigFile, PipelineConfig } from '../config/types.js';
+import { createInterpreter, validateChain } from '../runtime/delegate-chain.js';
+import { loadDelegateDescriptors, builtinDelegatesDir, type DelegateDescriptor } from '../runtime/delegates.js';
+import { EdgepipeError } from '../runtime/errors.js';
+import { loadVerifiedModel } from '../runtime/probe.js';
+import { createImagePreprocessor } from '../preprocess/index.js';
+import { createPostprocessor } from '../postprocess/index.js';
+import { readLabels } from './labels.js';
+
+export interface ModelProblem {
+  pipeline: string;
+  /** file:line:col of the pipeline in its YAML file. */
+  origin: string;
+  message: string;
+}
+
+/** Delegate descriptors for a config: the shipped ones, then the runtime's extra folders. */
+export function descriptorsFor(config: ConfigFile): Map<string, DelegateDescriptor> {
+  return loadDelegateDescriptors([builtinDelegatesDir, ...config.runtime.delegateDirs]);
+}
+
+async function checkPipeline(config: ConfigFile, pipeline: PipelineConfig, descriptors: ReadonlyMap<string, DelegateDescriptor>): Promise<string[]> {
+  const problems: string[] = [];
+  const attempt = async (step: () => Promise<void> | void): Promise<void> => {
+    try {
+      await step();
+    } catch (error) {
+      if (!(error instanceof EdgepipeError)) throw error;
+      problems.push(error.message);
+    }
+  };
+  await attempt(() => validateChain(pipeline.model.delegates, descriptors));
+  const library = config.runtime.library;
+  let model;
+  try {
+    model = await loadVerifiedModel(pipeline.model.file, library ? { library } : {});
+  } catch (error) {
+    if (!(error instanceof EdgepipeError)) throw error;
+    return [...problems, `model.file: ${error.message}`];
+  }
+  // Tensor shapes as TFLite reports them after allocation (detection outputs have none before).
+  const { interpreter } = await createInterpreter(model, { delegates: ['cpu'], warmup: 0 });
+  try {
+    const names = new Set([...interpreter.inputs.map((t) => t.name), ...interpreter.outputs.map((t) => t.name)]);
+    for (const link of pipeline.model.state) {
+      for (const name of [link.output, link.input]) {
+        if (!names.has(name)) problems.push(`model.state: the model has no tensor "${name}" (inputs and outputs: ${[...names].join(', ')})`);
+      }
+    }
+    const stateInputs = new Set(pipeline.model.state.map((link) => link.input));
+    const imageIndex = Math.max(0, interpreter.inputs.findIndex((t) => !stateInputs.has(t.name)));
+    const normalization = model.info.metadata?.inputs[imageIndex]?.normalization;
+    await attempt(() => {
+      createImagePreprocessor(pipeline.preprocess, interpreter.inputs[imageIndex]!, {
+        ...(normalization ? { normalization: { mean: [...normalization.mean], std: [...normalization.std] } } : {}),
+      });
+    });
+    await attempt(async () => {
+      const labels = await readLabels(pipeline.model.labels, model);
+      createPostprocessor(pipeline.postprocess, interpreter.outputs, {
+        ...(labels ? { labels } : {}),
+        labelOffset: pipeline.model.labelOffset,
+        modelName: pipeline.model.file,
+      });
+    });
+  } finally {
+    interpreter.dispose();
+  }
+  return problems;
+}
+
+/** All model-dependent problems of all pipelines of all files (empty when everything fits). */
+export async function validateModels(configs: readonly ConfigFile[]): Promise<ModelProblem[]> {
+  const out: ModelProblem[] = [];
+  for (const config of configs) {
+    const descriptors = descriptorsFor(config);
+    for (const pipeline of config.pipelines) {
+      for (const message of await checkPipeline(config, pipeline, descriptors)) {
+        out.push({ pipeline: pipeline.name, origin: pipeline.origin, message });
+      }
+    }
+  }
+  return out;
+}
