@@ -11,6 +11,12 @@ export interface ConfigFile {
   version: 1;
   runtime: RuntimeConfig;
   pipelines: PipelineConfig[];
+  /**
+   * Paths into this object (`pipelines[0].sinks[1].path`, camelCase keys as here) of values that came from
+   * `${...}` references (environment, file, systemd credential). Treat them as secrets: never log or publish
+   * them (redactedConfig/redactedConfigDump in src/config/dump.ts replace them).
+   */
+  secretPaths: string[];
 }
 
 export interface RuntimeConfig {

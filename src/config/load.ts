@@ -1,0 +1,78 @@
+/**
+ * Loading pipeline configuration: files and folders -> validated, immutable ConfigFile objects, or one ConfigError
+ * listing every problem of every file (file:line:col, path, expected, received, suggestion).
+ */
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { crossFileProblems } from './cross-checks.js';
+import { parseFile, type ParseOptions, type ParsedFile } from './parse.js';
+import { ConfigError, sortProblems, type ConfigProblem } from './problems.js';
+import { referenceProblems } from './references.js';
+import type { ConfigFile } from './types.js';
+
+export interface LoadOptions extends ParseOptions {
+  /**
+   * Also check what the files point at: model and labels files exist, runtime.library and runtime.delegate_dirs
+   * exist, delegate names have a descriptor. Default true.
+   */
+  checkFiles?: boolean;
+}
+
+/**
+ * Validates one file's text. `file` names the file in messages and `origin`s and is the base of its relative
+ * paths (resolved against the current directory when relative). Does not look at the files the config points at
+ * (loadConfigFiles does). Throws ConfigError with every problem.
+ */
+export function parseConfig(file: string, text: string, options: ParseOptions = {}): ConfigFile {
+  const parsed = parseFile(file, text, options);
+  const problems = [...parsed.problems, ...crossFileProblems([parsed])];
+  if (problems.length > 0 || !parsed.config) throw new ConfigError(sortProblems(problems));
+  return parsed.config;
+}
+
+/**
+ * Loads YAML files and folders (a folder: its *.yaml and *.yml files, sorted by name, not recursive), in order.
+ * Pipeline names must be unique across all of them. Throws one ConfigError listing every problem of every file.
+ */
+export async function loadConfigFiles(paths: readonly string[], options: LoadOptions = {}): Promise<ConfigFile[]> {
+  const problems: ConfigProblem[] = [];
+  const files: string[] = [];
+  for (const given of paths) {
+    const found = await expand(given);
+    if ('problem' in found) problems.push(found.problem);
+    else for (const file of found.files) if (!files.some((f) => path.resolve(f) === path.resolve(file))) files.push(file);
+  }
+  const parsed: ParsedFile[] = [];
+  for (const file of files) {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      problems.push(wholeFile(file, `cannot read the file: ${(error as NodeJS.ErrnoException).code ?? String(error)}`));
+      continue;
+    }
+    parsed.push(parseFile(file, text, options));
+  }
+  for (const file of parsed) problems.push(...file.problems);
+  problems.push(...crossFileProblems(parsed));
+  if (options.checkFiles ?? true) for (const file of parsed) problems.push(...referenceProblems(file));
+  if (problems.length > 0) throw new ConfigError(sortProblems(problems, [...paths, ...files]));
+  return parsed.map((file) => file.config!);
+}
+
+function wholeFile(file: string, message: string): ConfigProblem {
+  return { file, line: 0, col: 0, path: '', message };
+}
+
+async function expand(given: string): Promise<{ files: string[] } | { problem: ConfigProblem }> {
+  let stats;
+  try {
+    stats = await stat(given);
+  } catch {
+    return { problem: wholeFile(given, 'no such file or folder') };
+  }
+  if (!stats.isDirectory()) return { files: [given] };
+  const names = (await readdir(given)).filter((name) => /\.ya?ml$/i.test(name)).sort();
+  if (names.length === 0) return { problem: wholeFile(given, 'the folder has no .yaml or .yml files') };
+  return { files: names.map((name) => path.join(given, name)) };
+}

@@ -1,0 +1,71 @@
+/**
+ * One YAML file -> a validated ConfigFile or its problems: YAML tree, interpolation, schema validation, then the
+ * checks within the file (pipeline names unique). Nothing is thrown here; load.ts gathers the problems of all files.
+ */
+import path from 'node:path';
+import { interpolateTree } from './interpolate.js';
+import { ProblemList, type ConfigProblem, type Position } from './problems.js';
+import type { Infer } from './schema-dsl.js';
+import { configFileSchema } from './schema.js';
+import type { ConfigFile } from './types.js';
+import { validateTree } from './validate.js';
+import { readYamlTree, type TreeNode } from './yaml-tree.js';
+
+type FileValue = Infer<typeof configFileSchema>;
+
+export interface ParseOptions {
+  /** Where `${NAME}` and `${credential:NAME}` ($CREDENTIALS_DIRECTORY) are looked up; default process.env. */
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+export interface ParsedFile {
+  /** The file as the caller named it, used in messages and `origin`. */
+  display: string;
+  config?: ConfigFile;
+  problems: ConfigProblem[];
+  /** Position of every value given in the file, by YAML path (`pipelines[0].name`). */
+  positions: Map<string, Position>;
+  /** The YAML tree, for checks across files that should work even when the file has other problems. */
+  tree?: TreeNode;
+}
+
+/** Parses and validates one file. `display` is how messages name it; relative paths resolve against its folder. */
+export function parseFile(display: string, text: string, options: ParseOptions = {}): ParsedFile {
+  const file = path.resolve(display);
+  const dir = path.dirname(file);
+  const problems = new ProblemList(display);
+  const positions = new Map<string, Position>();
+  const tree = readYamlTree(text, problems);
+  if (!tree) return { display, problems: problems.problems, positions };
+  if (tree.kind === 'scalar' && tree.value === null && !tree.failed) {
+    problems.add(tree.pos, '', 'the file is empty; it needs "version: 1" and a list of pipelines');
+    return { display, problems: problems.problems, positions };
+  }
+  const version = tree.kind === 'map' ? tree.entries.find((e) => e.key === 'version')?.value : undefined;
+  if (version?.kind === 'scalar' && typeof version.value === 'number' && version.value !== 1) {
+    // A file for another format version: checking it against version 1 would only list noise.
+    const message = `expected 1, received ${version.source}; this edgepipe reads version 1 files only (is the file for a newer edgepipe?)`;
+    problems.add(version.pos, 'version', message, { expected: '1', received: version.source });
+    return { display, problems: problems.problems, positions };
+  }
+  interpolateTree(tree, '', { env: options.env ?? process.env, dir }, problems);
+  const secretPaths: string[] = [];
+  const context = { problems, dir, root: configFileSchema, secretPaths, positions };
+  const value = validateTree(configFileSchema, tree, context) as FileValue | undefined;
+  if (!value || problems.problems.length > 0) return { display, problems: problems.problems, positions, tree };
+  const pipelines = value.pipelines.map((pipeline, i) => {
+    const at = positions.get(`pipelines[${i}]`) ?? { line: 1, col: 1 };
+    return { ...pipeline, origin: `${display}:${at.line}:${at.col}` };
+  });
+  const config: ConfigFile = { file, version: value.version, runtime: value.runtime, pipelines, secretPaths };
+  return { display, config: deepFreeze(config), problems: [], positions, tree };
+}
+
+/** The validated config is immutable: a stage that changes it would change it for every other stage. */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

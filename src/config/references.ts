@@ -1,0 +1,77 @@
+/**
+ * What a valid config points at on this machine: the model and labels files, runtime.library, the delegate
+ * descriptor folders and the delegate names. Run by loadConfigFiles (not by parseConfig, which only reads text).
+ */
+import { readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { builtinDelegatesDir, loadDelegateDescriptors } from '../runtime/delegates.js';
+import { ProblemList, type ConfigProblem } from './problems.js';
+import type { ParsedFile } from './parse.js';
+import { closestMatch } from './suggest.js';
+import { camelCase } from './validate.js';
+
+type Kind = 'file' | 'folder';
+
+/** Checks one parsed (valid) file; returns its problems. */
+export function referenceProblems(parsed: ParsedFile): ConfigProblem[] {
+  const config = parsed.config;
+  if (!config) return [];
+  const problems = new ProblemList(parsed.display);
+  const secret = (yamlPath: string): boolean => config.secretPaths.includes(camelCase(yamlPath));
+  const expect = (yamlPath: string, target: string, kind: Kind): boolean => {
+    const why = missing(target, kind, secret(yamlPath));
+    if (why) problems.add(parsed.positions.get(yamlPath) ?? { line: 1, col: 1 }, yamlPath, why);
+    return why === undefined;
+  };
+  if (config.runtime.library) expect('runtime.library', config.runtime.library, 'file');
+  const dirs = config.runtime.delegateDirs.filter((dir, i) => expect(`runtime.delegate_dirs[${i}]`, dir, 'folder'));
+  let known: string[] | undefined;
+  try {
+    known = ['cpu', ...loadDelegateDescriptors([builtinDelegatesDir, ...dirs]).keys()].sort();
+  } catch (error) {
+    const at = parsed.positions.get('runtime.delegate_dirs') ?? { line: 1, col: 1 };
+    problems.add(at, 'runtime.delegate_dirs', `a delegate descriptor is invalid: ${(error as Error).message}`);
+  }
+  config.pipelines.forEach((pipeline, i) => {
+    const at = `pipelines[${i}].model`;
+    expect(`${at}.file`, pipeline.model.file, 'file');
+    if (pipeline.model.labels) expect(`${at}.labels`, pipeline.model.labels, 'file');
+    if (!known) return;
+    pipeline.model.delegates.forEach((name, j) => {
+      const yamlPath = `${at}.delegates[${j}]`;
+      if (known.includes(name) || !parsed.positions.has(yamlPath)) return;
+      const close = closestMatch(name, known);
+      const list = known.join(', ');
+      const hint = close ? `did you mean "${close}"? (known: ${list})` : `known: ${list}; others need a descriptor in runtime.delegate_dirs`;
+      problems.add(parsed.positions.get(yamlPath)!, yamlPath, `unknown delegate "${name}"; ${hint}`, {
+        received: `"${name}"`,
+        ...(close ? { suggestion: close } : {}),
+      });
+    });
+  });
+  return problems.problems;
+}
+
+/** Why `target` is not a usable file/folder, or undefined when it is. Paths from `${...}` are not shown. */
+function missing(target: string, kind: Kind, secret: boolean): string | undefined {
+  const shown = secret ? '(the path from ${...} is not shown)' : target;
+  let stats;
+  try {
+    stats = statSync(target);
+  } catch {
+    const close = secret ? undefined : closestSibling(target);
+    return `${kind} not found: ${shown}${close ? `; did you mean "${close}"?` : ''}`;
+  }
+  if (kind === 'file' && !stats.isFile()) return `expected a file, found a folder: ${shown}`;
+  if (kind === 'folder' && !stats.isDirectory()) return `expected a folder, found a file: ${shown}`;
+  return undefined;
+}
+
+/** The name in the same folder closest to the missing one (`mobilnet.tflite` -> `mobilenet.tflite`). */
+function closestSibling(target: string): string | undefined {
+  try {
+    return closestMatch(path.basename(target), readdirSync(path.dirname(target)));
+  } catch {
+    return undefined;
+  }
+}

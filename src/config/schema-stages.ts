@@ -1,0 +1,279 @@
+/**
+ * Schema of the pipeline stages: source, preprocess, postprocess and sinks (see schema-dsl.ts for the language).
+ * Descriptions are for field engineers: units, ranges and what happens at the edges.
+ */
+import { boolean, integer, list, number, object, oneOf, string, union } from './schema-dsl.js';
+
+const fps = number({
+  description: 'Frames per second the source produces; 0 = as fast as the pipeline takes them.',
+  min: 0,
+  max: 1000,
+  default: 0,
+  example: 5,
+});
+
+export const sourceSchema = union(
+  {
+    title: 'Source',
+    description: 'Where frames come from; `kind` picks the source type.',
+    required: true,
+    example: { kind: 'images', path: './frames', loop: true, fps: 5 },
+  },
+  {
+    images: object(
+      { title: 'Source: images', description: 'Image files (.jpg, .jpeg, .png, .webp) read in name order.', required: true },
+      {
+        path: string({
+          description: 'A file, a folder (its images, sorted by name) or a glob (`*`, `?`, `**`). Relative to this YAML file.',
+          path: true,
+          required: true,
+          example: './frames',
+        }),
+        loop: boolean({ description: 'Start again from the first image after the last.', default: false }),
+        fps,
+        watch: boolean({ description: 'After the existing files, also emit images that appear in the folder later.', default: false }),
+      },
+    ),
+    synthetic: object(
+      { title: 'Source: synthetic', description: 'Generated test frames: no camera or files needed.', required: true },
+      {
+        width: integer({ description: 'Frame width in pixels.', min: 1, max: 8192, default: 640 }),
+        height: integer({ description: 'Frame height in pixels.', min: 1, max: 8192, default: 480 }),
+        fps: number({ description: 'Frames per second; 0 = as fast as the pipeline takes them.', min: 0, max: 1000, default: 10 }),
+        pattern: oneOf(['colours', 'gradient', 'noise'], {
+          description: 'What the frames show.',
+          default: 'colours',
+          meanings: { colours: 'solid colours, cycling', gradient: 'a moving gradient', noise: 'random pixels' },
+          synonyms: { colors: 'colours', color: 'colours', colour: 'colours', random: 'noise' },
+        }),
+        frames: integer({ description: 'Stop after this many frames; 0 = never stop.', min: 0, default: 0 }),
+      },
+    ),
+  },
+);
+
+export const preprocessSchema = object(
+  {
+    title: 'Preprocess',
+    description: 'How each frame becomes the model input: crop, rotate, flip, resize, colour order, normalisation.',
+    default: {},
+    example: { resize: 'contain', pad_colour: [0, 0, 0], rotate: 90 },
+  },
+  {
+    resize: oneOf(['fill', 'contain', 'cover'], {
+      description: 'How the image is fitted to the input size.',
+      default: 'fill',
+      meanings: {
+        fill: 'stretch to the input size (aspect ratio changes)',
+        contain: 'fit inside, keeping the aspect ratio, and pad the rest with `pad_colour` (letterbox)',
+        cover: 'fill the input, keeping the aspect ratio, and crop what sticks out',
+      },
+      synonyms: { stretch: 'fill', scale: 'fill', letterbox: 'contain', pad: 'contain', fit: 'contain', crop: 'cover' },
+    }),
+    pad_colour: list(integer({ description: 'Colour channel, 0-255.', min: 0, max: 255 }), {
+      description: 'Padding colour for `resize: contain`, as [red, green, blue], each 0-255.',
+      length: 3,
+      default: [0, 0, 0],
+      example: [114, 114, 114],
+    }),
+    roi: object(
+      {
+        title: 'Region of interest',
+        description: 'Use only this rectangle of the source image, in source-image pixels.',
+        example: { x: 0, y: 120, width: 640, height: 360 },
+      },
+      {
+        x: integer({ description: 'Left edge in pixels from the left of the image.', min: 0, required: true }),
+        y: integer({ description: 'Top edge in pixels from the top of the image.', min: 0, required: true }),
+        width: integer({ description: 'Width in pixels.', min: 1, required: true }),
+        height: integer({ description: 'Height in pixels.', min: 1, required: true }),
+      },
+    ),
+    rotate: oneOf([0, 90, 180, 270], {
+      description: 'Clockwise rotation in degrees, applied after the region of interest.',
+      default: 0,
+      synonyms: { '-90': 270, '-180': 180, '-270': 90, '360': 0 },
+    }),
+    flip: oneOf(['none', 'horizontal', 'vertical'], {
+      description: 'Mirror the image after rotating.',
+      default: 'none',
+      meanings: { none: 'no mirroring', horizontal: 'left and right swap', vertical: 'top and bottom swap' },
+      synonyms: { mirror: 'horizontal', no: 'none', off: 'none', false: 'none' },
+    }),
+    colour: oneOf(['rgb', 'bgr', 'gray'], {
+      description: 'Channel order the model expects. Default: from the model (1 channel: gray, 3: rgb).',
+      synonyms: { grey: 'gray', greyscale: 'gray', grayscale: 'gray', mono: 'gray' },
+    }),
+    layout: oneOf(['nhwc', 'nchw'], {
+      description: 'Tensor layout of the input. Default: from the input tensor\'s shape.',
+      meanings: { nhwc: 'channels last (most TFLite models)', nchw: 'channels first' },
+    }),
+    mean: list(number({ description: 'Mean of one channel on the 0-255 scale.', min: 0, max: 255 }), {
+      description:
+        'Per-channel mean on the 0-255 pixel scale (1 value or one per channel); input = (pixel - mean) / std. ' +
+        'Default: the model metadata, else a mapping to the input type.',
+      minItems: 1,
+      maxItems: 3,
+      example: [127.5, 127.5, 127.5],
+    }),
+    std: list(number({ description: 'Standard deviation of one channel on the 0-255 scale.', min: 0, exclusiveMin: true, max: 255 }), {
+      description: 'Per-channel standard deviation on the 0-255 pixel scale, same count as `mean`.',
+      minItems: 1,
+      maxItems: 3,
+      example: [127.5, 127.5, 127.5],
+    }),
+  },
+  [
+    {
+      run(value, report) {
+        if (value.mean && value.std && value.mean.length !== value.std.length) {
+          const values = `${value.std.length} value${value.std.length === 1 ? '' : 's'}`;
+          report('std', `has ${values} but mean has ${value.mean.length}; give both the same count`);
+        }
+        if ((value.mean === undefined) !== (value.std === undefined)) {
+          report(value.mean ? 'mean' : 'std', `is given without ${value.mean ? 'std' : 'mean'}; give both or neither`);
+        }
+      },
+    },
+  ],
+);
+
+const threshold = (fallback: number, what: string) =>
+  number({ description: `${what} scoring below this are left out (0 to 1).`, min: 0, max: 1, default: fallback });
+const maxDetections = (fallback: number) =>
+  integer({ description: 'At most this many objects per frame (the highest scoring).', min: 1, max: 1000, default: fallback });
+const classLabel = string({ description: 'A label or a class index.', expected: 'a label or a class index', plural: 'labels or class indices' });
+const classes = list(classLabel, {
+  description: 'Report only these classes (labels, or class indices); empty = all.',
+  default: [],
+  example: ['person', 'car'],
+});
+
+export const postprocessSchema = union(
+  {
+    title: 'Postprocess',
+    description: 'What the model output means; `kind` picks the decoder.',
+    required: true,
+    example: { kind: 'classify', top_k: 3, threshold: 0.2 },
+  },
+  {
+    classify: object(
+      { title: 'Postprocess: classify', description: 'Image classification: the best scoring classes.', required: true },
+      {
+        top_k: integer({ description: 'How many of the best classes to report.', min: 1, max: 1000, default: 5 }),
+        threshold: threshold(0, 'Classes'),
+        output: string({ description: 'Name of the output tensor to read. Default: the first output.' }),
+      },
+    ),
+    'detect-ssd': object(
+      {
+        title: 'Postprocess: detect-ssd',
+        description: 'Object detection with an SSD-style postprocess op (boxes, classes, scores, count outputs).',
+        required: true,
+      },
+      { threshold: threshold(0.5, 'Objects'), max_detections: maxDetections(25), classes },
+    ),
+    'detect-yolo': object(
+      {
+        title: 'Postprocess: detect-yolo',
+        description: 'Object detection from raw YOLO rows, with non-maximum suppression.',
+        required: true,
+      },
+      {
+        threshold: threshold(0.25, 'Objects'),
+        iou: number({
+          description: 'Overlap (intersection over union, 0 to 1) above which the weaker of two boxes is dropped.',
+          min: 0,
+          max: 1,
+          default: 0.45,
+        }),
+        max_detections: maxDetections(100),
+        classes,
+        objectness: boolean({
+          description: 'Each row has an objectness score before the class scores (YOLOv5: true, YOLOv8: false).',
+          default: true,
+        }),
+        coordinates: oneOf(['normalized', 'pixels'], {
+          description: 'Unit of the box centre, width and height in each row.',
+          default: 'normalized',
+          meanings: { normalized: '0 to 1 across the input', pixels: 'input-tensor pixels' },
+          synonyms: { normalised: 'normalized', pixel: 'pixels', px: 'pixels' },
+        }),
+      },
+    ),
+    pose: object(
+      { title: 'Postprocess: pose', description: 'Single-person pose keypoints (MoveNet, PoseNet).', required: true },
+      {
+        threshold: number({
+          description: 'Keypoints scoring below this (0 to 1) are reported with `visible: false`.',
+          min: 0,
+          max: 1,
+          default: 0.3,
+        }),
+      },
+    ),
+    segment: object(
+      { title: 'Postprocess: segment', description: 'Semantic segmentation: which classes cover how much of the image.', required: true },
+      {
+        min_fraction: number({
+          description: 'Report classes covering at least this fraction (0 to 1) of the pixels.',
+          min: 0,
+          max: 1,
+          default: 0.01,
+        }),
+        mask_dir: string({
+          description: 'Folder to write one mask PNG per frame into; none = no masks. Relative to this YAML file.',
+          path: true,
+          example: '/var/lib/edgepipe/masks',
+        }),
+      },
+    ),
+    scalar: object(
+      {
+        title: 'Postprocess: scalar',
+        description: 'One number per frame (a sensor model, an anomaly score), flagged when outside [below, above].',
+        required: true,
+      },
+      {
+        below: number({ description: 'The value is an anomaly when smaller than this. None = no lower bound.' }),
+        above: number({ description: 'The value is an anomaly when larger than this. None = no upper bound.', example: 0.8 }),
+      },
+      [
+        {
+          run(value, report) {
+            if (value.below !== undefined && value.above !== undefined && value.below >= value.above) {
+              report('below', `must be smaller than above (${value.above}), or every value is an anomaly`);
+            }
+          },
+        },
+      ],
+    ),
+  },
+);
+
+export const sinkSchema = union(
+  { title: 'Sink', description: 'Where results go; `kind` picks the sink type.', required: true },
+  {
+    stdout: object(
+      { title: 'Sink: stdout', description: 'One JSON line per result on standard output (the journal, under systemd).', required: true },
+      {},
+    ),
+    file: object(
+      { title: 'Sink: file', description: 'JSON lines appended to a file, rotated by size.', required: true },
+      {
+        path: string({
+          description: 'The file to append to. Relative to this YAML file.',
+          path: true,
+          required: true,
+          example: '/var/log/edgepipe/front-door.jsonl',
+        }),
+        max_bytes: integer({
+          description: 'Rotate (to path.1, path.2, ...) when the file is larger than this many bytes.',
+          min: 1024,
+          default: 10485760,
+        }),
+        keep: integer({ description: 'Rotated files kept; 0 = none (the file restarts empty).', min: 0, max: 1000, default: 5 }),
+      },
+    ),
+  },
+);

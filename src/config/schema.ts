@@ -1,0 +1,252 @@
+/**
+ * The pipeline YAML file, the single source of truth for its fields (see schema-dsl.ts for the language and
+ * schema-stages.ts for source, preprocess, postprocess and sinks). The validator, the JSON Schema in
+ * schema/pipeline.schema.json, docs/configuration.md and the types in types.ts all follow from (or are tested
+ * against) these definitions.
+ */
+import { integer, list, number, object, oneOf, string } from './schema-dsl.js';
+import { postprocessSchema, preprocessSchema, sinkSchema, sourceSchema } from './schema-stages.js';
+
+/** Pipeline names become MQTT topic levels and file names: no `+`, `#`, `/`, spaces or capitals. */
+export const pipelineNamePattern = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+/** `Front Door #2` -> `front-door-2`: the name a person most likely meant. */
+function nameFix(text: string): string | undefined {
+  const fixed = text
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]+/g, '-')
+    .replace(/^[-_]+|-+$/g, '')
+    .slice(0, 63);
+  return pipelineNamePattern.test(fixed) ? fixed : undefined;
+}
+
+const delegateName = /^[a-z0-9][a-z0-9_-]*$/;
+
+export const runtimeSchema = object(
+  {
+    title: 'Runtime',
+    description: 'Settings of the TensorFlow Lite runtime, shared by all pipelines.',
+    default: {},
+    example: {
+      library: '/opt/vendor/libtensorflowlite_c.so',
+      delegate_dirs: ['/etc/edgepipe/delegates'],
+      cache_dir: '/var/cache/edgepipe',
+    },
+  },
+  {
+    library: string({
+      description:
+        "The libtensorflowlite_c.so to load (a board vendor's build). " +
+        'Default: $EDGEPIPE_TFLITE_LIBRARY, then the one shipped with edgepipe. Relative to this YAML file.',
+      path: true,
+      example: '/opt/vendor/libtensorflowlite_c.so',
+    }),
+    delegate_dirs: list(string({ description: 'A folder of delegate descriptors.', path: true }), {
+      description:
+        'Extra folders of delegate descriptor YAML files, read after the shipped delegates/ ' +
+        '(a later one replaces an earlier one of the same name).',
+      default: [],
+      example: ['/etc/edgepipe/delegates'],
+    }),
+    cache_dir: string({
+      description:
+        'Where delegates keep compiled-graph caches and the model probe its verdicts. ' +
+        'Default: $XDG_CACHE_HOME/edgepipe or ~/.cache/edgepipe.',
+      path: true,
+      example: '/var/cache/edgepipe',
+    }),
+  },
+);
+
+export const healthSchema = object(
+  { title: 'Health', description: 'When an accelerator counts as failed and the pipeline moves down the delegate chain.', default: {} },
+  {
+    failures: integer({
+      description: 'Consecutive failed or timed-out invokes before moving to the next delegate.',
+      min: 1,
+      max: 1000,
+      default: 3,
+    }),
+    timeout_ms: integer({
+      description: 'An invoke slower than this many milliseconds counts as failed (and is abandoned).',
+      min: 1,
+      max: 600000,
+      default: 5000,
+    }),
+    reprobe_s: number({
+      description: 'Seconds between attempts to return to a better delegate after a failover; 0 = never.',
+      min: 0,
+      max: 604800,
+      default: 300,
+    }),
+  },
+);
+
+export const modelSchema = object(
+  {
+    title: 'Model',
+    description: 'The TensorFlow Lite model and how it runs.',
+    required: true,
+    example: { file: './models/mobilenet.tflite', delegates: ['edgetpu', 'xnnpack', 'cpu'], threads: 1 },
+  },
+  {
+    file: string({
+      description: 'The .tflite model file. Relative to this YAML file.',
+      path: true,
+      required: true,
+      example: './models/mobilenet.tflite',
+    }),
+    labels: string({
+      description: 'A labels file, one label per line. Default: the labels packed in the model\'s metadata. Relative to this YAML file.',
+      path: true,
+      example: './models/labels.txt',
+    }),
+    label_offset: integer({
+      description: 'Line of the labels file that names class 0 (1 for 1001-line ImageNet files used with 1000-class models).',
+      min: 0,
+      max: 1000,
+      default: 0,
+    }),
+    delegates: list(
+      string({
+        description: 'A delegate name: a descriptor in delegates/ or runtime.delegate_dirs, or cpu.',
+        expected: 'a delegate name (lowercase letters, digits, - and _)',
+        pattern: delegateName,
+        plural: 'delegate names',
+        examples: ['edgetpu', 'vx', 'armnn', 'gpu', 'xnnpack', 'cpu'],
+      }),
+      {
+        description:
+          'Accelerators to try, best first; a refused or failing one hands over to the next. ' +
+          '`cpu` (the plain TFLite kernels) is added at the end when missing.',
+        minItems: 1,
+        unique: true,
+        default: ['xnnpack', 'cpu'],
+        example: ['edgetpu', 'xnnpack', 'cpu'],
+        normalise: (names) => (names.includes('cpu') ? [...names] : [...names, 'cpu']),
+      },
+    ),
+    threads: integer({
+      description: 'CPU threads per interpreter (XNNPACK and CPU kernels), or `auto` for one per core.',
+      min: 1,
+      max: 64,
+      keywords: ['auto'],
+      default: 1,
+    }),
+    pool: integer({ description: 'Interpreters serving this pipeline; each runs one frame at a time.', min: 1, max: 16, default: 1 }),
+    health: healthSchema,
+    state: list(
+      object(
+        { title: 'State link', description: 'Feeds an output back into an input on the next frame.', required: true },
+        {
+          output: string({ description: 'Output tensor name whose values feed `input` on the next frame.', required: true }),
+          input: string({ description: 'Input tensor name that receives them (zeros on the first frame).', required: true }),
+        },
+      ),
+      {
+        expected: 'a list of maps with output and input',
+        description: 'For stateful models (e.g. recurrent sensor models): outputs fed back into inputs.',
+        default: [],
+        example: [{ output: 'state_out', input: 'state_in' }],
+      },
+    ),
+  },
+  [
+    {
+      run(value, report) {
+        const cpu = value.delegates.indexOf('cpu');
+        if (cpu >= 0 && cpu < value.delegates.length - 1) {
+          const after = value.delegates.slice(cpu + 1).join(', ');
+          report('delegates', `cpu must come last: the delegates after it (${after}) would never be tried`);
+        }
+      },
+    },
+  ],
+);
+
+export const bufferSchema = object(
+  {
+    title: 'Buffer',
+    description: 'What happens to frames that arrive while the model is busy.',
+    default: {},
+    example: { policy: 'queue', size: 8 },
+  },
+  {
+    policy: oneOf(['latest', 'queue'], {
+      description: 'How waiting frames are kept.',
+      default: 'latest',
+      meanings: { latest: 'keep only the newest waiting frame (lowest latency)', queue: 'keep up to `size` frames, dropping the oldest' },
+      synonyms: { newest: 'latest', last: 'latest', fifo: 'queue' },
+    }),
+    size: integer({
+      description: 'Frames kept waiting. Default: 1 with policy latest (the only value it takes), 8 with policy queue.',
+      min: 1,
+      max: 10000,
+      defaultBy: { field: 'policy', values: { latest: 1, queue: 8 } },
+    }),
+  },
+  [
+    {
+      run(value, report) {
+        if (value.policy === 'latest' && value.size !== 1) {
+          report('size', 'policy latest keeps exactly 1 frame; use policy: queue to keep more');
+        }
+      },
+    },
+  ],
+);
+
+export const pipelineSchema = object(
+  { title: 'Pipeline', description: 'One chain: source, preprocess, model, postprocess, sinks.', required: true },
+  {
+    name: string({
+      description:
+        'Unique name across all files; becomes part of MQTT topics and file names. ' +
+        '1-63 lowercase letters, digits, `-` and `_`, starting with a letter or digit.',
+      expected: 'a name of lowercase letters, digits, - and _ (1 to 63, starting with a letter or digit)',
+      pattern: pipelineNamePattern,
+      fix: nameFix,
+      required: true,
+      example: 'front-door',
+    }),
+    source: sourceSchema,
+    model: modelSchema,
+    preprocess: preprocessSchema,
+    postprocess: postprocessSchema,
+    buffer: bufferSchema,
+    every: integer({ description: 'Keep every Nth frame from the source (1 = all, 3 = one in three).', min: 1, max: 100000, default: 1 }),
+    max_fps: number({
+      description: 'At most this many frames per second enter inference; 0 = no limit.',
+      min: 0,
+      max: 1000,
+      default: 0,
+      example: 2,
+    }),
+    stats_interval_s: number({
+      description: 'Seconds between stats reports (frames, drops, latency); 0 = none.',
+      min: 0,
+      max: 86400,
+      default: 10,
+    }),
+    sinks: list(sinkSchema, {
+      expected: 'a list of sinks (each a map with a kind)',
+      description: 'Where results go; each result goes to every sink.',
+      minItems: 1,
+      default: [{ kind: 'stdout' }],
+      example: [{ kind: 'stdout' }, { kind: 'file', path: '/var/log/edgepipe/front-door.jsonl' }],
+    }),
+  },
+);
+
+export const configFileSchema = object(
+  { title: 'File', description: 'A pipeline configuration file.', required: true },
+  {
+    version: oneOf([1], { description: 'Version of this file format. Always 1 for now.', required: true }),
+    runtime: runtimeSchema,
+    pipelines: list(pipelineSchema, {
+      expected: 'a list of pipelines',
+      description: 'The pipelines of this file (may be empty).',
+      required: true,
+    }),
+  },
+);

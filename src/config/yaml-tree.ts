@@ -1,0 +1,150 @@
+/**
+ * YAML text -> a small tree of maps, lists and scalars where every node knows its line and column. Syntax errors,
+ * duplicate keys, tabs, unknown anchors and unsupported tags become problems here; the validator then only deals
+ * with values.
+ */
+import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node as YamlNode } from 'yaml';
+import type { Position, ProblemList } from './problems.js';
+
+export type ScalarValue = string | number | boolean | null;
+
+export interface ScalarNode {
+  kind: 'scalar';
+  pos: Position;
+  value: ScalarValue;
+  /** The text as written (`0x10`, `.inf`, `yes`), for messages. */
+  source: string;
+  quoted: boolean;
+  /** `${...}` references the value came from (set by interpolation); such values are never shown. */
+  refs?: string[];
+  /** Interpolation failed; the problem is already reported. */
+  failed?: boolean;
+}
+
+export interface MapEntry {
+  key: string;
+  keyPos: Position;
+  value: TreeNode;
+}
+
+export interface MapNode {
+  kind: 'map';
+  pos: Position;
+  entries: MapEntry[];
+}
+
+export interface ListNode {
+  kind: 'list';
+  pos: Position;
+  items: TreeNode[];
+}
+
+export type TreeNode = ScalarNode | MapNode | ListNode;
+
+/** Guards against alias bombs (`&a [*b, *b, ...]` nested): real pipeline files have a few hundred nodes. */
+const maxNodes = 100_000;
+
+const syntaxHints: Partial<Record<string, string>> = {
+  TAB_AS_INDENT: 'a tab is used for indentation; YAML needs spaces',
+  MULTIPLE_DOCS: 'more than one YAML document (---) in one file; put each in a file of its own',
+  BLOCK_AS_IMPLICIT_KEY: 'YAML syntax error: a nested field on the same line as its parent, or a line indented too far',
+  MULTILINE_IMPLICIT_KEY: 'YAML syntax error: a field name runs over more than one line (check indentation and colons)',
+  TAG_RESOLVE_FAILED: 'tags such as !secret are not supported; use ${NAME} or ${file:PATH} for secrets',
+};
+
+/** Parses `text`; returns undefined (with problems added) when the file is not valid YAML. Empty -> null scalar. */
+export function readYamlTree(text: string, problems: ProblemList): TreeNode | undefined {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false });
+  const at = (offset: number): Position => lineCounter.linePos(offset);
+  // Only the first syntax error: the parser's recovery after it mostly produces follow-up errors that mislead.
+  const reported = doc.errors.length > 0 ? doc.errors.slice(0, 1) : doc.warnings;
+  const lines = text.split('\n');
+  for (const error of reported) {
+    const pos = at(error.pos[0]);
+    let message = syntaxHints[error.code] ?? `YAML syntax error: ${error.message.replace(/\s+/g, ' ').trim()}`;
+    // `{ file: ${DIR}/m.tflite }`: in flow style `{` and `}` are YAML's own, so references there need quotes.
+    if (error.name === 'YAMLParseError' && lines[pos.line - 1]?.includes('${')) {
+      message += '; inside [ ] or { }, put a value with ${...} in quotes';
+    }
+    problems.add(pos, '', message);
+  }
+  if (doc.errors.length > 0 || doc.warnings.length > 0) return undefined;
+  if (doc.contents === null) return { kind: 'scalar', pos: { line: 1, col: 1 }, value: null, source: '', quoted: false };
+  const builder = new TreeBuilder(doc, at, problems);
+  const tree = builder.convert(doc.contents, '', { line: 1, col: 1 });
+  return builder.ok ? tree : undefined;
+}
+
+class TreeBuilder {
+  ok = true;
+  private count = 0;
+
+  constructor(
+    private readonly doc: Document,
+    private readonly at: (offset: number) => Position,
+    private readonly problems: ProblemList,
+  ) {}
+
+  private fail(pos: Position, path: string, message: string): ScalarNode {
+    this.ok = false;
+    this.problems.add(pos, path, message);
+    return { kind: 'scalar', pos, value: null, source: '', quoted: false, failed: true };
+  }
+
+  convert(node: unknown, path: string, fallback: Position): TreeNode {
+    if (++this.count > maxNodes) {
+      if (this.count === maxNodes + 1) {
+        return this.fail({ line: 1, col: 1 }, '', `the file expands to more than ${maxNodes} values (through aliases?)`);
+      }
+      return { kind: 'scalar', pos: fallback, value: null, source: '', quoted: false, failed: true };
+    }
+    if (node === null || node === undefined) return { kind: 'scalar', pos: fallback, value: null, source: '', quoted: false };
+    const pos = isNodeWithRange(node) && node.range ? this.at(node.range[0]) : fallback;
+    if (isAlias(node)) {
+      const target = node.resolve(this.doc);
+      if (!target) return this.fail(pos, path, `unknown anchor *${node.source}`);
+      return this.convert(target, path, pos);
+    }
+    if (isScalar(node)) {
+      const value = node.value;
+      const quoted = node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE';
+      const source = typeof node.source === 'string' ? node.source : String(value);
+      if (value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
+        // An empty value (`labels:`) has no extent of its own: point at its key.
+        const emptyPos = value === null && node.range && node.range[0] === node.range[1] ? fallback : pos;
+        return { kind: 'scalar', pos: emptyPos, value, source, quoted };
+      }
+      return this.fail(pos, path, `unsupported value ${source}`);
+    }
+    if (isSeq(node)) {
+      return { kind: 'list', pos, items: node.items.map((item, i) => this.convert(item, `${path}[${i}]`, pos)) };
+    }
+    if (isMap(node)) {
+      const entries: MapEntry[] = [];
+      for (const pair of node.items) {
+        const keyNode = pair.key;
+        const keyPos = isNodeWithRange(keyNode) && keyNode.range ? this.at(keyNode.range[0]) : pos;
+        if (!isScalar(keyNode) || typeof keyNode.value === 'object') {
+          this.fail(keyPos, path, 'a field name must be plain text');
+          continue;
+        }
+        const key = String(keyNode.value);
+        const childPath = path ? `${path}.${key}` : key;
+        const first = entries.find((e) => e.key === key);
+        if (first) {
+          // Reported, and the first one is validated: the rest of the file is still worth checking.
+          this.problems.add(keyPos, childPath, `duplicate field; it is already given at line ${first.keyPos.line}`);
+          continue;
+        }
+        entries.push({ key, keyPos, value: this.convert(pair.value, childPath, keyPos) });
+      }
+      return { kind: 'map', pos, entries };
+    }
+    return this.fail(pos, path, 'unsupported YAML value');
+  }
+}
+
+function isNodeWithRange(node: unknown): node is YamlNode {
+  return typeof node === 'object' && node !== null && 'range' in node;
+}

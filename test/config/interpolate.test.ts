@@ -1,0 +1,130 @@
+/** `${NAME}`, `${file:PATH}`, `${credential:NAME}` and `$${` in values; resolved values never appear in messages. */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { redactedConfigDump } from '../../src/config/dump.js';
+import { interpolateString } from '../../src/config/interpolate.js';
+import { loadConfigFiles, parseConfig } from '../../src/config/load.js';
+import { configError, pipelineYaml, problemLines, tempDir } from './helpers.js';
+
+const secret = 's3cr3t-value';
+
+describe('interpolateString', () => {
+  const dir = '/nowhere';
+  it('replaces environment variables, several per value, empty ones too', () => {
+    expect(interpolateString('${A}/x/${B}${C}', { env: { A: 'one', B: 'two', C: '' }, dir })).toEqual({ text: 'one/x/two', refs: ['${A}', '${B}', '${C}'] });
+  });
+
+  it('keeps $ that starts no reference, and $${ writes a literal ${', () => {
+    expect(interpolateString('cost $5, a$$b, $${HOME} and $', { env: { HOME: '/root' }, dir })).toEqual({ text: 'cost $5, a$$b, ${HOME} and $', refs: [] });
+  });
+
+  it('reads files relative to the YAML folder, without trailing newlines', () => {
+    const base = tempDir();
+    writeFileSync(path.join(base, 'token'), `${secret}\r\n\n`);
+    expect(interpolateString('${file:token}', { env: {}, dir: base })).toEqual({ text: secret, refs: ['${file:token}'] });
+    expect(interpolateString(`\${file:${base}/token}`, { env: {}, dir: '/' })).toEqual({ text: secret, refs: [`\${file:${base}/token}`] });
+  });
+
+  it('reads systemd credentials from $CREDENTIALS_DIRECTORY', () => {
+    const base = tempDir();
+    writeFileSync(path.join(base, 'mqtt'), secret);
+    expect(interpolateString('${credential:mqtt}', { env: { CREDENTIALS_DIRECTORY: base }, dir })).toEqual({ text: secret, refs: ['${credential:mqtt}'] });
+    expect(interpolateString('${credential:other}', { env: { CREDENTIALS_DIRECTORY: base }, dir })).toEqual({
+      errors: [`\${credential:other}: cannot read ${base}/other: no such file`],
+    });
+  });
+
+  it('names what is missing or malformed, every one of them', () => {
+    expect(interpolateString('${NOPE}-${ALSO}', { env: {}, dir })).toEqual({
+      errors: ['environment variable NOPE is not set (referenced as ${NOPE})', 'environment variable ALSO is not set (referenced as ${ALSO})'],
+    });
+    expect(interpolateString('${}', { env: {}, dir })).toEqual({
+      errors: ['"${}" is not a reference edgepipe understands; use ${NAME}, ${file:PATH} or ${credential:NAME}, and $${ for a literal ${'],
+    });
+    expect(interpolateString('${file:}', { env: {}, dir })).toEqual({
+      errors: ['${file:} names no file; use ${NAME}, ${file:PATH} or ${credential:NAME}, and $${ for a literal ${'],
+    });
+    expect(interpolateString('${credential:a/b}', { env: {}, dir })).toEqual({ errors: ['${credential:a/b} is not a valid credential name (letters, digits, _ . -)'] });
+  });
+});
+
+describe('interpolation in a config', () => {
+  const file = '/srv/edgepipe/door.yaml';
+  const yaml = (extra: string, model = '${MODEL_DIR}/m.tflite') => `version: 1\npipelines:\n${pipelineYaml('door', extra, model)}`;
+
+  it('fills strings, and whole-value references fill numbers, booleans and choices', () => {
+    const config = parseConfig(
+      file,
+      yaml('    preprocess: { resize: "${RESIZE}" }\n    every: ${EVERY}\n    sinks: [{ kind: file, path: "${file:/dev/null}out.jsonl", keep: "${KEEP}" }]\n'),
+      { env: { MODEL_DIR: '/models', RESIZE: 'contain', EVERY: '3', KEEP: '2' } },
+    );
+    const pipeline = config.pipelines[0]!;
+    expect(pipeline.model.file).toBe('/models/m.tflite');
+    expect(pipeline.preprocess.resize).toBe('contain');
+    expect(pipeline.every).toBe(3);
+    expect(pipeline.sinks[0]).toEqual({ kind: 'file', path: '/srv/edgepipe/out.jsonl', maxBytes: 10485760, keep: 2 });
+    expect(config.secretPaths).toEqual(['pipelines[0].model.file', 'pipelines[0].preprocess.resize', 'pipelines[0].every', 'pipelines[0].sinks[0].path', 'pipelines[0].sinks[0].keep']);
+  });
+
+  it('booleans from references', () => {
+    const config = parseConfig(file, yaml('').replace('{ kind: synthetic }', '{ kind: images, path: x, loop: "${LOOP}" }'), { env: { MODEL_DIR: '/m', LOOP: 'true' } });
+    expect(config.pipelines[0]!.source).toMatchObject({ loop: true });
+  });
+
+  it('an escaped value is not a secret', () => {
+    const config = parseConfig(file, yaml('', '/m/$${literal}.tflite'), { env: {} });
+    expect(config.pipelines[0]!.model.file).toBe('/m/${literal}.tflite');
+    expect(config.secretPaths).toEqual([]);
+  });
+
+  it('reports a missing variable at its value, and never shows a resolved value', async () => {
+    const error = await configError(() =>
+      parseConfig(
+        file,
+        yaml('    every: "${SECRET}"\n    preprocess: { flip: "${SECRET}" }\n    sinks: [{ kind: file, path: "${UNSET}" }]\n'),
+        { env: { MODEL_DIR: '/m', SECRET: secret } },
+      ),
+    );
+    expect(problemLines(error)).toEqual([
+      '/srv/edgepipe/door.yaml:7:12: pipelines[0].every: expected an integer between 1 and 100000, received the value of ${SECRET} (not shown)',
+      '/srv/edgepipe/door.yaml:8:25: pipelines[0].preprocess.flip: expected one of none, horizontal, vertical, received the value of ${SECRET} (not shown)',
+      '/srv/edgepipe/door.yaml:9:33: pipelines[0].sinks[0].path: environment variable UNSET is not set (referenced as ${UNSET})',
+    ]);
+    expect(JSON.stringify(error.problems)).not.toContain(secret);
+  });
+
+  it('a name from a secret is not shown when it is a duplicate or invalid', async () => {
+    const text = `version: 1\npipelines:\n${pipelineYaml('"${NAME}"')}${pipelineYaml('"${NAME}"')}${pipelineYaml('"${BAD}"')}`;
+    const error = await configError(() => parseConfig(file, text, { env: { NAME: 'door', BAD: 'Bad Name' } }));
+    expect(problemLines(error)).toEqual([
+      '/srv/edgepipe/door.yaml:7:11: pipelines[1].name: this name is already the name of the pipeline at /srv/edgepipe/door.yaml:3:11; names must be unique across all files',
+      '/srv/edgepipe/door.yaml:11:11: pipelines[2].name: expected a name of lowercase letters, digits, - and _ (1 to 63, starting with a letter or digit), received the value of ${NAME} (not shown)'.replace('${NAME}', '${BAD}'),
+    ]);
+    expect(error.message).not.toMatch(/"door"|Bad Name|bad-name/);
+  });
+
+  it('file references resolve against the YAML folder, not the current one', async () => {
+    const dir = tempDir();
+    mkdirSync(path.join(dir, 'secrets'));
+    writeFileSync(path.join(dir, 'secrets', 'model-path'), '/opt/models/m.tflite\n');
+    writeFileSync(path.join(dir, 'door.yaml'), yaml('', '${file:secrets/model-path}'));
+    const [config] = await loadConfigFiles([path.join(dir, 'door.yaml')], { env: {}, checkFiles: false });
+    expect(config!.pipelines[0]!.model.file).toBe('/opt/models/m.tflite');
+    expect(config!.secretPaths).toEqual(['pipelines[0].model.file']);
+  });
+
+  it('the config dump hides values from references', () => {
+    const config = parseConfig(file, yaml('    sinks: [{ kind: file, path: "${file:/dev/null}${SECRET}" }]\n'), { env: { MODEL_DIR: '/m', SECRET: secret } });
+    const dump = redactedConfigDump(config);
+    expect(dump).not.toContain(secret);
+    expect(dump).toContain('path: <hidden>');
+    expect(dump).toContain('file: <hidden>');
+    expect(dump.split('\n')[0]).toBe('# Effective configuration of /srv/edgepipe/door.yaml: defaults filled in, paths absolute. Values from ${...} are shown as <hidden>.');
+  });
+
+  it('field names are not interpolated', async () => {
+    const error = await configError(() => parseConfig(file, 'version: 1\n${KEY}: 1\npipelines: []\n', { env: { KEY: 'runtime' } }));
+    expect(problemLines(error)).toEqual(['/srv/edgepipe/door.yaml:2:1: ${KEY}: unknown field; valid fields here: version, runtime, pipelines']);
+  });
+});
