@@ -10,10 +10,14 @@ import { benchCommand, benchHelp } from './bench.js';
 import { demoCommand, demoHelp } from './demo.js';
 import { inferCommand, inferHelp } from './infer.js';
 import { inspectCommand, inspectHelp } from './inspect.js';
+import { runCommand, runHelp } from './run.js';
+import { validateCommand, validateHelp } from './validate.js';
 
 type Command = (argv: string[]) => Promise<number>;
 
 const commands: Record<string, { run: Command; help: string; summary: string }> = {
+  run: { run: runCommand, help: runHelp, summary: 'run pipelines from YAML files until stopped' },
+  validate: { run: validateCommand, help: validateHelp, summary: 'check pipeline YAML files and their models' },
   inspect: { run: inspectCommand, help: inspectHelp, summary: 'describe a .tflite model (tensors, ops, metadata)' },
   infer: { run: inferCommand, help: inferHelp, summary: 'run a model once on raw tensors or images' },
   bench: { run: benchCommand, help: benchHelp, summary: 'time load, allocation and invoke of a model' },

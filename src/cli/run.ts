@@ -1,0 +1,63 @@
+/** edgepipe run [FILE|DIR ...]: run pipelines until SIGTERM/SIGINT (or until every finite source ends). */
+import { loadConfigFiles } from '../config/load.js';
+import type { ConfigFile } from '../config/types.js';
+import { EdgepipeError } from '../runtime/errors.js';
+import { stderrLogger, type LogLevel } from '../pipeline/log.js';
+import { Supervisor } from '../pipeline/supervisor.js';
+import { descriptorsFor } from '../pipeline/validate.js';
+import { parseCommand, stringOption } from './args.js';
+
+export const DEFAULT_CONFIG_DIR = '/etc/edgepipe/pipelines.d';
+
+export const runHelp = `Usage: edgepipe run [FILE|DIR ...] [--log-level debug|info|warn|error]
+
+Runs the pipelines of the given YAML files or directories (default ${DEFAULT_CONFIG_DIR}).
+Predictions go to the pipelines' sinks; logs and stats lines to stderr. SIGTERM or SIGINT stops the sources,
+finishes frames in flight, flushes the sinks and exits 0. With only finite sources (images without loop),
+exits 0 when they have all ended.`;
+
+const levels: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+
+/** Loads every file; all problems of all files are reported together (ConfigError, exit code 2). */
+export async function loadConfigs(paths: readonly string[]): Promise<ConfigFile[]> {
+  return loadConfigFiles(paths.length > 0 ? [...paths] : [DEFAULT_CONFIG_DIR]);
+}
+
+export async function runCommand(argv: string[]): Promise<number> {
+  const parsed = parseCommand('run', argv, { 'log-level': { type: 'string' }, help: { type: 'boolean' } });
+  if (parsed.values['help']) {
+    console.log(runHelp);
+    return 0;
+  }
+  const level = stringOption(parsed, 'log-level') ?? 'info';
+  if (!levels.includes(level as LogLevel)) {
+    throw new EdgepipeError('ERR_USAGE', `Expected one of ${levels.join(', ')} for --log-level but received "${level}"`, { exitCode: 2 });
+  }
+  const configs = await loadConfigs(parsed.positionals);
+  const logger = stderrLogger(level as LogLevel);
+  const supervisors = configs.map(
+    (config) =>
+      new Supervisor(config.pipelines, {
+        runtime: config.runtime,
+        logger,
+        descriptors: descriptorsFor(config),
+        onStats: (report) => logger.log('info', `stats ${report.pipeline}`, { ...report }),
+      }),
+  );
+  let signalled: NodeJS.Signals | undefined;
+  const stopped = new Promise<void>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      signalled = signal;
+      resolve();
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  });
+  await Promise.all(supervisors.map((s) => s.start()));
+  const total = configs.reduce((n, c) => n + c.pipelines.length, 0);
+  logger.log('info', `edgepipe: ${total} pipeline(s) from ${configs.length} file(s) started`);
+  await Promise.race([stopped, Promise.all(supervisors.map((s) => s.whenAllEnded()))]);
+  logger.log('info', signalled ? `edgepipe: ${signalled}, stopping` : 'edgepipe: every source ended, stopping');
+  await Promise.all(supervisors.map((s) => s.stop()));
+  return 0;
+}
