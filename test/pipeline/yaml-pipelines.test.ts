@@ -1,0 +1,90 @@
+/**
+ * YAML files through the loader and the engine, as `edgepipe run` does it: the shipped examples validate
+ * (schema, and against their models when ../shared/models is here), and real models give the reference answers
+ * through a pipeline.
+ */
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfigFiles, parseConfig } from '../../src/config/load.js';
+import type { ConfigFile } from '../../src/config/types.js';
+import type { Prediction } from '../../src/pipeline/frame.js';
+import { memoryLogger } from '../../src/pipeline/log.js';
+import { Supervisor } from '../../src/pipeline/supervisor.js';
+import { descriptorsFor, validateModels } from '../../src/pipeline/validate.js';
+import { callbackSink } from '../../src/sinks/callback-sink.js';
+import { writeColourModel } from '../helpers/image-models.js';
+import { hasSharedModels, projectRoot, sharedModel, sharedModelsDir } from '../helpers/shared-models.js';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'edgepipe-yaml-'));
+const env = { ...process.env, EDGEPIPE_MODELS: sharedModelsDir, EDGEPIPE_DEMO_MODEL: writeColourModel(dir) };
+const examplesDir = path.join(projectRoot, 'pipelines');
+const examples = readdirSync(examplesDir).filter((f) => f.endsWith('.yaml'));
+
+async function runToEnd(config: ConfigFile): Promise<Prediction[]> {
+  const predictions: Prediction[] = [];
+  const pipelines = config.pipelines.map((p) => ({ ...p, sinks: [] }));
+  const supervisor = new Supervisor(pipelines, {
+    runtime: config.runtime,
+    logger: memoryLogger(),
+    descriptors: descriptorsFor(config),
+    extraSinks: (name) => [callbackSink(name, (p) => predictions.push(p))],
+  });
+  await supervisor.start();
+  expect(supervisor.status().map((s) => s.lastError ?? 'ok')).toEqual(pipelines.map(() => 'ok'));
+  await supervisor.whenAllEnded();
+  await supervisor.stop();
+  return predictions;
+}
+
+function writeYaml(name: string, text: string): string {
+  const file = path.join(dir, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+describe('shipped example pipelines', () => {
+  it.each(examples)('%s passes the schema', (file) => {
+    const full = path.join(examplesDir, file);
+    const config = parseConfig(full, readFileSync(full, 'utf8'), { env });
+    expect(config.pipelines.length).toBeGreaterThan(0);
+  });
+
+  it.skipIf(!hasSharedModels)('all fit their models (edgepipe validate pipelines/)', async () => {
+    const configs = await loadConfigFiles([examplesDir], { env });
+    expect(await validateModels(configs)).toEqual([]);
+  });
+});
+
+describe.skipIf(!hasSharedModels)('real models through YAML pipelines', () => {
+  it('cat.png through a classify pipeline gives "Egyptian cat"', async () => {
+    const file = writeYaml('cat.yaml', [
+      'version: 1', 'pipelines:', '  - name: cat',
+      `    source: { kind: images, path: "${sharedModel('images/cat.png')}" }`,
+      `    model: { file: "${sharedModel('mobilenet_v2_1.0_224_quant.tflite')}" }`,
+      '    postprocess: { kind: classify, top_k: 1 }',
+    ].join('\n'));
+    const [config] = await loadConfigFiles([file], { env });
+    const predictions = await runToEnd(config!);
+    expect(predictions).toHaveLength(1);
+    expect(predictions[0]!.result).toMatchObject({ kind: 'classify', classes: [{ index: 286, label: 'Egyptian cat' }] });
+  });
+
+  it('the traffic detector finds the car in 0001.png with its box in source pixels, state fed back over 3 frames', async () => {
+    const text = readFileSync(path.join(examplesDir, 'detect-traffic.yaml'), 'utf8')
+      .replace('loop: true', 'loop: false')
+      .replace('fps: 5', 'fps: 0')
+      .replace('policy: latest', 'policy: queue');
+    const config = parseConfig(path.join(examplesDir, 'detect-traffic.yaml'), text, { env });
+    const predictions = await runToEnd(config);
+    expect(predictions.map((p) => p.meta['file'])).toEqual(['0001.png', '0002.png', '0003.png'].map((f) => sharedModel(`traffic_frames/${f}`)));
+    const first = predictions[0]!.result;
+    if (first.kind !== 'detect') throw new Error(`expected detections, got ${first.kind}`);
+    // README: ymin 0.58, xmin 0.27, ymax 0.77, xmax 0.55 of a 256x256 frame.
+    const car = first.objects.find((o) => o.index === 0 && Math.abs(o.box.x - 0.27 * 256) < 8 && Math.abs(o.box.y - 0.58 * 256) < 8);
+    expect(car, JSON.stringify(first.objects)).toBeDefined();
+    expect(car!.box.width).toBeCloseTo((0.55 - 0.27) * 256, -1);
+    expect(car!.box.height).toBeCloseTo((0.77 - 0.58) * 256, -1);
+  });
+});
