@@ -35,6 +35,8 @@ export interface SchedulerOptions<Prepared extends SlotCarrier, Out> {
   onDrop: (reason: DropReason, frame: Frame, error?: unknown) => void;
   /** True once the pipeline is stopping: waiting frames are dropped instead of processed when the source ends. */
   stopping: () => boolean;
+  /** Told whether the buffer has room, for sources that wait instead of being dropped. */
+  onRoom?: (hasRoom: boolean) => void;
 }
 
 export function scheduleFrames<Prepared extends SlotCarrier, Out>(options: SchedulerOptions<Prepared, Out>): OperatorFunction<Frame, Out> {
@@ -49,14 +51,19 @@ export function scheduleFrames<Prepared extends SlotCarrier, Out>(options: Sched
       let closed = false;
 
       const accept = (frame: Frame): void => {
-        const capacity = options.buffer.policy === 'latest' ? 1 : options.buffer.size;
         while (waiting.length >= capacity) options.onDrop('buffer', waiting.shift()!);
         waiting.push(frame);
         pump();
       };
 
+      const capacity = options.buffer.policy === 'latest' ? 1 : options.buffer.size;
       const pump = (): void => {
         if (closed) return;
+        pumpStages();
+        options.onRoom?.(waiting.length < capacity);
+      };
+
+      const pumpStages = (): void => {
         while (prepared.length > 0 && inferring < options.maxInFlight()) startInfer(prepared.shift()!);
         if (sourceDone && options.stopping()) {
           for (const frame of waiting.splice(0)) options.onDrop('stopping', frame);

@@ -17,6 +17,7 @@ import { createSink } from '../sinks/index.js';
 import type { PredictionSink } from '../sinks/types.js';
 import type { Frame, ImageGeometry, Prediction } from './frame.js';
 import { scheduleFrames } from './frame-scheduler.js';
+import { DemandGate } from './demand.js';
 import type { Logger } from './log.js';
 import { ModelRunner } from './model-runner.js';
 import { PipelineStats, type DropReason, type StatsReport } from './stats.js';
@@ -53,6 +54,7 @@ export class Pipeline {
   private subscription: Subscription | undefined;
   private statsTimer: NodeJS.Timeout | undefined;
   private readonly stopSource = new Subject<void>();
+  private demand: DemandGate | undefined;
   private stopping = false;
   private settle!: { resolve: () => void; reject: (error: unknown) => void };
   /** Settles when the stream ends: resolves when the source ran out or the pipeline stopped, rejects on failure. */
@@ -143,7 +145,12 @@ export class Pipeline {
       }
     };
 
-    const source = createSource(this.name, config.source, { warn: (message: string) => this.context.logger.log('warn', message) });
+    const demand = new DemandGate();
+    this.demand = demand;
+    const source = createSource(this.name, config.source, {
+      warn: (message: string) => this.context.logger.log('warn', message),
+      demand: () => demand.wait(),
+    });
     this.subscription = source
       .frames()
       .pipe(
@@ -171,6 +178,7 @@ export class Pipeline {
           maxInFlight: () => runner.size,
           onDrop: drop,
           stopping: () => this.stopping,
+          onRoom: (hasRoom) => demand.update(hasRoom),
           stages: {
             preprocess: async (frame, slot) => {
               const start = performance.now();
@@ -269,6 +277,7 @@ export class Pipeline {
     this.stopping = true;
     this.state = 'stopping';
     this.stopSource.next();
+    this.demand?.close();
     if (wasRunning) await this.finished.catch(() => undefined);
     this.subscription?.unsubscribe();
     clearInterval(this.statsTimer);

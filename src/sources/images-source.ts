@@ -34,6 +34,7 @@ export class ImagesSource implements FrameSource {
   private readonly clock: Clock;
   private readonly warn: (message: string) => void;
   private readonly settleMs: number;
+  private readonly demand: (() => Promise<void>) | undefined;
   private readonly warned = new Set<string>();
   /** Ids continue across subscriptions of this instance: a restarted stream never repeats an id. */
   private nextId = 0;
@@ -44,6 +45,7 @@ export class ImagesSource implements FrameSource {
     this.clock = context.clock ?? systemClock;
     this.warn = context.warn ?? defaultWarn;
     this.settleMs = context.settleMs ?? DEFAULT_SETTLE_MS;
+    this.demand = context.demand;
   }
 
   frames(): Observable<Frame> {
@@ -169,6 +171,8 @@ export class ImagesSource implements FrameSource {
         if (this.config.loop || emitted === 0) throw sourceError(this.name, 'ERR_SOURCE_EMPTY', `no readable images left in ${where}`);
         return;
       }
+      if (this.config.fps === 0 && this.demand) await this.demand();
+      if (signal.aborted) return;
       const read = await readImageFile(file, signal);
       if (signal.aborted) return;
       if (!read.ok) {

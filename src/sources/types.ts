@@ -49,4 +49,9 @@ export interface SourceContext {
    * (default 200).
    */
   settleMs?: number;
+  /**
+   * Resolves when the pipeline can take another frame. Sources that can wait (images without `fps`) await it
+   * before reading the next frame, turning drops into backpressure; live sources ignore it. Default: no waiting.
+   */
+  demand?: () => Promise<void>;
 }
