@@ -1,12 +1,14 @@
 /**
  * edgepipe's benchmarks. Prints one JSON object per line; docs/benchmarks.md records the figures measured.
- *   npm run bench [-- NAME ...]   names: event-loop-lag, c-comparison, async-overhead (default: all)
+ *   npm run bench [-- NAME ...]   names: event-loop-lag, c-comparison, async-overhead, pipeline (20,000 frames),
+ *                                 pipeline-quick (without the memory run); default: all
  * Real models come from ../shared/models; a benchmark whose model is absent is reported as skipped.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { eventLoopLag } from './event-loop-lag.js';
 import { asyncOverhead, cComparison } from './c-comparison.js';
+import { pipelineBenchmarks } from './pipeline.js';
 import { packageRoot } from '../src/runtime/paths.js';
 
 const root = packageRoot();
@@ -20,6 +22,8 @@ const benchmarks: Record<string, () => Promise<unknown[]>> = {
     await cComparison(root, model('tf2_mobilenet_v2_1.0_224_ptq.tflite'), { threads: 2, delegate: 'xnnpack' }),
   ],
   'async-overhead': async () => [await asyncOverhead(root, model('hello_world_int8.tflite'))],
+  'pipeline': async () => pipelineBenchmarks(models, ['throughput', 'latency', 'memory']),
+  'pipeline-quick': async () => pipelineBenchmarks(models, ['throughput', 'latency']),
 };
 
 const selected = process.argv.slice(2);

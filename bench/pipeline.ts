@@ -1,0 +1,124 @@
+/**
+ * End-to-end pipeline benchmarks on tf2_mobilenet_v2 (XNNPACK, 1 thread) over a 720p JPEG source:
+ * - throughput against 1 / max(preprocess, invoke) measured in the same run (does the overlap work?);
+ * - p99 capture-to-sink latency at half capacity against the median of preprocess + invoke + postprocess;
+ * - RSS over many frames (flat? under 250 MB?).
+ */
+import { copyFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { PipelineConfig } from '../src/config/types.js';
+import type { Prediction } from '../src/pipeline/frame.js';
+import { memoryLogger } from '../src/pipeline/log.js';
+import { Pipeline } from '../src/pipeline/pipeline.js';
+import { summarise } from '../src/runtime/timing.js';
+import { callbackSink } from '../src/sinks/callback-sink.js';
+
+function config(models: string, imagesGlob: string, fps: number): PipelineConfig {
+  return {
+    name: 'bench',
+    origin: 'bench',
+    source: { kind: 'images', path: imagesGlob, loop: true, fps, watch: false },
+    model: {
+      file: path.join(models, 'tf2_mobilenet_v2_1.0_224_ptq.tflite'),
+      labelOffset: 0,
+      delegates: ['xnnpack', 'cpu'],
+      threads: 1,
+      pool: 1,
+      health: { failures: 3, timeoutMs: 5000, reprobeS: 0 },
+      state: [],
+    },
+    preprocess: { resize: 'fill', padColour: [0, 0, 0], rotate: 0, flip: 'none' },
+    postprocess: { kind: 'classify', topK: 5, threshold: 0 },
+    buffer: fps > 0 ? { policy: 'latest', size: 1 } : { policy: 'queue', size: 2 },
+    every: 1,
+    maxFps: 0,
+    statsIntervalS: 0,
+    sinks: [],
+  };
+}
+
+interface Run {
+  predictions: number;
+  seconds: number;
+  framesIn: number;
+  drops: Record<string, number | undefined>;
+  stage: { preprocess: number[]; infer: number[]; postprocess: number[]; total: number[] };
+  rssMb: number[];
+}
+
+async function run(cfg: PipelineConfig, frames: number, rssEvery = 0): Promise<Run> {
+  const stage = { preprocess: [] as number[], infer: [] as number[], postprocess: [] as number[], total: [] as number[] };
+  const rssMb: number[] = [];
+  let count = 0;
+  let first = 0;
+  let last = 0;
+  let done!: () => void;
+  const finished = new Promise<void>((resolve) => {
+    done = resolve;
+  });
+  const onPrediction = (p: Prediction): void => {
+    count += 1;
+    if (count === 1) first = performance.now();
+    last = performance.now();
+    // The first frames pay warm-up effects of sharp and the allocator; measure the steady state.
+    if (count > 20) {
+      stage.preprocess.push(p.latencyMs.preprocess);
+      stage.infer.push(p.latencyMs.infer);
+      stage.postprocess.push(p.latencyMs.postprocess);
+      stage.total.push(p.latencyMs.total);
+    }
+    if (rssEvery > 0 && count % rssEvery === 0) rssMb.push(Math.round(process.memoryUsage().rss / 2 ** 20));
+    if (count === frames) done();
+  };
+  const pipeline = new Pipeline(cfg, { runtime: { delegateDirs: [] }, logger: memoryLogger(), extraSinks: (n) => [callbackSink(n, onPrediction)] });
+  await pipeline.start();
+  await finished;
+  await pipeline.stop();
+  const report = pipeline.report();
+  return { predictions: count, seconds: (last - first) / 1000, framesIn: report.framesIn, drops: report.drops, stage, rssMb };
+}
+
+const median = (xs: number[]): number => summarise(xs).p50;
+const r3 = (x: number): number => Math.round(x * 1000) / 1000;
+
+export async function pipelineBenchmarks(models: string, which: readonly string[]): Promise<unknown[]> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'edgepipe-bench-'));
+  // Several copies so the source really reads and decodes a file per frame.
+  for (let i = 0; i < 8; i += 1) copyFileSync(path.join(models, 'images', 'cat_720p.jpg'), path.join(dir, `frame${i}.jpg`));
+  const glob = path.join(dir, '*.jpg');
+  const out: unknown[] = [];
+
+  const capacityRun = await run(config(models, glob, 0), 600);
+  const pre = median(capacityRun.stage.preprocess);
+  const inf = median(capacityRun.stage.infer);
+  const capacityFps = 1000 / Math.max(pre, inf);
+  const fps = (capacityRun.predictions - 1) / capacityRun.seconds;
+  if (which.includes('throughput')) {
+    out.push({
+      name: 'pipeline_throughput', model: 'tf2_mobilenet_v2_1.0_224_ptq', input: '720p JPEG', frames: capacityRun.predictions,
+      fps: r3(fps), preprocess_p50_ms: r3(pre), invoke_p50_ms: r3(inf), bound_fps: r3(capacityFps), ratio: r3(fps / capacityFps),
+      serial_fps: r3(1000 / (pre + inf)), drops: capacityRun.drops,
+    });
+  }
+  if (which.includes('latency')) {
+    const rate = Math.floor(fps / 2);
+    const latencyRun = await run(config(models, glob, rate), 300);
+    const work = latencyRun.stage.preprocess.map((p, i) => p + latencyRun.stage.infer[i]! + latencyRun.stage.postprocess[i]!);
+    const total = summarise(latencyRun.stage.total);
+    out.push({
+      name: 'pipeline_latency', source_fps: rate, frames: latencyRun.predictions, total_p50_ms: r3(total.p50), total_p99_ms: r3(total.p99),
+      work_p50_ms: r3(median(work)), ratio_p99_to_work: r3(total.p99 / median(work)), drops: latencyRun.drops,
+    });
+  }
+  if (which.includes('memory')) {
+    const frames = Number(process.env['EDGEPIPE_BENCH_FRAMES'] ?? 20000);
+    const memoryRun = await run(config(models, glob, 0), frames, 1000);
+    out.push({
+      name: 'pipeline_memory', frames: memoryRun.predictions, seconds: r3(memoryRun.seconds),
+      rss_mb_every_1000: memoryRun.rssMb, rss_mb_max: Math.max(...memoryRun.rssMb),
+      rss_growth_mb_after_first_5000: (memoryRun.rssMb[memoryRun.rssMb.length - 1] ?? 0) - (memoryRun.rssMb[4] ?? 0),
+    });
+  }
+  return out;
+}
