@@ -6,18 +6,21 @@ import { formatShape } from '../runtime/tensor.js';
 import type { TensorInfo as FileTensor, TfliteModelInfo } from '../tflite/types.js';
 import { parseCommand, requireModel, stringOption } from './args.js';
 import { printJson } from './format.js';
+import { suggestPipeline } from './suggest.js';
+import path from 'node:path';
 import { readModelFile } from '../runtime/model.js';
 import { probeModel } from '../runtime/probe.js';
 import { EdgepipeError } from '../runtime/errors.js';
 import { readModel } from '../tflite/reader.js';
 import { TfliteFormatError } from '../tflite/errors.js';
 
-export const inspectHelp = `Usage: edgepipe inspect MODEL [--json] [--library PATH]
+export const inspectHelp = `Usage: edgepipe inspect MODEL [--json] [--suggest] [--library PATH]
 
 Prints the TensorFlow Lite runtime, the model's inputs and outputs (dtype, shape, quantisation), operator
 counts, custom ops (and whether anything can run them) and metadata (labels, normalisation). The file is read
 by edgepipe's own reader, so a model TFLite cannot run is still described; whether TFLite can load and invoke
-it (checked in a child process) is reported as "probe".`;
+it (checked in a child process) is reported as "probe". --suggest prints a pipeline YAML skeleton that fits
+the model instead.`;
 
 interface TensorJson {
   name: string;
@@ -58,6 +61,7 @@ function metadataJson(info: TfliteModelInfo): Record<string, unknown> | null {
 export async function inspectCommand(argv: string[]): Promise<number> {
   const parsed = parseCommand('inspect', argv, {
     json: { type: 'boolean' },
+    suggest: { type: 'boolean' },
     library: { type: 'string' },
     help: { type: 'boolean' },
   });
@@ -78,6 +82,12 @@ export async function inspectCommand(argv: string[]): Promise<number> {
   }
   const verdict = await probeModel(bytes, { name: file, ...(library ? { library } : {}) });
   const probe = verdict.ok ? { ok: true, invoke_ms: verdict.invokeMs } : { ok: false, kind: verdict.kind, reason: verdict.reason };
+  if (parsed.values['suggest']) {
+    if (!verdict.ok) throw new EdgepipeError('ERR_MODEL_PROBE', `${file}: ${verdict.reason}`, { exitCode: 2 });
+    // The probe reports tensors as TFLite allocates them (detection outputs get their shapes only then).
+    process.stdout.write(suggestPipeline(path.resolve(file), info, verdict.inputs, verdict.outputs));
+    return 0;
+  }
   const main = info.subgraphs[0]!;
   const inputs = main.inputs.map((i) => tensorJson(main.tensors[i]!));
   const outputs = main.outputs.map((i) => tensorJson(main.tensors[i]!));

@@ -1,0 +1,74 @@
+/**
+ * `edgepipe inspect MODEL --suggest`: a pipeline YAML skeleton that fits the model, for the engineer to complete:
+ * input size and layout, the normalisation from metadata, and a postprocessor guessed from the outputs.
+ */
+import path from 'node:path';
+import type { TensorInfo } from '../runtime/tensor.js';
+import type { TfliteModelInfo } from '../tflite/types.js';
+import { formatShape } from '../runtime/tensor.js';
+import { packageRoot } from '../runtime/paths.js';
+
+export type GuessedPostprocess = 'classify' | 'detect-ssd' | 'detect-yolo' | 'pose' | 'segment' | 'scalar';
+
+/** The postprocessor the outputs look like, with the reason (shown as a comment in the skeleton). */
+export function guessPostprocess(outputs: readonly TensorInfo[]): { kind: GuessedPostprocess; why: string } {
+  const names = outputs.map((o) => o.name);
+  if (names.filter((n) => n.startsWith('TFLite_Detection_PostProcess')).length >= 4) {
+    return { kind: 'detect-ssd', why: 'four TFLite_Detection_PostProcess outputs (boxes, classes, scores, count)' };
+  }
+  const first = outputs[0];
+  if (!first) return { kind: 'classify', why: 'no outputs (check the model)' };
+  const shape = first.shape;
+  const elements = shape.reduce((a, b) => a * b, 1);
+  const described = `output "${first.name}" ${first.dtype} ${formatShape(shape)}`;
+  if (elements === 1) return { kind: 'scalar', why: `${described} holds one value` };
+  if (shape.length === 4 && shape[2] === 17 && shape[3] === 3) return { kind: 'pose', why: `${described}: 17 keypoints of (y, x, score)` };
+  if ((shape.length === 3 && shape[1]! > 1 && shape[2]! > 1 && (first.dtype === 'int32' || first.dtype === 'int64')) ||
+      (shape.length === 4 && shape[1]! > 8 && shape[2]! > 8)) {
+    return { kind: 'segment', why: `${described} is a per-pixel map` };
+  }
+  if (shape.length === 3 && Math.min(shape[1]!, shape[2]!) >= 6 && Math.max(shape[1]!, shape[2]!) > 64) {
+    return { kind: 'detect-yolo', why: `${described} looks like rows of box + scores` };
+  }
+  return { kind: 'classify', why: `${described}: one score per class` };
+}
+
+/** The YAML skeleton (a string, comments included). */
+export function suggestPipeline(modelFile: string, info: TfliteModelInfo, inputs: readonly TensorInfo[], outputs: readonly TensorInfo[]): string {
+  const input = inputs[0];
+  const name = path.basename(modelFile, path.extname(modelFile)).toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^[^a-z0-9]+/, '').slice(0, 63) || 'pipeline';
+  const guess = guessPostprocess(outputs);
+  const normalization = info.metadata?.inputs[0]?.normalization;
+  const labels = info.metadata?.labels;
+  const layout = input && input.shape.length === 4 && (input.shape[1] === 1 || input.shape[1] === 3) && input.shape[3] !== 1 && input.shape[3] !== 3 ? 'nchw' : 'nhwc';
+  const lines = [
+    `# yaml-language-server: $schema=${path.join(packageRoot(), 'schema', 'pipeline.schema.json')}`,
+    `# Suggested by edgepipe inspect --suggest for ${path.basename(modelFile)}: complete the source and sinks,`,
+    '# then check it with edgepipe validate.',
+    'version: 1',
+    'pipelines:',
+    `  - name: ${name}`,
+    '    source:',
+    '      kind: images              # or synthetic; cameras come with the device profiles',
+    '      path: ./frames',
+    '      fps: 0',
+    '    model:',
+    `      file: ${modelFile}`,
+    labels ? `      # labels: ${labels.length} packed in the model's metadata` : '      # labels: ./labels.txt    # one per line; label_offset: 1 if it starts with "background"',
+    '      delegates: [xnnpack, cpu]',
+    '    preprocess:',
+    `      # input "${input?.name ?? '?'}" ${input ? `${input.dtype} ${formatShape(input.shape)}` : '?'}, layout ${layout}`,
+    '      resize: fill',
+    ...(layout === 'nchw' ? ['      layout: nchw'] : []),
+    ...(normalization
+      ? [`      # normalisation from metadata: mean ${normalization.mean.join(', ')} std ${normalization.std.join(', ')}`]
+      : ['      # no normalisation in the metadata: set mean/std (0-255 scale) if the model was trained with them']),
+    '    postprocess:',
+    `      kind: ${guess.kind}          # guessed: ${guess.why}`,
+    ...(guess.kind === 'classify' ? ['      top_k: 3'] : []),
+    ...(guess.kind === 'detect-ssd' || guess.kind === 'detect-yolo' ? ['      threshold: 0.5'] : []),
+    '    sinks:',
+    '      - kind: stdout',
+  ];
+  return `${lines.join('\n')}\n`;
+}
