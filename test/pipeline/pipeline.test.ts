@@ -119,6 +119,25 @@ describe('Pipeline', () => {
     expect(report.framesOut + dropped).toBe(report.framesIn);
   });
 
+  it('serves one model with a pool of interpreters, every frame answered once', async () => {
+    const { predictions, context } = collecting();
+    const pipeline = new Pipeline(
+      pipelineConfig('pool', {
+        model: { file: colourModel, pool: 3 },
+        source: { kind: 'synthetic', width: 64, height: 48, fps: 0, pattern: 'colours', frames: 30 },
+        buffer: { policy: 'queue', size: 64 },
+      }),
+      context,
+    );
+    await pipeline.start();
+    await pipeline.finished;
+    await pipeline.stop();
+    expect(predictions.map((p) => p.frameId).sort((a, b) => a - b)).toEqual([...Array(30).keys()]);
+    for (const p of predictions) {
+      expect(p.result.kind === 'classify' && p.result.classes[0]!.label).toBe(p.meta['expected']);
+    }
+  });
+
   it('fails to start with a clear error when the model file is missing', async () => {
     const { context } = collecting();
     const pipeline = new Pipeline(pipelineConfig('missing', { model: { file: path.join(dir, 'nope.tflite') } }), context);
