@@ -51,15 +51,19 @@ void InvokeThread::Start(Napi::Env env, Done done) {
 }
 
 // How long the thread keeps polling for the next invoke before sleeping on the condition variable. Waking a
-// sleeping thread costs 20-60 us on a 2-vCPU VM, as much as a whole micro-model invoke; a pipeline submits
-// the next frame soon after the last result, so a short poll catches it awake. Costs at most this much CPU
-// per invoke.
+// sleeping thread costs 20-60 us on a 2-vCPU VM, as much as a whole micro-model invoke; a caller that invokes
+// back to back submits the next one within microseconds, so a short poll catches it awake. The poll is only
+// worth it while the next job really comes that soon: a pipeline that postprocesses and copies the next frame
+// in between (~0.5 ms) would just burn the CPU that preprocessing needs, so the thread polls only when the
+// previous gap between a result and the next job fitted in the window.
 constexpr auto kSpinBeforeSleep = std::chrono::microseconds(200);
 
 void InvokeThread::Loop(std::shared_ptr<State> state) {
+  bool spin = true;
   for (;;) {
-    auto spin_until = std::chrono::steady_clock::now() + kSpinBeforeSleep;
-    while (!state->job_posted.load(std::memory_order_acquire) && std::chrono::steady_clock::now() < spin_until) {
+    auto idle_since = std::chrono::steady_clock::now();
+    auto spin_until = idle_since + kSpinBeforeSleep;
+    while (spin && !state->job_posted.load(std::memory_order_acquire) && std::chrono::steady_clock::now() < spin_until) {
       std::this_thread::yield();
     }
     {
@@ -70,6 +74,7 @@ void InvokeThread::Loop(std::shared_ptr<State> state) {
       state->job_posted.store(false, std::memory_order_relaxed);
       state->running = true;
     }
+    spin = std::chrono::steady_clock::now() - idle_since <= kSpinBeforeSleep;
     NativeInterpreter* native = state->native.get();
     native->log->text.clear();
     bool ok = native->api->Invoke(native->interpreter) == kTfLiteOk;
