@@ -11,7 +11,8 @@
         "src/native/model.cc",
         "src/native/interpreter.cc",
         "src/native/tensor_info.cc",
-        "src/native/invoke_thread.cc"
+        "src/native/invoke_thread.cc",
+        "src/native/notify.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

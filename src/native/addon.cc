@@ -5,6 +5,7 @@
 #include "addon.h"
 #include "interpreter.h"
 #include "model.h"
+#include "notify.h"
 #include "tflite_api.h"
 
 namespace edgepipe {
@@ -35,6 +36,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   env.SetInstanceData<AddonData>(data);
   exports.Set("loadLibrary", Napi::Function::New<LoadLibrary>(env, "loadLibrary"));
   exports.Set("createInterpreter", Napi::Function::New<InterpreterWrap::Create>(env, "createInterpreter"));
+  exports.Set("notifySocket", Napi::Function::New<NotifySocket>(env, "notifySocket"));
   exports.Set("Model", model);
   exports.Set("Interpreter", interpreter);
   return exports;

@@ -45,6 +45,8 @@ export interface NativeAddon {
   loadLibrary(path: string): { path: string; version: string; hasXnnpack: boolean };
   createInterpreter(model: NativeModel, options: NativeCreateOptions): Promise<NativeInterpreter>;
   Model: new (bytes: Uint8Array) => NativeModel;
+  /** One datagram to a unix socket ('@' = abstract namespace), sent from this process: sd_notify. */
+  notifySocket(path: string, message: string): void;
 }
 
 /** Errors thrown by the addon carry a stable code; CreateInterpreter failures also carry TFLite's log. */

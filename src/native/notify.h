@@ -1,0 +1,9 @@
+#pragma once
+
+#include <napi.h>
+
+namespace edgepipe {
+
+Napi::Value NotifySocket(const Napi::CallbackInfo& info);
+
+}  // namespace edgepipe
