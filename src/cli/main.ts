@@ -21,12 +21,12 @@ const commands: Record<string, { run: Command; help: string; summary: string }> 
   inspect: { run: inspectCommand, help: inspectHelp, summary: 'describe a .tflite model (tensors, ops, metadata)' },
   infer: { run: inferCommand, help: inferHelp, summary: 'run a model once on raw tensors or images' },
   bench: { run: benchCommand, help: benchHelp, summary: 'time load, allocation and invoke of a model' },
-  demo: { run: demoCommand, help: demoHelp, summary: 'classify generated images with a model edgepipe builds (no hardware)' },
+  demo: { run: demoCommand, help: demoHelp, summary: 'run a synthetic-camera pipeline on a model edgepipe writes (no hardware)' },
 };
 
 function usage(): string {
   const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(9)} ${c.summary}`);
-  return `Usage: edgepipe <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun "edgepipe <command> --help" for a command's options.`;
+  return `Usage: edgepipe <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun "edgepipe help <command>" or "edgepipe <command> --help" for a command's options.`;
 }
 
 function version(): string {
@@ -37,6 +37,11 @@ function version(): string {
 /** Runs one command line; returns the exit code (never throws). */
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  const topic = name === 'help' && rest[0] ? commands[rest[0]] : undefined;
+  if (topic) {
+    console.log(topic.help);
+    return 0;
+  }
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
     console.log(usage());
     return name === undefined ? 2 : 0;
