@@ -16,9 +16,18 @@ export interface ScoredClass {
  * label files with an extra first line, such as a 1001-line ImageNet file used with a 1000-class model.
  */
 export function topK(scores: ArrayLike<number>, k: number, labels?: readonly string[], labelOffset = 0): ScoredClass[] {
-  const order = Array.from({ length: scores.length }, (_, i) => i);
-  order.sort((a, b) => scores[b]! - scores[a]! || a - b);
-  return order.slice(0, Math.max(0, k)).map((index) => {
+  const want = Math.max(0, Math.min(k, scores.length));
+  // Runs per frame: keep the best `want` in a small sorted list (O(n k)) instead of sorting all n classes.
+  const best: number[] = [];
+  for (let i = 0; i < scores.length; i += 1) {
+    const score = scores[i]!;
+    if (best.length === want && (want === 0 || score <= scores[best[want - 1]!]!)) continue;
+    let at = best.length;
+    while (at > 0 && score > scores[best[at - 1]!]!) at -= 1;
+    best.splice(at, 0, i);
+    if (best.length > want) best.pop();
+  }
+  return best.map((index) => {
     const label = labels?.[index + labelOffset];
     return label === undefined ? { index, score: scores[index]! } : { index, label, score: scores[index]! };
   });

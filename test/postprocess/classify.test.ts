@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createPostprocessor } from '../../src/postprocess/index.js';
+import { createPostprocessor, topK } from '../../src/postprocess/index.js';
 import type { ClassifyConfig } from '../../src/config/types.js';
 import { info, mismatchMessage, outputsOf, quantization, tensor } from './tensors.js';
 
@@ -88,5 +88,25 @@ describe('classify', () => {
         'postprocess.kind: classify needs an output of class scores but model.tflite has no outputs',
       );
     });
+  });
+});
+
+describe('topK selection', () => {
+  it('matches a full sort (best first, ties by lower index) on random scores with many ties', () => {
+    let seed = 7;
+    const next = (): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed;
+    };
+    for (let trial = 0; trial < 200; trial += 1) {
+      const n = 1 + (next() % 60);
+      const scores = Array.from({ length: n }, () => next() % 8);
+      const k = next() % (n + 3);
+      const expected = scores
+        .map((score, index) => ({ index, score }))
+        .sort((a, b) => b.score - a.score || a.index - b.index)
+        .slice(0, k);
+      expect(topK(scores, k)).toEqual(expected);
+    }
   });
 });
