@@ -5,6 +5,7 @@ import { EdgepipeError } from '../runtime/errors.js';
 import { stderrLogger, type LogLevel } from '../pipeline/log.js';
 import { Supervisor } from '../pipeline/supervisor.js';
 import { descriptorsFor } from '../pipeline/validate.js';
+import { sampleSupervisors, serviceNotifierFromEnv } from '../service/index.js';
 import { parseCommand, stringOption } from './args.js';
 
 export const DEFAULT_CONFIG_DIR = '/etc/edgepipe/pipelines.d';
@@ -33,17 +34,20 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (!levels.includes(level as LogLevel)) {
     throw new EdgepipeError('ERR_USAGE', `Expected one of ${levels.join(', ')} for --log-level but received "${level}"`, { exitCode: 2 });
   }
-  const configs = await loadConfigs(parsed.positionals);
+  let configs = await loadConfigs(parsed.positionals);
   const logger = stderrLogger(level as LogLevel);
-  const supervisors = configs.map(
-    (config) =>
-      new Supervisor(config.pipelines, {
-        runtime: config.runtime,
-        logger,
-        descriptors: descriptorsFor(config),
-        onStats: (report) => logger.log('info', `stats ${report.pipeline}`, { ...report }),
-      }),
-  );
+  const build = (files: ConfigFile[]): Supervisor[] =>
+    files.map(
+      (config) =>
+        new Supervisor(config.pipelines, {
+          runtime: config.runtime,
+          logger,
+          descriptors: descriptorsFor(config),
+          onStats: (report) => logger.log('info', `stats ${report.pipeline}`, { ...report }),
+        }),
+    );
+  let supervisors = build(configs);
+  const { notifier, underSystemd } = serviceNotifierFromEnv(() => sampleSupervisors(supervisors), logger);
   let signalled: NodeJS.Signals | undefined;
   const stopped = new Promise<void>((resolve) => {
     const onSignal = (signal: NodeJS.Signals): void => {
@@ -53,11 +57,39 @@ export async function runCommand(argv: string[]): Promise<number> {
     process.once('SIGTERM', onSignal);
     process.once('SIGINT', onSignal);
   });
-  await Promise.all(supervisors.map((s) => s.start()));
+  // Under systemd, SIGHUP (ExecReload) reloads the files; a file that no longer validates keeps the old pipelines.
+  let reload: Promise<unknown> = Promise.resolve();
+  const onHangup = (): void => {
+    reload = reload.then(async () => {
+      if (signalled) return;
+      notifier.reloading();
+      try {
+        const next = await loadConfigs(parsed.positionals);
+        await Promise.all(supervisors.map((s) => s.stop()));
+        configs = next;
+        supervisors = build(configs);
+        await Promise.all(supervisors.map((s) => s.start()));
+        logger.log('info', `edgepipe: reloaded, ${configs.reduce((n, c) => n + c.pipelines.length, 0)} pipeline(s)`);
+      } catch (error) {
+        logger.log('error', `edgepipe: reload refused, pipelines unchanged: ${(error as Error).message}`);
+      }
+      notifier.ready();
+    });
+  };
+  const started = Promise.all(supervisors.map((s) => s.start()));
+  reload = started; // a SIGHUP during start waits for it
+  if (underSystemd) process.on('SIGHUP', onHangup);
+  await started;
+  notifier.ready();
   const total = configs.reduce((n, c) => n + c.pipelines.length, 0);
   logger.log('info', `edgepipe: ${total} pipeline(s) from ${configs.length} file(s) started`);
   await Promise.race([stopped, Promise.all(supervisors.map((s) => s.whenAllEnded()))]);
-  logger.log('info', signalled ? `edgepipe: ${signalled}, stopping` : 'edgepipe: every source ended, stopping');
+  const reason = signalled ? `${signalled}, stopping` : 'every source ended, stopping';
+  notifier.stopping(reason);
+  logger.log('info', `edgepipe: ${reason}`);
+  process.off('SIGHUP', onHangup);
+  await reload;
   await Promise.all(supervisors.map((s) => s.stop()));
+  notifier.close();
   return 0;
 }
