@@ -49,6 +49,97 @@ export const sourceSchema = union(
         frames: integer({ description: 'Stop after this many frames; 0 = never stop.', min: 0, default: 0 }),
       },
     ),
+    camera: object(
+      {
+        title: 'Source: camera',
+        description:
+          'Live video through ffmpeg (or another `command`) run as a supervised child process: restarted with backoff ' +
+          'when it exits or stops delivering frames.',
+        required: true,
+      },
+      {
+        input: string({
+          description:
+            'A V4L2 device (`/dev/video0`), an `rtsp://` or `http(s)://` URL, or a video file (absolute path). ' +
+            '`lavfi:GRAPH` uses an ffmpeg test source (`lavfi:testsrc2=size=320x240:rate=30`), for tests and demos. ' +
+            'With `command`: a name for the camera in messages.',
+          required: true,
+          example: '/dev/video0',
+          examples: ['/dev/video0', 'rtsp://192.168.1.20:554/stream1', 'lavfi:testsrc2=size=640x480:rate=15'],
+        }),
+        input_format: oneOf(['mjpeg', 'yuyv422'], {
+          description: 'V4L2 only: the capture format asked of the device. Default: the device\'s own choice.',
+          meanings: { mjpeg: 'compressed, higher frame rates over USB', yuyv422: 'uncompressed, low sizes only over USB 2' },
+          synonyms: { jpeg: 'mjpeg', yuyv: 'yuyv422', yuv: 'yuyv422' },
+        }),
+        width: integer({ description: 'Output width in pixels (give height too). Default: the input\'s. With `command`: the width it writes.', min: 1, max: 8192, example: 640 }),
+        height: integer({ description: 'Output height in pixels (give width too). Default: the input\'s. With `command`: the height it writes.', min: 1, max: 8192, example: 480 }),
+        fps: number({ description: 'Output frames per second. Default: the input\'s rate.', min: 0, exclusiveMin: true, max: 1000, example: 15 }),
+        realtime: boolean({
+          description: 'Files and lavfi inputs: read at their native frame rate (ffmpeg `-re`) instead of as fast as possible.',
+          default: false,
+        }),
+        output: oneOf(['rgb24', 'gray8', 'i420', 'mjpeg'], {
+          description: 'What each frame carries.',
+          default: 'rgb24',
+          meanings: {
+            rgb24: 'raw RGB, 3 bytes a pixel',
+            gray8: 'raw grey, 1 byte a pixel',
+            i420: 'raw YUV 4:2:0 planar, 1.5 bytes a pixel (even width and height)',
+            mjpeg: 'one JPEG per frame, decoded by the preprocessor',
+          },
+          synonyms: { rgb: 'rgb24', gray: 'gray8', grey: 'gray8', yuv420p: 'i420', jpeg: 'mjpeg' },
+        }),
+        rtsp_transport: oneOf(['tcp', 'udp'], { description: 'RTSP only: how the video travels.', default: 'tcp' }),
+        loop: boolean({ description: 'Files only: start again at the end (ffmpeg `-stream_loop -1`).', default: false }),
+        stall_timeout_ms: integer({
+          description: 'No frame for this long (ms) means the producer is stalled: it is killed and restarted.',
+          min: 100,
+          max: 600000,
+          default: 5000,
+        }),
+        restart: object(
+          { title: 'Camera restart', description: 'Backoff between restarts: doubling from initial_ms to max_ms, with jitter.', default: {} },
+          {
+            initial_ms: integer({ description: 'First wait before a restart, ms.', min: 0, max: 600000, default: 500 }),
+            max_ms: integer({ description: 'Longest wait before a restart, ms.', min: 0, max: 3600000, default: 30000 }),
+          },
+        ),
+        command: list(string({ description: 'One argument.' }), {
+          description:
+            'Another producer instead of ffmpeg, as an argument list run without a shell, writing frames to stdout ' +
+            '(`[rpicam-vid, -t, "0", --codec, mjpeg, -o, "-"]`). Needs `command_output`.',
+          minItems: 1,
+          example: ['rpicam-vid', '-t', '0', '--codec', 'mjpeg', '-o', '-'],
+        }),
+        command_output: oneOf(['rgb24', 'bgr24', 'gray8', 'i420', 'nv12', 'yuyv', 'mjpeg'], {
+          description: 'What `command` writes to stdout: raw frames of `width` x `height` (both required then), or `mjpeg`.',
+          meanings: { mjpeg: 'concatenated JPEG images (rpicam-vid --codec mjpeg, gst-launch jpegenc ! fdsink)' },
+        }),
+      },
+      [
+        {
+          run(value, report) {
+            if (!value.command && !/^(\/|lavfi:|[a-z][a-z0-9+.-]*:\/\/)/i.test(value.input)) {
+              report('input', 'a video file must be an absolute path (it is not resolved against this file), or give a device or URL');
+            }
+            if ((value.width === undefined) !== (value.height === undefined)) {
+              report(value.width === undefined ? 'height' : 'width', `is given without ${value.width === undefined ? 'width' : 'height'}; give both or neither`);
+            }
+            if (value.output === 'i420' && ((value.width ?? 0) % 2 === 1 || (value.height ?? 0) % 2 === 1)) {
+              report('output', 'i420 needs an even width and height');
+            }
+            if (value.restart.maxMs < value.restart.initialMs) report('restart', 'max_ms must be at least initial_ms');
+            if (value.command && !value.commandOutput) report('command_output', 'is required with command: say what the command writes');
+            if (!value.command && value.commandOutput) report('command_output', 'is only used with command');
+            const out = value.commandOutput;
+            if (value.command && out && out !== 'mjpeg' && value.width === undefined) {
+              report('command_output', `${out} frames need width and height (the size the command writes)`);
+            }
+          },
+        },
+      ],
+    ),
   },
 );
 

@@ -47,7 +47,7 @@ export interface PipelineConfig {
   sinks: SinkConfig[];
 }
 
-export type SourceConfig = ImagesSourceConfig | SyntheticSourceConfig;
+export type SourceConfig = ImagesSourceConfig | SyntheticSourceConfig | CameraSourceConfig;
 
 export interface ImagesSourceConfig {
   kind: 'images';
@@ -70,6 +70,41 @@ export interface SyntheticSourceConfig {
   pattern: 'colours' | 'gradient' | 'noise';
   /** Stop after this many frames; 0 = never. */
   frames: number;
+}
+
+/** Raw formats a camera source can ask ffmpeg for, or `mjpeg` for JPEG frames passed on encoded. */
+export type CameraOutput = 'rgb24' | 'gray8' | 'i420' | 'mjpeg';
+
+export interface CameraSourceConfig {
+  kind: 'camera';
+  /** A V4L2 device (/dev/video0), an rtsp:// or http(s):// URL, a video file, or `lavfi:GRAPH` (tests, demos). */
+  input: string;
+  /** V4L2 capture format asked of the device; default: the device's. */
+  inputFormat?: 'mjpeg' | 'yuyv422';
+  /** Output size in pixels; default: the input's. With `command` and a raw `commandOutput`: the size it writes. */
+  width?: number;
+  height?: number;
+  /** Output frames per second; default: the input's. */
+  fps?: number;
+  /** Files and lavfi: read at the native frame rate (`-re`). */
+  realtime: boolean;
+  output: CameraOutput;
+  rtspTransport: 'tcp' | 'udp';
+  /** Files: start again at the end (`-stream_loop -1`). */
+  loop: boolean;
+  /** No frame for this long (ms) = stalled: the producer is restarted. */
+  stallTimeoutMs: number;
+  restart: CameraRestartConfig;
+  /** Another producer instead of ffmpeg, as an argument array (no shell). */
+  command?: string[];
+  /** What `command` writes on stdout: raw frames of `width` x `height`, or concatenated JPEGs. */
+  commandOutput?: 'rgb24' | 'bgr24' | 'gray8' | 'i420' | 'nv12' | 'yuyv' | 'mjpeg';
+}
+
+/** Exponential backoff with jitter between restarts of the producer. */
+export interface CameraRestartConfig {
+  initialMs: number;
+  maxMs: number;
 }
 
 export interface StateLink {

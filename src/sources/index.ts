@@ -1,11 +1,13 @@
 /** Sources of frames: one factory for every kind the configuration names. */
 import type { SourceConfig } from '../config/types.js';
+import { CameraSource } from './camera-source.js';
 import { sourceError } from './errors.js';
 import { ImagesSource } from './images-source.js';
 import { SyntheticSource } from './synthetic-source.js';
 import type { FrameSource, SourceContext } from './types.js';
 
 export type { Clock, FrameSource, SourceContext, SourceState } from './types.js';
+export { CameraSource, type CameraStats } from './camera-source.js';
 export { ImagesSource } from './images-source.js';
 export { SyntheticSource } from './synthetic-source.js';
 export { systemClock } from './clock.js';
@@ -20,6 +22,8 @@ export function createSource(pipelineName: string, config: SourceConfig, context
       return new ImagesSource(pipelineName, config, context);
     case 'synthetic':
       return new SyntheticSource(pipelineName, config, context);
+    case 'camera':
+      return new CameraSource(pipelineName, config, context);
     default:
       throw sourceError(`${pipelineName}/${(config as { kind: string }).kind}`, 'ERR_SOURCE_INVALID', 'unknown source kind');
   }

@@ -26,7 +26,7 @@ describe('loadConfigFiles', () => {
       'b.yaml:12:14: pipelines[1].max_fps: expected a number between 0 and 1000, received -1',
       'a.yaml:3:5: pipelines[0].model: missing required field; expected a map of fields',
       'a.yaml:3:5: pipelines[0].postprocess: missing required field; expected a map with a kind (classify, detect-ssd, detect-yolo, pose, segment, scalar)',
-      'a.yaml:4:21: pipelines[0].source.kind: expected one of images, synthetic, received "webcam"',
+      'a.yaml:4:21: pipelines[0].source.kind: expected one of images, synthetic, camera, received "webcam"',
     ]);
     expect(error.message.split('\n')[0]).toBe('5 problems in the configuration:');
     expect(error).toBeInstanceOf(EdgepipeError);

@@ -1,0 +1,290 @@
+/**
+ * The `camera` source: frames from ffmpeg (V4L2 devices, RTSP/HTTP streams, video files, lavfi test sources) or
+ * from another producer `command`, run as a supervised child process (child-supervisor.ts).
+ *
+ * The producer writes raw frames or concatenated JPEGs to stdout; frame-splitter.ts and mjpeg-splitter.ts cut
+ * them at exact frame boundaries, one buffer per frame (the engine may hold a frame while the next arrives).
+ * A producer that exits or stalls is restarted with backoff; frame ids keep increasing across restarts and
+ * `meta.restarts` says how many restarts the stream has been through. A file read without `loop` completes
+ * when ffmpeg exits 0. The state (`starting`, `running`, `restarting`, `failed`, `ended`) and counters are
+ * exposed for stats.
+ */
+import { BehaviorSubject, Observable, type Subscriber } from 'rxjs';
+import type { CameraSourceConfig } from '../config/types.js';
+import type { Frame, ImagePayload } from '../pipeline/frame.js';
+import { rawFrameBytes } from '../preprocess/raw-frame.js';
+import { checkCameraInput, spawnFailure } from './camera-preflight.js';
+import { LineTail, RateLimitedWarn } from './child-log.js';
+import { ChildSupervisor, type AfterRun, type ChildRunEnd } from './child-supervisor.js';
+import { sourceError } from './errors.js';
+import { cameraInputKind, FfmpegOutputSize, ffmpegLogLevel, isExpectedFfmpegWarning, producerCommand, type ProducerCommand } from './ffmpeg-args.js';
+import { RawFrameSplitter } from './frame-splitter.js';
+import { defaultWarn } from './images-source.js';
+import { MjpegSplitter } from './mjpeg-splitter.js';
+import { systemClock } from './clock.js';
+import type { Clock, FrameSource, SourceContext, SourceState } from './types.js';
+
+/** Runs in a row that end without a frame before the source fails (the engine then retries it). */
+export const MAX_RUNS_WITHOUT_FRAME = 5;
+/** Raw output of unknown size is held this long (bytes) waiting for ffmpeg to log the size. */
+const MAX_UNSIZED_BYTES = 64 * 1024 * 1024;
+
+/** Counters of one camera source instance, over all its subscriptions. */
+export interface CameraStats {
+  frames: number;
+  /** Producer runs started after the first of a subscription. */
+  restarts: number;
+  /** Runs killed because no frame came for `stall_timeout_ms`. */
+  stalls: number;
+  /** Frames dropped: JPEGs without EOI within the size limit or cut short, raw frames cut short by a restart. */
+  corruptFrames: number;
+  /** stderr lines not forwarded to warn because of the rate limit. */
+  suppressedLogLines: number;
+  /** Milliseconds without frames between a run's end and the next run's first frame (the restart gaps). */
+  downtimeMs: number;
+}
+
+/** Per-subscription working state. */
+interface Run {
+  subscriber: Subscriber<Frame>;
+  supervisor?: ChildSupervisor;
+  closed: boolean;
+  restarts: number;
+  framesThisRun: number;
+  runsWithoutFrame: number;
+  /** performance.now() when the last run ended, until the next frame. */
+  downSince?: number;
+  raw?: RawFrameSplitter;
+  mjpeg?: MjpegSplitter;
+  sizeFromLog?: FfmpegOutputSize;
+  unsized: Buffer[];
+  unsizedBytes: number;
+  tail: LineTail;
+  log: RateLimitedWarn;
+}
+
+export class CameraSource implements FrameSource {
+  readonly kind = 'camera';
+  readonly name: string;
+  private readonly config: CameraSourceConfig;
+  private readonly clock: Clock;
+  private readonly warn: (message: string) => void;
+  private readonly command: ProducerCommand;
+  private readonly stateSubject = new BehaviorSubject<SourceState>('ended');
+  private readonly counters: CameraStats = { frames: 0, restarts: 0, stalls: 0, corruptFrames: 0, suppressedLogLines: 0, downtimeMs: 0 };
+  private current: Run | undefined;
+  /** Ids continue across restarts and subscriptions: a restarted stream never repeats an id. */
+  private nextId = 0;
+
+  /** Emits the state on every change (the current one first). */
+  readonly state$: Observable<SourceState> = this.stateSubject.asObservable();
+
+  constructor(pipelineName: string, config: CameraSourceConfig, context: SourceContext = {}) {
+    this.name = `${pipelineName}/camera`;
+    this.config = config;
+    this.clock = context.clock ?? systemClock;
+    this.warn = context.warn ?? defaultWarn;
+    this.command = producerCommand(config);
+  }
+
+  get state(): SourceState {
+    return this.stateSubject.value;
+  }
+
+  get stats(): Readonly<CameraStats> {
+    return { ...this.counters };
+  }
+
+  /** The producer's pid while one runs (for diagnostics and tests). */
+  get pid(): number | undefined {
+    return this.current?.supervisor?.pid;
+  }
+
+  frames(): Observable<Frame> {
+    return new Observable<Frame>((subscriber) => {
+      const run: Run = {
+        subscriber,
+        closed: false,
+        restarts: 0,
+        framesThisRun: 0,
+        runsWithoutFrame: 0,
+        unsized: [],
+        unsizedBytes: 0,
+        tail: new LineTail(10),
+        log: new RateLimitedWarn(this.warn),
+      };
+      this.current = run;
+      this.stateSubject.next('starting');
+      checkCameraInput(this.name, this.config).then(
+        () => {
+          if (!run.closed) this.startSupervisor(run);
+        },
+        (error: unknown) => this.end(run, error as Error),
+      );
+      return () => {
+        if (run.closed) return;
+        run.closed = true;
+        void run.supervisor?.stop();
+        if (this.current === run) this.stateSubject.next('ended');
+      };
+    });
+  }
+
+  private startSupervisor(run: Run): void {
+    const { program, args } = this.command;
+    run.supervisor = new ChildSupervisor({
+      program,
+      args,
+      stallTimeoutMs: this.config.stallTimeoutMs,
+      backoff: this.config.restart,
+      onSpawn: (_pid, index) => this.beginRun(run, index),
+      onStdout: (chunk) => this.take(run, chunk),
+      onStderrLine: (line) => this.stderrLine(run, line),
+      onExit: (end) => this.afterRun(run, end),
+      onEnd: (error) => this.end(run, error),
+      spawnError: (error) => spawnFailure(this.name, program, this.config.input, error),
+    });
+    run.supervisor.start();
+  }
+
+  /** A new producer run: fresh splitters (a partial frame of the last run is dropped and counted). */
+  private beginRun(run: Run, index: number): void {
+    if (index > 0) {
+      run.restarts += 1;
+      this.counters.restarts += 1;
+    }
+    if ((run.raw?.pendingBytes ?? 0) > 0) this.counters.corruptFrames += 1;
+    if (run.mjpeg) this.counters.corruptFrames += run.mjpeg.corruptFrames;
+    run.framesThisRun = 0;
+    run.raw = undefined;
+    run.mjpeg = undefined;
+    run.unsized = [];
+    run.unsizedBytes = 0;
+    run.sizeFromLog = undefined;
+    const output = this.command.output;
+    if (output.kind === 'mjpeg') run.mjpeg = new MjpegSplitter();
+    else if (output.width !== undefined && output.height !== undefined) {
+      run.raw = new RawFrameSplitter(rawFrameBytes(output.format, output.width, output.height));
+    } else run.sizeFromLog = new FfmpegOutputSize();
+  }
+
+  private take(run: Run, chunk: Buffer): void {
+    if (run.closed) return;
+    if (run.mjpeg) {
+      const before = run.mjpeg.corruptFrames;
+      const jpegs = run.mjpeg.push(chunk);
+      this.counters.corruptFrames += run.mjpeg.corruptFrames - before;
+      run.mjpeg.corruptFrames = 0;
+      for (const bytes of jpegs) this.emit(run, { kind: 'encoded', bytes });
+      return;
+    }
+    if (!run.raw) {
+      // Size not logged yet: hold the bytes (stdout and stderr are separate pipes, either may come first).
+      run.unsized.push(chunk);
+      run.unsizedBytes += chunk.length;
+      if (run.unsizedBytes > MAX_UNSIZED_BYTES) {
+        const detail = `${this.command.program} wrote ${run.unsizedBytes} bytes without logging the frame size; give width and height`;
+        void run.supervisor?.stop();
+        this.end(run, sourceError(this.name, 'ERR_SOURCE_READ', detail));
+      }
+      return;
+    }
+    this.splitRaw(run, chunk);
+  }
+
+  private splitRaw(run: Run, chunk: Buffer): void {
+    const output = this.command.output;
+    if (output.kind !== 'raw' || !run.raw) return;
+    const size = run.sizeFromLog?.size ?? { width: output.width!, height: output.height! };
+    for (const data of run.raw.push(chunk)) {
+      if (run.closed) return;
+      this.emit(run, { kind: 'raw', format: output.format, width: size.width, height: size.height, data });
+    }
+  }
+
+  private emit(run: Run, image: ImagePayload): void {
+    if (run.closed) return;
+    run.framesThisRun += 1;
+    run.runsWithoutFrame = 0;
+    this.counters.frames += 1;
+    if (run.downSince !== undefined) {
+      this.counters.downtimeMs += performance.now() - run.downSince;
+      run.downSince = undefined;
+    }
+    run.supervisor?.progress();
+    if (this.state !== 'running') this.stateSubject.next('running');
+    run.subscriber.next({
+      id: this.nextId++,
+      source: this.name,
+      capturedMonoMs: this.clock.now(),
+      capturedWallMs: this.clock.wallNow(),
+      image,
+      meta: { input: this.config.input, restarts: run.restarts },
+    });
+  }
+
+  private stderrLine(run: Run, line: string): void {
+    if (!this.command.ffmpegLog) {
+      run.tail.push(line);
+      this.forward(run, line);
+      return;
+    }
+    const { level } = ffmpegLogLevel(line);
+    if (level === 'info' || level === 'verbose' || level === 'debug' || level === 'trace') {
+      const size = run.sizeFromLog && !run.raw ? run.sizeFromLog.take(line) : undefined;
+      const output = this.command.output;
+      if (size && output.kind === 'raw') {
+        run.raw = new RawFrameSplitter(rawFrameBytes(output.format, size.width, size.height));
+        const held = run.unsized;
+        run.unsized = [];
+        run.unsizedBytes = 0;
+        for (const chunk of held) this.splitRaw(run, chunk);
+      }
+      return;
+    }
+    run.tail.push(line);
+    if (!isExpectedFfmpegWarning(line)) this.forward(run, line);
+  }
+
+  private forward(run: Run, line: string): void {
+    const before = run.log.suppressedTotal;
+    run.log.send(`source ${this.name}: ${this.command.program}: ${line}`);
+    this.counters.suppressedLogLines += run.log.suppressedTotal - before;
+  }
+
+  private afterRun(run: Run, end: ChildRunEnd): AfterRun {
+    if (run.closed) return 'complete';
+    const how = end.stalled
+      ? `stalled (no frame for ${this.config.stallTimeoutMs} ms) and was killed`
+      : end.signal
+        ? `was killed by ${end.signal}`
+        : `exited with code ${end.code}`;
+    if (end.stalled) this.counters.stalls += 1;
+    const file = !this.config.command && cameraInputKind(this.config.input) === 'file';
+    if (file && !this.config.loop && end.code === 0 && !end.stalled && run.framesThisRun > 0) return 'complete';
+    if (run.framesThisRun === 0) run.runsWithoutFrame += 1;
+    const tail = run.tail.text();
+    const detail = `${this.command.program} ${how} after ${run.framesThisRun} frame${run.framesThisRun === 1 ? '' : 's'} from ${this.config.input}`;
+    if (run.runsWithoutFrame >= MAX_RUNS_WITHOUT_FRAME) {
+      const message = `${detail}, ${run.runsWithoutFrame} runs in a row without a frame${tail ? `: ${tail}` : ''}`;
+      return sourceError(this.name, 'ERR_SOURCE_READ', message);
+    }
+    run.log.send(`source ${this.name}: ${detail}; restarting${tail && run.framesThisRun === 0 ? `: ${tail}` : ''}`);
+    run.tail.clear();
+    run.downSince ??= performance.now();
+    this.stateSubject.next('restarting');
+    return 'restart';
+  }
+
+  private end(run: Run, error: Error | undefined): void {
+    if (run.closed) return;
+    run.closed = true;
+    if (error) {
+      this.stateSubject.next('failed');
+      run.subscriber.error(error);
+    } else {
+      this.stateSubject.next('ended');
+      run.subscriber.complete();
+    }
+  }
+}

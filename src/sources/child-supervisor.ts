@@ -1,0 +1,240 @@
+/**
+ * Runs a producer program as a child process and keeps it running: a run that exits (any code, any signal) or
+ * stops making progress for `stallTimeoutMs` is replaced after an exponential backoff with jitter. Generic over
+ * what the child writes; the camera source turns its stdout into frames.
+ *
+ * The child is spawned with an argument array (no shell) in a process group of its own, so stopping it also
+ * stops anything it started (gst-launch pipelines, wrapper scripts): SIGTERM (plus SIGCONT, for a stopped child)
+ * to the group, then SIGKILL after `killGraceMs`. Node reaps the child, so no zombie is left.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { LineSplitter } from './child-log.js';
+
+/** Why a run ended, as the owner sees it. */
+export interface ChildRunEnd {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** The supervisor killed it for lack of progress. */
+  stalled: boolean;
+  /** Milliseconds the run lasted. */
+  ranMs: number;
+}
+
+/** What the owner decides after a run ended: run again, end quietly, or fail with this error. */
+export type AfterRun = 'restart' | 'complete' | Error;
+
+/** Supervisor state; `restarting` covers the backoff wait and the new run until it makes progress. */
+export type ChildState = 'starting' | 'running' | 'restarting' | 'stopped';
+
+export interface ChildSupervisorOptions {
+  program: string;
+  args: readonly string[];
+  /** No `progress()` call for this long (ms) after a spawn or the last progress = stalled: kill and restart. */
+  stallTimeoutMs: number;
+  /** Backoff: `initialMs` doubling up to `maxMs`, each wait drawn from [half, all] of it (equal jitter). */
+  backoff: { initialMs: number; maxMs: number };
+  /** SIGTERM to SIGKILL, ms (default 2000). */
+  killGraceMs?: number;
+  /** A run that made progress for this long resets the backoff (default 10000 ms). */
+  healthyRunMs?: number;
+  /** [0, 1) random numbers for the jitter (default Math.random). */
+  random?: () => number;
+  onStdout(chunk: Buffer): void;
+  onStderrLine(line: string): void;
+  /** A new run started (after spawn). `run` counts from 0. */
+  onSpawn?(pid: number, run: number): void;
+  onExit(end: ChildRunEnd): AfterRun;
+  onStateChange?(state: ChildState): void;
+  /** The supervision ended: `error` undefined = complete. Not called after stop(). */
+  onEnd(error: Error | undefined): void;
+  /** spawn() itself failed (ENOENT: program missing); the error to report. */
+  spawnError(error: Error): Error;
+}
+
+export class ChildSupervisor {
+  private readonly options: ChildSupervisorOptions;
+  private child: ChildProcess | undefined;
+  private runs = 0;
+  private failures = 0;
+  private lastProgress = 0;
+  private startedAt = 0;
+  private progressed = false;
+  private stalled = false;
+  private stopped = false;
+  private stallTimer: NodeJS.Timeout | undefined;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private killTimer: NodeJS.Timeout | undefined;
+  private exited: Promise<void> = Promise.resolve();
+  private currentState: ChildState = 'starting';
+
+  constructor(options: ChildSupervisorOptions) {
+    this.options = options;
+  }
+
+  get state(): ChildState {
+    return this.currentState;
+  }
+
+  /** The running child's pid, if any. */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** Runs started so far. */
+  get runCount(): number {
+    return this.runs;
+  }
+
+  start(): void {
+    this.spawnRun();
+  }
+
+  /** The owner saw progress (a frame): resets the stall timer. */
+  progress(): void {
+    this.lastProgress = performance.now();
+    if (!this.progressed) {
+      this.progressed = true;
+      this.setState('running');
+    }
+  }
+
+  /** Stops supervising and ends the child (SIGTERM, SIGKILL after the grace period). Resolves once it is gone. */
+  stop(): Promise<void> {
+    this.stopped = true;
+    this.clearTimers();
+    if (this.child) this.kill(this.child);
+    this.setState('stopped');
+    return this.exited;
+  }
+
+  private setState(state: ChildState): void {
+    if (state === this.currentState) return;
+    this.currentState = state;
+    this.options.onStateChange?.(state);
+  }
+
+  private spawnRun(): void {
+    const { program, args } = this.options;
+    let child: ChildProcess;
+    try {
+      child = spawn(program, [...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    } catch (error) {
+      this.finish(this.options.spawnError(error as Error));
+      return;
+    }
+    this.child = child;
+    const run = this.runs++;
+    this.startedAt = performance.now();
+    this.lastProgress = this.startedAt;
+    this.progressed = false;
+    this.stalled = false;
+    const lines = new LineSplitter();
+    let spawnFailed: Error | undefined;
+    this.exited = new Promise<void>((resolve) => {
+      child.once('error', (error) => {
+        // Only spawn failures arrive here before 'close'; kill() errors are ignored.
+        if (child.pid === undefined) spawnFailed = error;
+      });
+      child.once('close', (code, signal) => {
+        for (const line of lines.end()) this.options.onStderrLine(line);
+        this.onClose(child, code, signal, spawnFailed);
+        resolve();
+      });
+    });
+    child.stdout!.on('data', (chunk: Buffer) => this.options.onStdout(chunk));
+    child.stderr!.on('data', (chunk: Buffer) => {
+      for (const line of lines.push(chunk)) this.options.onStderrLine(line);
+    });
+    if (child.pid !== undefined) this.options.onSpawn?.(child.pid, run);
+    this.armStallTimer(this.options.stallTimeoutMs);
+  }
+
+  private onClose(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null, spawnFailed: Error | undefined): void {
+    if (this.child === child) this.child = undefined;
+    this.clearTimers();
+    if (this.stopped) return;
+    if (spawnFailed) {
+      this.finish(this.options.spawnError(spawnFailed));
+      return;
+    }
+    const ranMs = performance.now() - this.startedAt;
+    const decision = this.options.onExit({ code, signal, stalled: this.stalled, ranMs });
+    if (decision === 'complete') this.finish(undefined);
+    else if (decision instanceof Error) this.finish(decision);
+    else this.scheduleRestart(ranMs);
+  }
+
+  private scheduleRestart(ranMs: number): void {
+    const { backoff, healthyRunMs = 10_000, random = Math.random } = this.options;
+    if (this.progressed && ranMs >= healthyRunMs) this.failures = 0;
+    const ceiling = Math.min(backoff.maxMs, backoff.initialMs * 2 ** this.failures);
+    this.failures = Math.min(this.failures + 1, 30);
+    const delay = ceiling / 2 + random() * (ceiling / 2);
+    this.setState('restarting');
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      if (!this.stopped) this.spawnRun();
+    }, delay);
+  }
+
+  private finish(error: Error | undefined): void {
+    this.stopped = true;
+    this.clearTimers();
+    this.setState('stopped');
+    this.options.onEnd(error);
+  }
+
+  private armStallTimer(ms: number): void {
+    this.stallTimer = setTimeout(() => {
+      this.stallTimer = undefined;
+      const idle = performance.now() - this.lastProgress;
+      const left = this.options.stallTimeoutMs - idle;
+      if (left > 1) {
+        this.armStallTimer(left);
+        return;
+      }
+      if (this.child) {
+        this.stalled = true;
+        this.kill(this.child);
+      }
+    }, ms);
+  }
+
+  /** SIGTERM (and SIGCONT, so a stopped child can act on it) to the child's group; SIGKILL after the grace. */
+  private kill(child: ChildProcess): void {
+    if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+    const pid = child.pid;
+    signalGroup(pid, 'SIGTERM');
+    signalGroup(pid, 'SIGCONT');
+    clearTimeout(this.killTimer);
+    this.killTimer = setTimeout(() => {
+      this.killTimer = undefined;
+      signalGroup(pid, 'SIGKILL');
+    }, this.options.killGraceMs ?? 2000);
+  }
+
+  private clearTimers(): void {
+    clearTimeout(this.stallTimer);
+    clearTimeout(this.restartTimer);
+    this.stallTimer = undefined;
+    this.restartTimer = undefined;
+    // The kill timer stays until the child has closed: it guarantees the SIGKILL.
+    if (!this.child) {
+      clearTimeout(this.killTimer);
+      this.killTimer = undefined;
+    }
+  }
+}
+
+/** Signals the process group led by `pid` (the child was spawned detached), falling back to the process. */
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // already gone
+    }
+  }
+}

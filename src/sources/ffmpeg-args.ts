@@ -1,0 +1,129 @@
+/**
+ * The ffmpeg command line for a camera source: an argument array (never a shell string), and what the child will
+ * write on stdout. Kept free of I/O so every mapping from config to flags is unit-tested.
+ */
+import type { CameraSourceConfig } from '../config/types.js';
+import type { RawPixelFormat } from '../pipeline/frame.js';
+
+/** What `input` names, which decides the ffmpeg demuxer options. */
+export type CameraInputKind = 'v4l2' | 'rtsp' | 'http' | 'lavfi' | 'file';
+
+/** What a producer writes on stdout: raw frames (size known now or from ffmpeg's log) or concatenated JPEGs. */
+export type ProducerOutput =
+  | { kind: 'mjpeg' }
+  | { kind: 'raw'; format: RawPixelFormat; width?: number; height?: number };
+
+/** A child process to run: program and arguments, passed to spawn() as they are. */
+export interface ProducerCommand {
+  program: string;
+  args: string[];
+  /** ffmpeg writes its log as `[level] text` lines (`-loglevel level+...`); other producers write free text. */
+  ffmpegLog: boolean;
+  output: ProducerOutput;
+}
+
+/** `/dev/...` is V4L2; URL schemes pick the network demuxers; `lavfi:` is ffmpeg's test-source graph. */
+export function cameraInputKind(input: string): CameraInputKind {
+  if (input.startsWith('lavfi:')) return 'lavfi';
+  if (input.startsWith('/dev/')) return 'v4l2';
+  if (/^rtsps?:\/\//i.test(input)) return 'rtsp';
+  if (/^https?:\/\//i.test(input)) return 'http';
+  return 'file';
+}
+
+const ffmpegPixelFormat = { rgb24: 'rgb24', gray8: 'gray', i420: 'yuv420p' } as const;
+
+/** The program and arguments of the producer, ffmpeg's or the configured `command`. */
+export function producerCommand(config: CameraSourceConfig): ProducerCommand {
+  if (config.command) {
+    const [program, ...args] = config.command;
+    const out = config.commandOutput;
+    const output: ProducerOutput =
+      out === undefined || out === 'mjpeg' ? { kind: 'mjpeg' } : { kind: 'raw', format: out, width: config.width, height: config.height };
+    return { program: program!, args, ffmpegLog: false, output };
+  }
+  return { program: 'ffmpeg', args: ffmpegArgs(config), ffmpegLog: true, output: ffmpegOutput(config) };
+}
+
+function ffmpegOutput(config: CameraSourceConfig): ProducerOutput {
+  if (config.output === 'mjpeg') return { kind: 'mjpeg' };
+  return { kind: 'raw', format: config.output, width: config.width, height: config.height };
+}
+
+/**
+ * ffmpeg's arguments: quiet (no banner, no progress line, no stdin), the input with the options its kind takes,
+ * scaling and rate as one filter chain, video only, raw frames or JPEGs to stdout.
+ *
+ * The log level is `info` with level prefixes: the `Output #0` stream line gives the frame size when the config
+ * does not, and the prefix lets the source forward only warnings and errors.
+ */
+export function ffmpegArgs(config: CameraSourceConfig): string[] {
+  const kind = cameraInputKind(config.input);
+  const args = ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'level+info'];
+  const sized = config.width !== undefined && config.height !== undefined;
+  switch (kind) {
+    case 'v4l2':
+      args.push('-f', 'v4l2');
+      if (config.inputFormat) args.push('-input_format', config.inputFormat);
+      if (sized) args.push('-video_size', `${config.width}x${config.height}`);
+      if (config.fps !== undefined) args.push('-framerate', String(config.fps));
+      args.push('-i', config.input);
+      break;
+    case 'rtsp':
+      args.push('-rtsp_transport', config.rtspTransport, '-i', config.input);
+      break;
+    case 'http':
+      args.push('-i', config.input);
+      break;
+    case 'lavfi':
+      if (config.realtime) args.push('-re');
+      args.push('-f', 'lavfi', '-i', config.input.slice('lavfi:'.length));
+      break;
+    case 'file':
+      if (config.realtime) args.push('-re');
+      if (config.loop) args.push('-stream_loop', '-1');
+      args.push('-i', config.input);
+      break;
+  }
+  const filters: string[] = [];
+  if (sized) filters.push(`scale=${config.width}:${config.height}`);
+  if (config.fps !== undefined && kind !== 'v4l2') filters.push(`fps=${config.fps}`);
+  // The JPEG encoder wants full-range YUV; yuvj420p says so (its "deprecated format" warning is expected).
+  if (config.output === 'mjpeg') filters.push('format=yuvj420p');
+  if (filters.length > 0) args.push('-vf', filters.join(','));
+  args.push('-an', '-sn', '-dn');
+  if (config.output === 'mjpeg') args.push('-c:v', 'mjpeg', '-q:v', '5', '-f', 'mjpeg', 'pipe:1');
+  else args.push('-f', 'rawvideo', '-pix_fmt', ffmpegPixelFormat[config.output], 'pipe:1');
+  return args;
+}
+
+/**
+ * The frame size of ffmpeg's first output stream, from its `level+info` log: the `Stream #0:0: Video: ...` line
+ * after `Output #0`. Feed lines in order; returns the size once seen, else undefined.
+ */
+export class FfmpegOutputSize {
+  private inOutput = false;
+  size: { width: number; height: number } | undefined;
+
+  take(line: string): { width: number; height: number } | undefined {
+    if (this.size) return this.size;
+    if (/\bOutput #0\b/.test(line)) this.inOutput = true;
+    else if (this.inOutput && /Stream #0:\d+.*: Video: /.test(line)) {
+      // ", 320x240" (a size follows ", "; "0x18424752" in the codec tag does not).
+      const match = /, (\d+)x(\d+)(?=[\s,[]|$)/.exec(line);
+      if (match) this.size = { width: Number(match[1]), height: Number(match[2]) };
+    }
+    return this.size;
+  }
+}
+
+/** `[warning] text` -> level and text; lines without a known prefix count as `info` continuation lines. */
+export function ffmpegLogLevel(line: string): { level: string; text: string } {
+  const match = /^(?:\[[^\]]*@ 0x[0-9a-f]+\] )*\[(panic|fatal|error|warning|info|verbose|debug|trace)\] ?(.*)$/.exec(line);
+  return match ? { level: match[1]!, text: line } : { level: 'info', text: line };
+}
+
+/** ffmpeg warnings that are expected with these arguments and only noise in the log. */
+export function isExpectedFfmpegWarning(line: string): boolean {
+  return line.includes('deprecated pixel format used');
+}
