@@ -13,6 +13,7 @@ import { createImagePreprocessor, type ImagePreprocessor } from '../preprocess/i
 import { createPostprocessor } from '../postprocess/index.js';
 import type { Postprocessor } from '../postprocess/types.js';
 import { createSource } from '../sources/index.js';
+import type { FrameSource } from '../sources/types.js';
 import { createSink } from '../sinks/index.js';
 import type { PredictionSink } from '../sinks/types.js';
 import type { Frame, ImageGeometry, Prediction } from './frame.js';
@@ -55,6 +56,7 @@ export class Pipeline {
   private statsTimer: NodeJS.Timeout | undefined;
   private readonly stopSource = new Subject<void>();
   private demand: DemandGate | undefined;
+  private source: FrameSource | undefined;
   private stopping = false;
   private settle!: { resolve: () => void; reject: (error: unknown) => void };
   /** Settles when the stream ends: resolves when the source ran out or the pipeline stopped, rejects on failure. */
@@ -151,6 +153,7 @@ export class Pipeline {
       warn: (message: string) => this.context.logger.log('warn', message),
       demand: () => demand.wait(),
     });
+    this.source = source;
     this.subscription = source
       .frames()
       .pipe(
@@ -267,7 +270,7 @@ export class Pipeline {
   }
 
   report(): StatsReport {
-    return this.stats.report(this.state, this.delegate, this.runner?.failovers ?? 0);
+    return this.stats.report(this.state, this.delegate, this.runner?.failovers ?? 0, this.source?.health?.());
   }
 
   /** Stops the source, finishes frames in flight (waiting ones are dropped and counted), flushes the sinks. */

@@ -4,6 +4,7 @@
  */
 import { summarise } from '../runtime/timing.js';
 import type { StageLatency } from './frame.js';
+import type { SourceHealth } from '../sources/types.js';
 
 const WINDOW = 1024;
 
@@ -29,6 +30,8 @@ export interface StatsReport {
   latencyMs: Record<keyof StageLatency, { p50: number; p99: number }>;
   delegate: string;
   failovers: number;
+  /** Supervised sources only (cameras): their state, restarts, corrupt frames and downtime. */
+  source?: SourceHealth;
 }
 
 class Window {
@@ -79,7 +82,7 @@ export class PipelineStats {
   }
 
   /** Totals since start, rates since the previous report. */
-  report(state: string, delegate: string, failovers: number): StatsReport {
+  report(state: string, delegate: string, failovers: number, source?: SourceHealth): StatsReport {
     const now = performance.now();
     const seconds = Math.max(1e-3, (now - this.lastReportMs) / 1000);
     const fpsIn = (this.framesIn - this.lastIn) / seconds;
@@ -101,6 +104,7 @@ export class PipelineStats {
       latencyMs,
       delegate,
       failovers,
+      ...(source ? { source } : {}),
     };
   }
 }

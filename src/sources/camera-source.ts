@@ -22,7 +22,7 @@ import { RawFrameSplitter } from './frame-splitter.js';
 import { defaultWarn } from './images-source.js';
 import { MjpegSplitter } from './mjpeg-splitter.js';
 import { systemClock } from './clock.js';
-import type { Clock, FrameSource, SourceContext, SourceState } from './types.js';
+import type { Clock, FrameSource, SourceContext, SourceHealth, SourceState } from './types.js';
 
 /** Runs in a row that end without a frame before the source fails (the engine then retries it). */
 export const MAX_RUNS_WITHOUT_FRAME = 5;
@@ -89,6 +89,11 @@ export class CameraSource implements FrameSource {
 
   get state(): SourceState {
     return this.stateSubject.value;
+  }
+
+  health(): SourceHealth {
+    const { restarts, corruptFrames, downtimeMs } = this.counters;
+    return { state: this.state, restarts, corruptFrames, downtimeMs: Math.round(downtimeMs) };
   }
 
   get stats(): Readonly<CameraStats> {

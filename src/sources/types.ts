@@ -19,10 +19,23 @@ export interface FrameSource {
   readonly name: string;
   readonly kind: string;
   frames(): Observable<Frame>;
+  /** Supervised sources (cameras) report their state and restarts; others need not. */
+  health?(): SourceHealth;
 }
 
 /** Lifecycle of a supervised source, as the engine reports it. */
 export type SourceState = 'starting' | 'running' | 'restarting' | 'failed' | 'ended';
+
+/** How a supervised source is doing, for the pipeline's stats. */
+export interface SourceHealth {
+  state: SourceState;
+  /** Producer restarts (deaths and stalls). */
+  restarts: number;
+  /** Frames that arrived broken and were skipped. */
+  corruptFrames: number;
+  /** Time without frames while the producer was restarting, ms. */
+  downtimeMs: number;
+}
 
 /** Monotonic time and sleeping, injectable so pacing is testable on a virtual clock. */
 export interface Clock {
