@@ -4,7 +4,7 @@
  * schema/pipeline.schema.json, docs/configuration.md and the types in types.ts all follow from (or are tested
  * against) these definitions.
  */
-import { integer, list, number, object, oneOf, string } from './schema-dsl.js';
+import { boolean, integer, list, number, object, oneOf, string } from './schema-dsl.js';
 import { postprocessSchema, preprocessSchema, sinkSchema, sourceSchema } from './schema-stages.js';
 
 /** Pipeline names become MQTT topic levels and file names: no `+`, `#`, `/`, spaces or capitals. */
@@ -22,10 +22,103 @@ function nameFix(text: string): string | undefined {
 
 const delegateName = /^[a-z0-9][a-z0-9_-]*$/;
 
+const logLevels = ['debug', 'info', 'warn', 'error'] as const;
+
+/** Modules whose log level can be set apart: the first word of a log message (`pipeline door: ...`, `service: ...`). */
+export const logModules = ['edgepipe', 'pipeline', 'stats', 'service', 'http'] as const;
+
+const moduleLevel = (module: string, what: string) =>
+  oneOf(logLevels, { description: `Lowest level logged for ${what} (\`${module}\` lines). Default: runtime.log.level.` });
+
+export const logSchema = object(
+  {
+    title: 'Log',
+    description:
+      'How edgepipe run logs: one line per event on stderr. Under systemd (JOURNAL_STREAM set) each line starts with ' +
+      'its journald priority (`<3>` error, `<4>` warn, `<6>` info, `<7>` debug). Values that came from `${...}` are never logged.',
+    example: { level: 'info', format: 'json', modules: { pipeline: 'debug', stats: 'warn' } },
+  },
+  {
+    level: oneOf(logLevels, { description: 'Lowest level logged. The --log-level option of edgepipe run overrides it.', default: 'info' }),
+    format: oneOf(['text', 'json'], {
+      description: 'Line format. The --log-format option of edgepipe run overrides it.',
+      meanings: { text: '`level message {fields}`', json: 'one JSON object per line: `{time, level, msg, module, ...fields}`' },
+      default: 'text',
+    }),
+    modules: object(
+      { title: 'Log modules', description: 'Levels for single modules, overriding runtime.log.level.', default: {}, example: { pipeline: 'debug', stats: 'warn' } },
+      {
+        edgepipe: moduleLevel('edgepipe', 'start, reload and stop'),
+        pipeline: moduleLevel('pipeline', 'the pipelines (delegate, dropped frames, failures)'),
+        stats: moduleLevel('stats', 'the periodic stats lines'),
+        service: moduleLevel('service', 'systemd notifications and the watchdog'),
+        http: moduleLevel('http', 'the HTTP endpoint'),
+      },
+    ),
+  },
+);
+
+/** A listen address `host:port`, `[v6]:port` or `:port` (127.0.0.1). Port 0 lets the OS choose. */
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
+
+const listenPattern = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]*):([0-9]{1,5})$/;
+
+/** Parses `127.0.0.1:9108`, `[::1]:9108`, `localhost:0`, `:9108`; undefined when it is not one of these. */
+export function parseListenAddress(text: string): ListenAddress | undefined {
+  const match = listenPattern.exec(text);
+  if (!match) return undefined;
+  const port = Number(match[2]);
+  if (port > 65535) return undefined;
+  const host = match[1]!.replace(/^\[|\]$/g, '') || '127.0.0.1';
+  return { host, port };
+}
+
+/** 127.0.0.0/8, ::1 and localhost: reachable from this machine only. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+export const httpSchema = object(
+  {
+    title: 'HTTP endpoint',
+    description:
+      'A local HTTP endpoint for probes and Prometheus: /healthz, /metrics, /status. Off unless given. ' +
+      'Give it in one file only (the first file with runtime.http is used).',
+    example: { listen: '127.0.0.1:9108' },
+  },
+  {
+    listen: string({
+      description: 'Address and port, `host:port` (`[::1]:9108` for IPv6, `:9108` for 127.0.0.1, port 0 for one chosen by the system).',
+      expected: 'an address host:port such as 127.0.0.1:9108',
+      pattern: listenPattern,
+      required: true,
+      example: '127.0.0.1:9108',
+    }),
+    allow_remote: boolean({
+      description: 'Allow an address other than loopback (127.0.0.1, ::1, localhost). The endpoint has no authentication: put it behind a firewall.',
+      default: false,
+    }),
+  },
+  [
+    {
+      run(value, report) {
+        const address = parseListenAddress(value.listen);
+        if (!address) report('listen', `Expected a port between 0 and 65535 but received "${value.listen}"`);
+        else if (!value.allowRemote && !isLoopbackHost(address.host)) {
+          report('listen', `"${address.host}" is not a loopback address; the endpoint has no authentication: use 127.0.0.1, or set allow_remote: true`);
+        }
+      },
+    },
+  ],
+);
+
 export const runtimeSchema = object(
   {
     title: 'Runtime',
-    description: 'Settings of the TensorFlow Lite runtime, shared by all pipelines.',
+    description: 'Settings shared by all pipelines of the process: the TensorFlow Lite runtime, logs and the HTTP endpoint.',
     default: {},
     example: {
       library: '/opt/vendor/libtensorflowlite_c.so',
@@ -55,6 +148,8 @@ export const runtimeSchema = object(
       path: true,
       example: '/var/cache/edgepipe',
     }),
+    log: logSchema,
+    http: httpSchema,
   },
 );
 

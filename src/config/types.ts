@@ -26,6 +26,25 @@ export interface RuntimeConfig {
   delegateDirs: string[];
   /** Where delegates keep compiled-graph caches and the model probe its verdicts. */
   cacheDir?: string;
+  /** How edgepipe run logs (absent: text lines at info, or the command-line options). */
+  log?: LogConfig;
+  /** The local HTTP endpoint (/healthz, /metrics, /status); absent: off. */
+  http?: HttpConfig;
+}
+
+export type LogLevelName = 'debug' | 'info' | 'warn' | 'error';
+
+export interface LogConfig {
+  level: LogLevelName;
+  format: 'text' | 'json';
+  /** Per-module levels; a module is the first word of a message (`pipeline`, `service`, ...). */
+  modules: { edgepipe?: LogLevelName; pipeline?: LogLevelName; stats?: LogLevelName; service?: LogLevelName; http?: LogLevelName };
+}
+
+export interface HttpConfig {
+  /** `host:port`; loopback unless allowRemote. Port 0: chosen by the system. */
+  listen: string;
+  allowRemote: boolean;
 }
 
 export interface PipelineConfig {
@@ -232,7 +251,7 @@ export interface BufferConfig {
   size: number;
 }
 
-export type SinkConfig = StdoutSinkConfig | FileSinkConfig;
+export type SinkConfig = StdoutSinkConfig | FileSinkConfig | MqttSinkConfig;
 
 export interface StdoutSinkConfig {
   kind: 'stdout';
@@ -245,4 +264,41 @@ export interface FileSinkConfig {
   maxBytes: number;
   /** Rotated files kept. */
   keep: number;
+}
+
+/** See docs/mqtt.md. Absent optional fields get run-time defaults (hostname, state directory). */
+export interface MqttSinkConfig {
+  kind: 'mqtt';
+  /** mqtt://host:port or mqtts://host:port. */
+  url: string;
+  /** Default `edgepipe-<hostname>-<pipeline>`. */
+  clientId?: string;
+  /** One topic level; default the hostname. */
+  deviceId?: string;
+  /** Template with {device} and {pipeline}. */
+  topic: string;
+  /** Template with {device}: retained `online`/`offline`. */
+  statusTopic: string;
+  qos: 0 | 1;
+  retain: boolean;
+  /** 5 = MQTT 5, 4 = MQTT 3.1.1. */
+  protocol: 5 | 4;
+  username?: string;
+  password?: string;
+  outbox: MqttOutboxConfig;
+  /** Most messages published and not yet acknowledged. */
+  inflight: number;
+  reconnect: MqttReconnectConfig;
+}
+
+export interface MqttOutboxConfig {
+  /** Default `$STATE_DIRECTORY/mqtt/<pipeline>` (first entry), else `/var/lib/edgepipe/mqtt/<pipeline>`. */
+  dir?: string;
+  maxBytes: number;
+  maxAgeS: number;
+}
+
+export interface MqttReconnectConfig {
+  initialMs: number;
+  maxMs: number;
 }

@@ -234,7 +234,11 @@ function unknownField(
   }
   const here = path.slice(0, path.length - key.length - 1);
   const places = key === 'kind' ? [] : (fieldIndex(context.root).get(key) ?? []);
-  const elsewhere = places.map((generic) => concretePath(generic, path)).filter((place) => place !== here);
+  // A wrong indentation moves a field within its section, never from a pipeline's sink to runtime.log.
+  const section = (place: string): string => /^[a-z_]*/.exec(place)![0];
+  const elsewhere = places
+    .map((generic) => concretePath(generic, path))
+    .filter((place) => place !== here && (here === '' || place === '' || section(place) === section(here)));
   if (elsewhere.length > 0) {
     context.problems.add(pos, path, `unknown field here; ${key} is a field of ${elsewhere.join(' and ')} (check the indentation)`);
     return undefined;

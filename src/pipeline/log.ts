@@ -1,6 +1,6 @@
 /**
- * One line per event. The service (another issue) adds journald priorities and JSON lines; pipelines only
- * need this interface.
+ * One line per event. Pipelines only need the `Logger` interface; `edgepipe run` builds a `LineLogger` with the
+ * level per module, the line format (text or JSON), journald priorities under systemd, and secrets redacted.
  */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -10,13 +10,78 @@ export interface Logger {
 
 const order: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
 
+/** sd-daemon(3) priorities: journald reads `<N>` at the start of a line from a service's stderr. */
+const journalPriority: Record<LogLevel, number> = { debug: 7, info: 6, warn: 4, error: 3 };
+
 /** Writes `level message {fields}` lines to stderr (stdout carries predictions). */
 export function stderrLogger(minimum: LogLevel = 'info'): Logger {
+  return lineLogger({ level: minimum });
+}
+
+export interface LineLoggerOptions {
+  /** Lowest level written (default info). */
+  level?: LogLevel;
+  /** Levels for single modules, overriding `level`. */
+  modules?: Readonly<Record<string, LogLevel | undefined>>;
+  /** text: `level message {fields}`; json: `{time, level, msg, module?, ...fields}` (default text). */
+  format?: 'text' | 'json';
+  /** Start each line with its sd-daemon priority `<3>`..`<7>` (under systemd, so journald records it). */
+  journal?: boolean;
+  /** Values never written (config values from `${...}`): replaced by `<hidden>` in messages and fields. */
+  secrets?: readonly string[];
+  /** Where lines go (default stderr); each call gets one line with its newline. */
+  write?: (line: string) => void;
+  /** Clock for the JSON `time` field (default Date.now). */
+  now?: () => number;
+}
+
+/**
+ * A message's module: its `module` field, else its first word (`pipeline door: ...` -> pipeline,
+ * `service: ...` -> service, `stats door` -> stats). Pipelines name themselves this way already.
+ */
+export function moduleOf(message: string, fields?: Record<string, unknown>): string | undefined {
+  const field = fields?.['module'];
+  if (typeof field === 'string') return field;
+  return /^([a-z][a-z0-9_-]*)(?=[: ])/.exec(message)?.[1];
+}
+
+/** A logger that adds `module` to every entry it passes on. */
+export function childLogger(parent: Logger, module: string): Logger {
+  return { log: (level, message, fields) => parent.log(level, message, { module, ...fields }) };
+}
+
+export function lineLogger(options: LineLoggerOptions = {}): Logger {
+  const minimum = options.level ?? 'info';
+  const modules = options.modules ?? {};
+  const write = options.write ?? ((line: string) => void process.stderr.write(line));
+  const now = options.now ?? Date.now;
+  // Longest first, so a secret containing another is hidden whole; short values would hide ordinary words.
+  const secrets = [...new Set(options.secrets ?? [])].filter((s) => s.length >= 3).sort((a, b) => b.length - a.length);
+  const hide = (text: string): string => secrets.reduce((out, secret) => out.split(secret).join('<hidden>'), text);
+  const redact = (value: unknown): unknown => {
+    if (secrets.length === 0) return value;
+    if (typeof value === 'string') return hide(value);
+    if (Array.isArray(value)) return value.map(redact);
+    if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redact(v)]));
+    return value;
+  };
   return {
     log(level, message, fields) {
-      if (order[level] < order[minimum]) return;
-      const extra = fields && Object.keys(fields).length > 0 ? ` ${JSON.stringify(fields)}` : '';
-      process.stderr.write(`${level} ${message}${extra}\n`);
+      const module = moduleOf(message, fields);
+      const threshold = (module && modules[module]) || minimum;
+      if (order[level] < order[threshold]) return;
+      const prefix = options.journal ? `<${journalPriority[level]}>` : '';
+      const msg = hide(message);
+      const rest = fields ? (redact(fields) as Record<string, unknown>) : {};
+      let line: string;
+      if (options.format === 'json') {
+        const { module: _module, ...others } = rest;
+        line = JSON.stringify({ time: new Date(now()).toISOString(), level, msg, ...(module ? { module } : {}), ...others });
+      } else {
+        line = `${level} ${msg}${Object.keys(rest).length > 0 ? ` ${JSON.stringify(rest)}` : ''}`;
+      }
+      // One event, one line: a newline inside a message would split it into two journal entries.
+      write(`${prefix}${line.replace(/\r?\n/g, '\\n')}\n`);
     },
   };
 }

@@ -1,0 +1,163 @@
+/**
+ * A real Mosquitto for tests: 127.0.0.1, a port from the OS, persistence on in a temp folder (so a SIGKILL-ed
+ * broker restarted on the same port keeps sessions saved by the 1 s autosave). Without mosquitto the tests skip
+ * locally and fail under CI=true.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { createConnection, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { connect, type IClientOptions, type MqttClient } from 'mqtt';
+
+/** The mosquitto binary (PATH, then /usr/sbin), or undefined. */
+export function findMosquitto(): string | undefined {
+  for (const dir of [...(process.env['PATH'] ?? '').split(':'), '/usr/sbin', '/usr/local/sbin']) {
+    const file = path.join(dir, 'mosquitto');
+    if (dir && existsSync(file) && spawnSync(file, ['-h']).error === undefined) return file;
+  }
+  return undefined;
+}
+
+/** Whether broker tests should run; under CI a missing broker is an error, locally a skip with a message. */
+export function mosquittoOrSkip(): string | undefined {
+  const binary = findMosquitto();
+  if (binary) return binary;
+  if (process.env['CI'] === 'true') throw new Error('mosquitto is not installed (apt-get install -y mosquitto mosquitto-clients)');
+  process.stderr.write('skipping MQTT broker tests: mosquitto is not installed (apt-get install -y mosquitto mosquitto-clients)\n');
+  return undefined;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => (socket.destroy(), resolve(false)));
+  });
+}
+
+export class Mosquitto {
+  private child: ChildProcess | undefined;
+
+  private constructor(
+    private readonly binary: string,
+    readonly dir: string,
+    readonly port: number,
+  ) {}
+
+  get url(): string {
+    return `mqtt://127.0.0.1:${this.port}`;
+  }
+
+  static async start(binary: string): Promise<Mosquitto> {
+    const dir = await mkdtemp(path.join(tmpdir(), 'edgepipe-mosquitto-'));
+    const port = await freePort();
+    const config = [
+      `listener ${port} 127.0.0.1`,
+      'allow_anonymous true',
+      'persistence true',
+      `persistence_location ${dir}/`,
+      'autosave_interval 1',
+      'max_queued_messages 0',
+      'max_inflight_messages 0',
+      ...(process.getuid?.() === 0 ? ['user root'] : []),
+    ];
+    await writeFile(path.join(dir, 'mosquitto.conf'), `${config.join('\n')}\n`);
+    const broker = new Mosquitto(binary, dir, port);
+    await broker.run();
+    return broker;
+  }
+
+  /** (Re)starts the broker on the same port and persistence; resolves once it accepts connections. */
+  async run(): Promise<void> {
+    const child = spawn(this.binary, ['-c', path.join(this.dir, 'mosquitto.conf')], { stdio: 'ignore' });
+    this.child = child;
+    for (let i = 0; i < 100; i++) {
+      if (await canConnect(this.port)) return;
+      if (child.exitCode !== null) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(`mosquitto did not start on port ${this.port}`);
+  }
+
+  /**
+   * Waits until the broker saved its state (autosave every 1 s) after now: sessions created before this call
+   * survive a SIGKILL. On a loaded host a fixed pause is not enough.
+   */
+  async saved(timeoutMs = 15_000): Promise<void> {
+    const since = Date.now();
+    const file = path.join(this.dir, 'mosquitto.db');
+    while (Date.now() - since < timeoutMs) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const mtime = await stat(file).then((s) => s.mtimeMs, () => 0);
+      if (mtime > since + 50) return;
+    }
+    throw new Error(`mosquitto did not save ${file} within ${timeoutMs} ms`);
+  }
+
+  async running(): Promise<boolean> {
+    return this.child !== undefined && this.child.exitCode === null && (await canConnect(this.port));
+  }
+
+  /** SIGKILL: no final save, like a power cut. */
+  async kill(): Promise<void> {
+    const child = this.child;
+    this.child = undefined;
+    if (!child || child.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGKILL');
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.kill();
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** An MQTT 5 subscriber that collects payloads of `topic` (persistent session: survives a broker restart). */
+export class Subscriber {
+  readonly messages: string[] = [];
+
+  private constructor(readonly client: MqttClient) {}
+
+  static async start(url: string, topic: string, options: IClientOptions = {}): Promise<Subscriber> {
+    const client = connect(url, { protocolVersion: 5, reconnectPeriod: 200, ...options });
+    const subscriber = new Subscriber(client);
+    client.on('message', (t, payload) => {
+      if (t === topic) subscriber.messages.push(payload.toString('utf8'));
+    });
+    client.on('error', () => undefined);
+    await new Promise<void>((resolve, reject) => {
+      client.once('connect', () => client.subscribe(topic, { qos: 1 }, (error) => (error ? reject(error) : resolve())));
+    });
+    return subscriber;
+  }
+
+  /** Waits until at least `count` messages arrived, or `quietMs` without a new one (at most `timeoutMs`). */
+  async settle(count = Infinity, quietMs = 150, timeoutMs = 20_000): Promise<string[]> {
+    const deadline = Date.now() + timeoutMs;
+    let seen = -1;
+    while (Date.now() < deadline && this.messages.length < count) {
+      if (seen === this.messages.length && count === Infinity) break;
+      seen = this.messages.length;
+      await new Promise((resolve) => setTimeout(resolve, quietMs));
+    }
+    return [...this.messages];
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => this.client.end(true, {}, () => resolve()));
+  }
+}

@@ -1,0 +1,53 @@
+/** The `mqtt` sink's YAML: defaults, validation, and createSink wiring (no broker needed). */
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/load.js';
+import type { MqttSinkConfig } from '../../src/config/types.js';
+import { createSink } from '../../src/sinks/index.js';
+import { configError, placeholderModel } from '../config/helpers.js';
+
+const yaml = (sink: string) => `version: 1
+pipelines:
+  - name: door
+    source: { kind: synthetic }
+    model: { file: ${placeholderModel} }
+    postprocess: { kind: classify }
+    sinks: [${sink}]
+`;
+
+describe('mqtt sink configuration', () => {
+  it('fills the documented defaults', () => {
+    const sink = parseConfig('/etc/edgepipe/p.yaml', yaml('{ kind: mqtt, url: "mqtt://127.0.0.1:1883" }')).pipelines[0]!.sinks[0];
+    expect(sink).toEqual({
+      kind: 'mqtt',
+      url: 'mqtt://127.0.0.1:1883',
+      topic: 'edgepipe/{device}/{pipeline}/predictions',
+      statusTopic: 'edgepipe/{device}/status',
+      qos: 1,
+      retain: false,
+      protocol: 5,
+      outbox: { maxBytes: 67108864, maxAgeS: 604800 },
+      inflight: 20,
+      reconnect: { initialMs: 500, maxMs: 30000 },
+    } satisfies MqttSinkConfig);
+  });
+
+  it('resolves outbox.dir against the YAML folder', () => {
+    const sink = parseConfig('/etc/edgepipe/p.yaml', yaml('{ kind: mqtt, url: "mqtt://b:1883", outbox: { dir: ./outbox } }')).pipelines[0]!.sinks[0];
+    expect(sink).toMatchObject({ outbox: { dir: '/etc/edgepipe/outbox' } });
+  });
+
+  it('refuses device ids that are not one topic level, wildcard topics and other URLs', async () => {
+    for (const bad of ['device_id: "a/b"', 'device_id: "a+"', 'device_id: ""', 'topic: "x/#"', 'qos: 2']) {
+      const error = await configError(() => parseConfig('/etc/p.yaml', yaml(`{ kind: mqtt, url: "mqtt://b:1883", ${bad} }`)));
+      expect(error.message, bad).toContain('sinks[0]');
+    }
+    const error = await configError(() => parseConfig('/etc/p.yaml', yaml('{ kind: mqtt, url: "http://b" }')));
+    expect(error.message).toContain('an mqtt:// or mqtts:// URL');
+  });
+
+  it('createSink makes an mqtt sink named <pipeline>/mqtt', () => {
+    const config = parseConfig('/etc/p.yaml', yaml('{ kind: mqtt, url: "mqtt://b:1883", device_id: gate }')).pipelines[0]!.sinks[0]!;
+    const sink = createSink('door', config);
+    expect([sink.kind, sink.name, sink.stats()]).toEqual(['mqtt', 'door/mqtt', { written: 0, dropped: 0, errors: 0, pending: 0 }]);
+  });
+});

@@ -1,0 +1,59 @@
+/** Configs and checks shared by the MQTT sink tests. */
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { MqttSinkConfig } from '../../src/config/types.js';
+import { jsonSchemaErrors } from '../config/json-schema-check.js';
+
+let counter = 0;
+const outboxDirs: string[] = [];
+
+/** Deletes the outbox folders mqttConfig made (call in afterAll). */
+export async function removeOutboxDirs(): Promise<void> {
+  await Promise.all(outboxDirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+}
+
+async function newOutboxDir(): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'edgepipe-outbox-'));
+  outboxDirs.push(dir);
+  return dir;
+}
+
+/** A config for the broker at `url` with a fresh outbox folder (or `dir`), device `dev`, unique client id. */
+export async function mqttConfig(
+  url: string,
+  { outbox, ...overrides }: Partial<Omit<MqttSinkConfig, 'outbox'>> & { outbox?: Partial<MqttSinkConfig['outbox']> } = {},
+  dir?: string,
+): Promise<MqttSinkConfig> {
+  counter += 1;
+  return {
+    kind: 'mqtt',
+    url,
+    clientId: `edgepipe-test-${process.pid}-${counter}`,
+    deviceId: 'dev',
+    topic: 'edgepipe/{device}/{pipeline}/predictions',
+    statusTopic: 'edgepipe/{device}/status',
+    qos: 1,
+    retain: false,
+    protocol: 5,
+    inflight: 20,
+    reconnect: { initialMs: 50, maxMs: 500 },
+    ...overrides,
+    outbox: { dir: dir ?? (await newOutboxDir()), maxBytes: 64 * 1024 * 1024, maxAgeS: 3600, ...outbox },
+  };
+}
+
+export const predictionsTopic = 'edgepipe/dev/door/predictions';
+
+type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+let schema: { [key: string]: Json } | undefined;
+
+/** Errors of one received payload against schema/prediction.schema.json. */
+export function payloadErrors(payload: string): string[] {
+  schema ??= JSON.parse(readFileSync(new URL('../../schema/prediction.schema.json', import.meta.url), 'utf8')) as { [key: string]: Json };
+  return jsonSchemaErrors(schema, JSON.parse(payload) as Json);
+}
+
+/** seq of each payload. */
+export const seqs = (payloads: readonly string[]): number[] => payloads.map((p) => (JSON.parse(p) as { seq: number }).seq);
