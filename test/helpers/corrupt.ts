@@ -4,6 +4,7 @@
  * edits hit fields TFLite's verifier cannot judge (it checks offsets and sizes, not meaning).
  * Schema field numbers: tensorflow/lite/schema/schema.fbs (Model, SubGraph, Tensor, Operator, Buffer).
  */
+import { mulberry32 } from '../../src/sources/synthetic-patterns.js';
 
 /** Byte offsets of the int32 fields worth editing in one model. */
 export interface ModelLayout {
@@ -85,16 +86,10 @@ export function readInt32(bytes: Uint8Array, at: number): number {
   return i32(bytes, at);
 }
 
-/** Mulberry32: a small seeded PRNG, so a failing corruption can be reproduced from its seed and index. */
+/** Seeded floats in [0, 1), so a failing corruption can be reproduced from its seed and index. */
 export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
+  return () => next() / 4294967296;
 }
 
 export interface Corruption {

@@ -1,16 +1,11 @@
 // Seeded randomness and calibration for test models: the same seed gives the same model bytes.
 import { clamp, roundHalfAway } from './fixedpoint.js';
+import { mulberry32 } from '../../../src/sources/synthetic-patterns.js';
 
-/** mulberry32: a small, fast, seedable PRNG returning floats in [0, 1). */
+/** mulberry32 (the one the synthetic source uses) as floats in [0, 1). */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
+  return () => next() / 4294967296;
 }
 
 /** Random integers in [lo, hi] (inclusive). */
