@@ -4,36 +4,47 @@
  */
 import type { Schema } from './schema-dsl.js';
 
-/** Field name -> generic YAML paths of the maps that have it (`pipelines[].postprocess`). */
-export type FieldIndex = ReadonlyMap<string, readonly string[]>;
+/**
+ * A generic YAML path of a map that has the field (`pipelines[].postprocess`); for a field of some kinds of a
+ * union only (`top_k` of classify), those kinds: the field belongs there only when the map has one of them.
+ */
+export interface FieldPlace {
+  path: string;
+  kinds?: readonly string[];
+}
+
+/** Field name -> the maps that have it. */
+export type FieldIndex = ReadonlyMap<string, readonly FieldPlace[]>;
 
 const cache = new WeakMap<Schema, FieldIndex>();
 
 export function fieldIndex(root: Schema): FieldIndex {
   let index = cache.get(root);
   if (!index) {
-    const map = new Map<string, string[]>();
-    collect(root, '', map);
+    const map = new Map<string, FieldPlace[]>();
+    collect(root, '', map, undefined);
     index = map;
     cache.set(root, index);
   }
   return index;
 }
 
-function collect(schema: Schema, at: string, into: Map<string, string[]>): void {
+function collect(schema: Schema, at: string, into: Map<string, FieldPlace[]>, kind: string | undefined): void {
   const add = (key: string): void => {
     const places = into.get(key) ?? [];
-    if (!places.includes(at)) places.push(at);
+    const same = places.find((place) => place.path === at);
+    if (!same) places.push(kind === undefined ? { path: at } : { path: at, kinds: [kind] });
+    else if (same.kinds && kind !== undefined && !same.kinds.includes(kind)) same.kinds = [...same.kinds, kind];
     into.set(key, places);
   };
-  if (schema.type === 'list') collect(schema.items, `${at}[]`, into);
+  if (schema.type === 'list') collect(schema.items, `${at}[]`, into, undefined);
   else if (schema.type === 'object') {
     for (const [key, field] of Object.entries(schema.fields)) {
       add(key);
-      collect(field, at ? `${at}.${key}` : key, into);
+      collect(field, at ? `${at}.${key}` : key, into, undefined);
     }
   } else if (schema.type === 'union') {
-    for (const variant of Object.values(schema.variants)) collect(variant, at, into);
+    for (const [variantKind, variant] of Object.entries(schema.variants)) collect(variant, at, into, variantKind);
   }
 }
 

@@ -26,6 +26,8 @@ export interface ValidationContext extends ScalarContext {
   secretPaths: string[];
   /** YAML path -> position of every value given in the file. */
   positions: Map<string, Position>;
+  /** YAML path of each union map checked so far -> its kind, so a misplaced field is only sent where it fits. */
+  kinds?: Map<string, string>;
 }
 
 export function camelCase<S extends string>(key: S): CamelCase<S> {
@@ -138,6 +140,8 @@ function checkUnion(schema: UnionSchema, where: Where, anchor: Position, context
   const kindSchema = { type: 'enum', values: kinds, presence: 'required', description: '' } as const;
   const kind = check(kindSchema, field(where, 'kind', entry.value), entry.keyPos, context);
   if (kind === invalid) return invalid;
+  context.kinds ??= new Map();
+  context.kinds.set(where.yaml, String(kind));
   const variant = schema.variants[String(kind)]!;
   const fields = checkObject(variant, where, anchor, context, { kind: String(kind), union: schema });
   return fields === invalid ? invalid : { kind, ...fields };
@@ -236,9 +240,15 @@ function unknownField(
   const places = key === 'kind' ? [] : (fieldIndex(context.root).get(key) ?? []);
   // A wrong indentation moves a field within its section, never from a pipeline's sink to runtime.log.
   const section = (place: string): string => /^[a-z_]*/.exec(place)![0];
+  const fits = (place: string, kinds: readonly string[] | undefined): boolean => {
+    const kindThere = context.kinds?.get(place);
+    return !kinds || kindThere === undefined || kinds.includes(kindThere);
+  };
   const elsewhere = places
-    .map((generic) => concretePath(generic, path))
-    .filter((place) => place !== here && (here === '' || place === '' || section(place) === section(here)));
+    .map((generic) => ({ place: concretePath(generic.path, path), kinds: generic.kinds }))
+    .filter(({ place, kinds }) => place !== here && (here === '' || place === '' || section(place) === section(here)) && fits(place, kinds))
+    .map(({ place }) => place)
+    .filter((place, i, all) => all.indexOf(place) === i);
   if (elsewhere.length > 0) {
     context.problems.add(pos, path, `unknown field here; ${key} is a field of ${elsewhere.join(' and ')} (check the indentation)`);
     return undefined;

@@ -12,6 +12,21 @@ export type ImagePayload =
   | { kind: 'encoded'; bytes: Uint8Array }
   | { kind: 'raw'; format: RawPixelFormat; width: number; height: number; data: Uint8Array };
 
+/**
+ * A window of sensor samples (src/sources/series): `steps` x `channels` values, step-major, every gap already
+ * filled. Plain numbers in the sensor's units (after its scale and offset); normalisation is the preprocessor's.
+ */
+export interface SeriesPayload {
+  kind: 'series';
+  channels: readonly string[];
+  steps: number;
+  values: Float32Array;
+  /** Values that were missing (late, unreadable) and filled with the channel's previous value. */
+  filled: number;
+}
+
+export type FramePayload = ImagePayload | SeriesPayload;
+
 export interface Frame {
   /** Per source, increasing by one per frame the source produced (gaps mean frames lost upstream). */
   id: number;
@@ -19,7 +34,7 @@ export interface Frame {
   /** performance.now() at capture (monotonic, ms) and Date.now() (wall clock, ms). */
   capturedMonoMs: number;
   capturedWallMs: number;
-  image: ImagePayload;
+  payload: FramePayload;
   /** E.g. the file name for an images source. */
   meta: Record<string, string | number>;
 }

@@ -50,8 +50,8 @@ export class ModelRunner {
   private reprobeTimer: NodeJS.Timeout | undefined;
   private reprobing = false;
   private stopped = false;
-  /** Index of the image input (the first input that is not fed from a state link). */
-  imageInput = 0;
+  /** Index of the input frames feed (the first input that is not fed from a state link): an image or a sensor window. */
+  frameInput = 0;
   failovers = 0;
   refused: DelegateRefusal[] = [];
 
@@ -70,7 +70,7 @@ export class ModelRunner {
     const runner = new ModelRunner(options);
     await runner.build(0);
     const stateInputs = new Set(options.state.map((link) => link.input));
-    runner.imageInput = Math.max(0, runner.inputs.findIndex((t) => !stateInputs.has(t.name)));
+    runner.frameInput = Math.max(0, runner.inputs.findIndex((t) => !stateInputs.has(t.name)));
     runner.scheduleReprobe();
     return runner;
   }

@@ -9,20 +9,23 @@ import type { DelegateDescriptor } from '../runtime/delegates.js';
 import { typedView, isSupportedDtype, type Dtype, type TensorArray } from '../runtime/dtypes.js';
 import type { Model } from '../runtime/model.js';
 import { loadVerifiedModel } from '../runtime/probe.js';
-import { createImagePreprocessor, type ImagePreprocessor } from '../preprocess/index.js';
+import { createImagePreprocessor } from '../preprocess/index.js';
+import { createSeriesPreprocessor } from '../preprocess/series-preprocessor.js';
 import { createPostprocessor } from '../postprocess/index.js';
 import type { Postprocessor } from '../postprocess/types.js';
 import { createSource } from '../sources/index.js';
+import { isSensorSource, sensorChannels } from '../sources/series/channels.js';
 import type { FrameSource } from '../sources/types.js';
 import { createSink } from '../sinks/index.js';
 import type { PredictionSink } from '../sinks/types.js';
-import type { Frame, ImageGeometry, Prediction } from './frame.js';
+import type { Frame, FramePayload, ImageGeometry, Prediction } from './frame.js';
 import { scheduleFrames } from './frame-scheduler.js';
 import { DemandGate } from './demand.js';
 import type { Logger } from './log.js';
 import { ModelRunner } from './model-runner.js';
 import { PipelineStats, type DropReason, type StatsReport } from './stats.js';
 import { readLabels } from './labels.js';
+import { ThermalMonitor } from './thermal.js';
 
 export type PipelineState = 'starting' | 'running' | 'ended' | 'failed' | 'stopping' | 'stopped';
 
@@ -36,10 +39,18 @@ export interface PipelineContext {
   extraSinks?: (pipeline: string) => PredictionSink[];
 }
 
+/** Writes a frame's payload into a staging tensor; image frames return how tensor points map back to pixels. */
+type Preprocess = (payload: FramePayload, target: TensorArray) => Promise<ImageGeometry | undefined>;
+
+interface Stages {
+  preprocess: Preprocess;
+  postprocessor: Postprocessor;
+}
+
 interface Prepared {
   slot: number;
   frame: Frame;
-  geometry: ImageGeometry;
+  geometry: ImageGeometry | undefined;
   queueMs: number;
   preprocessMs: number;
 }
@@ -58,6 +69,7 @@ export class Pipeline {
   private demand: DemandGate | undefined;
   private source: FrameSource | undefined;
   private stopping = false;
+  private thermal: ThermalMonitor | undefined;
   private settle!: { resolve: () => void; reject: (error: unknown) => void };
   /** Settles when the stream ends: resolves when the source ran out or the pipeline stopped, rejects on failure. */
   readonly finished: Promise<void>;
@@ -98,14 +110,21 @@ export class Pipeline {
         context.logger.log('warn', `pipeline ${this.name}: delegate ${change.from} -> ${change.to}`, { reason: change.reason }),
     });
     this.runner = runner;
+    this.thermal = ThermalMonitor.acquire(context.runtime.thermal);
     try {
+      // A hot SoC throttles from the first frame on, and the first stats line has the temperature.
+      await this.thermal.refresh();
       const stages = await this.buildStages(model, runner);
       const warn = (message: string): void => context.logger.log('warn', message);
       this.sinks = [...config.sinks.map((sink) => createSink(this.name, sink, { warn })), ...(context.extraSinks?.(this.name) ?? [])];
       for (const sink of this.sinks) await sink.start();
       this.run(model, runner, stages);
     } catch (error) {
+      // Sinks started before the failing one hold resources (an MQTT outbox lock): a restart must find them free.
+      await Promise.all(this.sinks.map((sink) => sink.stop().catch(() => undefined)));
       runner.stop();
+      this.thermal.release();
+      this.thermal = undefined;
       throw error;
     }
     context.logger.log('info', `pipeline ${this.name}: running on ${runner.delegate}`, {
@@ -116,24 +135,41 @@ export class Pipeline {
     });
   }
 
-  private async buildStages(model: Model, runner: ModelRunner): Promise<{ preprocessor: ImagePreprocessor; postprocessor: Postprocessor }> {
-    const input = runner.inputs[runner.imageInput]!;
-    const normalization = model.info.metadata?.inputs[runner.imageInput]?.normalization;
-    const preprocessor = createImagePreprocessor(this.config.preprocess, input, {
-      ...(normalization ? { normalization: { mean: [...normalization.mean], std: [...normalization.std] } } : {}),
-    });
+  private async buildStages(model: Model, runner: ModelRunner): Promise<Stages> {
+    const preprocess = this.buildPreprocess(model, runner);
     const labels = await readLabels(this.config.model.labels, model);
     const postprocessor = createPostprocessor(this.config.postprocess, runner.outputs, {
       ...(labels ? { labels } : {}),
       labelOffset: this.config.model.labelOffset,
       modelName: model.name,
     });
-    return { preprocessor, postprocessor };
+    return { preprocess, postprocessor };
   }
 
-  private run(model: Model, runner: ModelRunner, stages: { preprocessor: ImagePreprocessor; postprocessor: Postprocessor }): void {
+  private buildPreprocess(model: Model, runner: ModelRunner): Preprocess {
+    const input = runner.inputs[runner.frameInput]!;
+    const source = this.config.source;
+    if (isSensorSource(source)) {
+      const series = createSeriesPreprocessor(source.window, sensorChannels(source).length, input);
+      return async (payload, target) => {
+        if (payload.kind !== 'series') throw new Error(`internal: an image frame from the sensor source ${source.kind}`);
+        series.run(payload, target);
+        return undefined;
+      };
+    }
+    const normalization = model.info.metadata?.inputs[runner.frameInput]?.normalization;
+    const image = createImagePreprocessor(this.config.preprocess, input, {
+      ...(normalization ? { normalization: { mean: [...normalization.mean], std: [...normalization.std] } } : {}),
+    });
+    return (payload, target) => {
+      if (payload.kind === 'series') throw new Error(`internal: a sensor window from the image source ${source.kind}`);
+      return image.run(payload, target);
+    };
+  }
+
+  private run(model: Model, runner: ModelRunner, stages: Stages): void {
     const { config, stats } = this;
-    const input = runner.inputs[runner.imageInput]!;
+    const input = runner.inputs[runner.frameInput]!;
     const slotCount = runner.size + 1;
     const staging = Array.from({ length: slotCount }, () => typedView(input.dtype as Dtype, new ArrayBuffer(input.bytes)));
     const sha256 = createHash('sha256').update(model.bytes).digest('hex');
@@ -172,6 +208,11 @@ export class Pipeline {
             drop('max_fps', frame);
             return false;
           }
+          const hotFps = this.thermal?.maxFps;
+          if (hotFps !== undefined && now - lastAcceptedMs < 1000 / hotFps) {
+            drop('thermal', frame);
+            return false;
+          }
           lastAcceptedMs = now;
           return true;
         }),
@@ -185,7 +226,7 @@ export class Pipeline {
           stages: {
             preprocess: async (frame, slot) => {
               const start = performance.now();
-              const geometry = await stages.preprocessor.run(frame.image, staging[slot]!);
+              const geometry = await stages.preprocess(frame.payload, staging[slot]!);
               return { slot, frame, geometry, queueMs: start - frame.capturedMonoMs, preprocessMs: performance.now() - start };
             },
             infer: (prepared, releaseSlot) => this.infer(prepared, releaseSlot, { runner, staging, stages, sha256 }),
@@ -222,7 +263,7 @@ export class Pipeline {
     const interpreter = await runner.acquire();
     try {
       // One copy of the input's bytes per frame is the price of preparing the next frame during this invoke.
-      interpreter.setInput(runner.imageInput, parts.staging[prepared.slot]!);
+      interpreter.setInput(runner.frameInput, parts.staging[prepared.slot]!);
       releaseSlot();
       const inferStart = performance.now();
       const outcome = await runner.invoke(interpreter);
@@ -270,7 +311,9 @@ export class Pipeline {
   }
 
   report(): StatsReport {
-    return this.stats.report(this.state, this.delegate, this.runner?.failovers ?? 0, this.source?.health?.());
+    // Only the configured sinks: the extra ones (metrics, the demo's console, tests) are the observers.
+    const sinks = Object.fromEntries(this.sinks.slice(0, this.config.sinks.length).map((sink) => [sink.name, sink.stats()]));
+    return this.stats.report(this.state, this.delegate, this.runner?.failovers ?? 0, this.source?.health?.(), this.thermal?.current, sinks);
   }
 
   /** Stops the source, finishes frames in flight (waiting ones are dropped and counted), flushes the sinks. */
@@ -289,6 +332,8 @@ export class Pipeline {
       await sink.stop();
     }
     this.runner?.stop();
+    this.thermal?.release();
+    this.thermal = undefined;
     this.state = 'stopped';
     this.settle.resolve();
     this.context.onStats?.(this.report());

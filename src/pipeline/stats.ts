@@ -4,7 +4,9 @@
  */
 import { summarise } from '../runtime/timing.js';
 import type { StageLatency } from './frame.js';
+import type { SinkStats } from '../sinks/types.js';
 import type { SourceHealth } from '../sources/types.js';
+import type { ThermalReading } from './thermal.js';
 
 const WINDOW = 1024;
 
@@ -12,6 +14,7 @@ export type DropReason =
   | 'buffer'
   | 'every'
   | 'max_fps'
+  | 'thermal'
   | 'preprocess_error'
   | 'infer_error'
   | 'infer_timeout'
@@ -32,6 +35,10 @@ export interface StatsReport {
   failovers: number;
   /** Supervised sources only (cameras): their state, restarts, corrupt frames and downtime. */
   source?: SourceHealth;
+  /** The SoC temperature, when the machine has readable thermal zones, and whether pipelines are throttled. */
+  thermal?: ThermalReading;
+  /** Each configured sink's counters, by sink name (`door/mqtt`): written, dropped, pending (the outbox depth). */
+  sinks?: Record<string, SinkStats>;
 }
 
 class Window {
@@ -82,7 +89,14 @@ export class PipelineStats {
   }
 
   /** Totals since start, rates since the previous report. */
-  report(state: string, delegate: string, failovers: number, source?: SourceHealth): StatsReport {
+  report(
+    state: string,
+    delegate: string,
+    failovers: number,
+    source?: SourceHealth,
+    thermal?: ThermalReading,
+    sinks?: Record<string, SinkStats>,
+  ): StatsReport {
     const now = performance.now();
     const seconds = Math.max(1e-3, (now - this.lastReportMs) / 1000);
     const fpsIn = (this.framesIn - this.lastIn) / seconds;
@@ -105,6 +119,8 @@ export class PipelineStats {
       delegate,
       failovers,
       ...(source ? { source } : {}),
+      ...(thermal ? { thermal } : {}),
+      ...(sinks && Object.keys(sinks).length > 0 ? { sinks } : {}),
     };
   }
 }

@@ -9,6 +9,8 @@ import { loadDelegateDescriptors, builtinDelegatesDir, type DelegateDescriptor }
 import { EdgepipeError } from '../runtime/errors.js';
 import { loadVerifiedModel } from '../runtime/probe.js';
 import { createImagePreprocessor } from '../preprocess/index.js';
+import { createSeriesPreprocessor } from '../preprocess/series-preprocessor.js';
+import { isSensorSource, sensorChannels } from '../sources/series/channels.js';
 import { createPostprocessor } from '../postprocess/index.js';
 import { readLabels } from './labels.js';
 
@@ -55,7 +57,12 @@ async function checkPipeline(config: ConfigFile, pipeline: PipelineConfig, descr
     const stateInputs = new Set(pipeline.model.state.map((link) => link.input));
     const imageIndex = Math.max(0, interpreter.inputs.findIndex((t) => !stateInputs.has(t.name)));
     const normalization = model.info.metadata?.inputs[imageIndex]?.normalization;
+    const source = pipeline.source;
     await attempt(() => {
+      if (isSensorSource(source)) {
+        createSeriesPreprocessor(source.window, sensorChannels(source).length, interpreter.inputs[imageIndex]!);
+        return;
+      }
       createImagePreprocessor(pipeline.preprocess, interpreter.inputs[imageIndex]!, {
         ...(normalization ? { normalization: { mean: [...normalization.mean], std: [...normalization.std] } } : {}),
       });

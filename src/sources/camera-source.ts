@@ -223,7 +223,7 @@ export class CameraSource implements FrameSource {
       source: this.name,
       capturedMonoMs: this.clock.now(),
       capturedWallMs: this.clock.wallNow(),
-      image,
+      payload: image,
       meta: { input: this.config.input, restarts: run.restarts },
     });
   }

@@ -193,7 +193,7 @@ export class ImagesSource implements FrameSource {
         source: this.name,
         capturedMonoMs: this.clock.now(),
         capturedWallMs: this.clock.wallNow(),
-        image: { kind: 'encoded', bytes: read.bytes },
+        payload: { kind: 'encoded', bytes: read.bytes },
         meta: { file },
       });
     }

@@ -4,6 +4,11 @@ import { CameraSource } from './camera-source.js';
 import { sourceError } from './errors.js';
 import { ImagesSource } from './images-source.js';
 import { SyntheticSource } from './synthetic-source.js';
+import { AudioSampleProducer } from './series/audio-source.js';
+import { IioProducer } from './series/iio.js';
+import { MqttSampleProducer } from './series/mqtt-source.js';
+import { SeriesSource } from './series/series-source.js';
+import { SerialProducer } from './series/serial.js';
 import type { FrameSource, SourceContext } from './types.js';
 
 export type { Clock, FrameSource, SourceContext, SourceState } from './types.js';
@@ -24,6 +29,14 @@ export function createSource(pipelineName: string, config: SourceConfig, context
       return new SyntheticSource(pipelineName, config, context);
     case 'camera':
       return new CameraSource(pipelineName, config, context);
+    case 'mqtt':
+      return new SeriesSource(new MqttSampleProducer(pipelineName, config, context), config.window);
+    case 'audio':
+      return new SeriesSource(new AudioSampleProducer(pipelineName, config, context), config.window);
+    case 'iio':
+      return new SeriesSource(new IioProducer(pipelineName, config, context), config.window);
+    case 'serial':
+      return new SeriesSource(new SerialProducer(pipelineName, config, context), config.window);
     default:
       throw sourceError(`${pipelineName}/${(config as { kind: string }).kind}`, 'ERR_SOURCE_INVALID', 'unknown source kind');
   }

@@ -81,7 +81,7 @@ export class SyntheticSource implements FrameSource {
         source: this.name,
         capturedMonoMs: this.clock.now(),
         capturedWallMs: this.clock.wallNow(),
-        image: { kind: 'raw', format: 'rgb24', width, height, data },
+        payload: { kind: 'raw', format: 'rgb24', width, height, data },
         meta,
       });
     }

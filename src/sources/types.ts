@@ -35,6 +35,8 @@ export interface SourceHealth {
   corruptFrames: number;
   /** Time without frames while the producer was restarting, ms. */
   downtimeMs: number;
+  /** Sensor sources: samples read, missing values filled, windows dropped for too many missing values. */
+  series?: { samples: number; filledValues: number; incompleteWindows: number };
 }
 
 /** Monotonic time and sleeping, injectable so pacing is testable on a virtual clock. */

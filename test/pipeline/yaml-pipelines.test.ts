@@ -3,7 +3,7 @@
  * (schema, and against their models when ../shared/models is here), and real models give the reference answers
  * through a pipeline.
  */
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -15,10 +15,16 @@ import { Supervisor } from '../../src/pipeline/supervisor.js';
 import { descriptorsFor, validateModels } from '../../src/pipeline/validate.js';
 import { callbackSink } from '../../src/sinks/callback-sink.js';
 import { writeColourModel } from '../helpers/image-models.js';
+import { writeSensorExampleModels } from '../helpers/sensor-models.js';
 import { hasSharedModels, projectRoot, sharedModel, sharedModelsDir } from '../helpers/shared-models.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'edgepipe-yaml-'));
-const env = { ...process.env, EDGEPIPE_MODELS: sharedModelsDir, EDGEPIPE_DEMO_MODEL: writeColourModel(dir) };
+// ${EDGEPIPE_MODELS} as on a board: the shared models (when present) next to the sensor models written here.
+const modelsDir = path.join(dir, 'models');
+mkdirSync(modelsDir);
+if (existsSync(sharedModelsDir)) for (const name of readdirSync(sharedModelsDir)) symlinkSync(path.join(sharedModelsDir, name), path.join(modelsDir, name));
+writeSensorExampleModels(modelsDir);
+const env = { ...process.env, EDGEPIPE_MODELS: modelsDir, EDGEPIPE_DEMO_MODEL: writeColourModel(dir) };
 const examplesDir = path.join(projectRoot, 'pipelines');
 const examples = readdirSync(examplesDir).filter((f) => f.endsWith('.yaml'));
 
@@ -55,6 +61,23 @@ describe('shipped example pipelines', () => {
     const configs = await loadConfigFiles([examplesDir], { env });
     expect(await validateModels(configs)).toEqual([]);
   });
+
+  it('the sensor examples fit their models (no shared models needed)', async () => {
+    const sensorExamples = ['accelerometer-anomaly.yaml', 'microphone-keyword.yaml', 'serial-sensor.yaml', 'mqtt-sensor.yaml'];
+    const configs = await loadConfigFiles(sensorExamples.map((f) => path.join(examplesDir, f)), { env });
+    expect(configs.flatMap((c) => c.pipelines.map((p) => p.source.kind))).toEqual(['iio', 'audio', 'serial', 'mqtt']);
+    expect(await validateModels(configs)).toEqual([]);
+  });
+
+  it('a sensor window that does not fit the model is named with its numbers', async () => {
+    const text = readFileSync(path.join(examplesDir, 'accelerometer-anomaly.yaml'), 'utf8').replace('length: 128 ', 'length: 100 ');
+    const config = parseConfig(path.join(examplesDir, 'accelerometer-anomaly.yaml'), text, { env });
+    const problems = await validateModels([config]);
+    expect(problems.map((p) => p.message)).toEqual([
+      'input input is int8 [1,384] (384 values) but the window gives 100 steps x 3 channels = 300; set window.length to 128',
+    ]);
+    expect(problems[0]!.origin).toMatch(/accelerometer-anomaly\.yaml:\d+:\d+$/);
+  });
 });
 
 describe.skipIf(!hasSharedModels)('real models through YAML pipelines', () => {
@@ -78,7 +101,7 @@ describe.skipIf(!hasSharedModels)('real models through YAML pipelines', () => {
       .replace('policy: latest', 'policy: queue');
     const config = parseConfig(path.join(examplesDir, 'detect-traffic.yaml'), text, { env });
     const predictions = await runToEnd(config);
-    expect(predictions.map((p) => p.meta['file'])).toEqual(['0001.png', '0002.png', '0003.png'].map((f) => sharedModel(`traffic_frames/${f}`)));
+    expect(predictions.map((p) => p.meta['file'])).toEqual(['0001.png', '0002.png', '0003.png'].map((f) => path.join(modelsDir, 'traffic_frames', f)));
     const first = predictions[0]!.result;
     if (first.kind !== 'detect') throw new Error(`expected detections, got ${first.kind}`);
     // README: ymin 0.58, xmin 0.27, ymax 0.77, xmax 0.55 of a 256x256 frame.

@@ -42,8 +42,8 @@ describe.runIf(runFfmpegTests)('camera source over HTTP', () => {
       // The client may start before the server listens: connection refused is one more restart.
       await until(() => state.frames.length >= 5, 20_000, '5 frames over HTTP');
       const frame = state.frames[0]!;
-      if (frame.image.kind !== 'encoded') throw new Error('expected JPEG frames');
-      const meta = await sharp(frame.image.bytes).metadata();
+      if (frame.payload.kind !== 'encoded') throw new Error('expected JPEG frames');
+      const meta = await sharp(frame.payload.bytes).metadata();
       expect([meta.format, meta.width, meta.height]).toEqual(['jpeg', 160, 120]);
 
       await stopServer(servers[0]!);

@@ -21,8 +21,8 @@ const camera = (options: Partial<CameraSourceConfig> = {}, warn: (m: string) => 
   createSource('cam', cameraConfig(options), { warn }) as CameraSource;
 const first = (source: CameraSource, n: number): Promise<Frame[]> => firstValueFrom(source.frames().pipe(take(n), toArray()));
 const raw = (frame: Frame) => {
-  if (frame.image.kind !== 'raw') throw new Error('expected a raw frame');
-  return frame.image;
+  if (frame.payload.kind !== 'raw') throw new Error('expected a raw frame');
+  return frame.payload;
 };
 
 describe('ffmpeg for the camera tests', () => {
@@ -129,8 +129,8 @@ describe.runIf(runFfmpegTests)('camera source with ffmpeg', () => {
   it('mjpeg frames are whole JPEGs that sharp decodes', async () => {
     const frames = await first(camera({ input: lavfi('320x240'), output: 'mjpeg', width: 160, height: 120 }), 3);
     for (const frame of frames) {
-      if (frame.image.kind !== 'encoded') throw new Error('expected an encoded frame');
-      const { info } = await sharp(frame.image.bytes).raw().toBuffer({ resolveWithObject: true });
+      if (frame.payload.kind !== 'encoded') throw new Error('expected an encoded frame');
+      const { info } = await sharp(frame.payload.bytes).raw().toBuffer({ resolveWithObject: true });
       expect([info.width, info.height, info.channels]).toEqual([160, 120, 3]);
     }
   });

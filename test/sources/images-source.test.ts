@@ -58,8 +58,8 @@ describe('images source: what it reads', () => {
     expect(names(frames)).toEqual(['a.png', 'b.jpg', 'c.WEBP', 'd.jpeg']);
     expect(frames.map((f) => f.id)).toEqual([0, 1, 2, 3]);
     for (const frame of frames) {
-      expect(frame.image.kind).toBe('encoded');
-      if (frame.image.kind === 'encoded') expect(Buffer.from(frame.image.bytes).equals(content[path.basename(String(frame.meta.file))]!)).toBe(true);
+      expect(frame.payload.kind).toBe('encoded');
+      if (frame.payload.kind === 'encoded') expect(Buffer.from(frame.payload.bytes).equals(content[path.basename(String(frame.meta.file))]!)).toBe(true);
     }
     expect(warnings).toEqual([`source cam/images: ${dir}: 1 BMP file(s) left out (old.bmp): sharp cannot decode BMP; convert them to PNG`]);
   });
@@ -253,7 +253,7 @@ describe('images source: watch', () => {
       await until(() => state.frames.length === 1, 5000, 'the file');
       await pause(600);
       expect(state.frames.length).toBe(1);
-      const image = state.frames[0]!.image;
+      const image = state.frames[0]!.payload;
       expect(image.kind === 'encoded' && Buffer.from(image.bytes).equals(bytes)).toBe(true);
     } finally {
       state.subscription.unsubscribe();
@@ -272,7 +272,7 @@ describe('images source: watch', () => {
       readFileSync(path.join(d, 'snap.jpg'));
       await pause(settleMs * 5);
       expect(state.frames.length).toBe(2);
-      const image = state.frames[1]!.image;
+      const image = state.frames[1]!.payload;
       expect(image.kind === 'encoded' && Buffer.from(image.bytes).equals(content['d.jpeg']!)).toBe(true);
     } finally {
       state.subscription.unsubscribe();

@@ -24,10 +24,13 @@ function expectValidFrame(frame: Frame, source: FrameSource, wallBefore: number)
   expect(Number.isFinite(frame.capturedMonoMs)).toBe(true);
   expect(frame.capturedWallMs).toBeGreaterThanOrEqual(wallBefore);
   expect(frame.capturedWallMs).toBeLessThanOrEqual(Date.now());
-  const image = frame.image;
+  const image = frame.payload;
   if (image.kind === 'encoded') {
     expect(image.bytes).toBeInstanceOf(Uint8Array);
     expect(image.bytes.length).toBeGreaterThan(0);
+  } else if (image.kind === 'series') {
+    expect(image.values.length).toBe(image.steps * image.channels.length);
+    expect(image.values.every((v) => Number.isFinite(v))).toBe(true);
   } else {
     expect(image.width).toBeGreaterThan(0);
     expect(image.height).toBeGreaterThan(0);

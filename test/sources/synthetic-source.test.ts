@@ -14,8 +14,8 @@ const synthetic = (options: Partial<SyntheticSourceConfig> = {}) =>
 const first = (n: number, options: Partial<SyntheticSourceConfig> = {}): Promise<Frame[]> =>
   firstValueFrom(synthetic(options).frames().pipe(take(n), toArray()));
 const pixels = (frame: Frame): Uint8Array => {
-  if (frame.image.kind !== 'raw') throw new Error('expected a raw frame');
-  return frame.image.data;
+  if (frame.payload.kind !== 'raw') throw new Error('expected a raw frame');
+  return frame.payload.data;
 };
 const meanRgb = (data: Uint8Array): number[] => {
   const sum = [0, 0, 0];
@@ -45,7 +45,7 @@ describe('synthetic source', () => {
   ])('%ix%i frames are rgb24 buffers of exactly width*height*3 bytes, one per frame', async (width, height) => {
     const frames = await first(3, { width, height });
     for (const frame of frames) {
-      expect(frame.image).toMatchObject({ kind: 'raw', format: 'rgb24', width, height });
+      expect(frame.payload).toMatchObject({ kind: 'raw', format: 'rgb24', width, height });
       expect(pixels(frame).length).toBe(width * height * 3);
       expect(pixels(frame).byteOffset).toBe(0);
       expect(pixels(frame).buffer.byteLength).toBe(width * height * 3);

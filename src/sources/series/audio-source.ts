@@ -1,0 +1,210 @@
+/**
+ * The `audio` sensor source: ALSA capture through `arecord` (or another `command` writing raw samples to stdout),
+ * decoded to -1..1 (audio-decode.ts), one sample batch per pipe read.
+ *
+ * The producer runs under ChildSupervisor, like the camera's: a run that exits (for any reason: a capture device
+ * unplugged, a `command` that reached the end of its file) or writes nothing for `stall_timeout_ms` is restarted
+ * with backoff and jitter, its stderr goes to the log (rate-limited), and state, restarts and the time without
+ * samples are reported. Runs that end without a single sample several times in a row fail the source with the
+ * producer's last words (arecord's "audio open error" is one of them), so the engine reports and retries it.
+ */
+import { Observable, type Subscriber } from 'rxjs';
+import type { AudioSourceConfig } from '../../config/types.js';
+import { LineTail, RateLimitedWarn } from '../child-log.js';
+import { ChildSupervisor, type AfterRun, type ChildRunEnd } from '../child-supervisor.js';
+import { systemClock } from '../clock.js';
+import { describeFsError, errnoCode, sourceError } from '../errors.js';
+import { defaultWarn } from '../images-source.js';
+import type { Clock, SourceContext, SourceHealth, SourceState } from '../types.js';
+import { audioCommand, type AudioCommand } from './audio-args.js';
+import { PcmDecoder } from './audio-decode.js';
+import type { SampleBatch, SampleProducer } from './types.js';
+import { sensorChannels } from './channels.js';
+
+/** Runs in a row that end without a sample before the source fails. */
+export const MAX_RUNS_WITHOUT_SAMPLES = 5;
+
+/** Counters over all subscriptions of one producer. */
+export interface AudioSourceStats {
+  /** Sample frames (all channels of one instant) decoded. */
+  samples: number;
+  /** Producer runs started after the first of a subscription. */
+  restarts: number;
+  /** Runs killed because no sample came for `stall_timeout_ms`. */
+  stalls: number;
+  /** Partial sample frames left by a run that ended (dropped). */
+  corruptFrames: number;
+  /** stderr lines not forwarded to warn because of the rate limit. */
+  suppressedLogLines: number;
+  /** Milliseconds without samples between a run's end and the next run's first sample. */
+  downtimeMs: number;
+}
+
+interface Run {
+  subscriber: Subscriber<SampleBatch>;
+  supervisor?: ChildSupervisor;
+  decoder: PcmDecoder;
+  closed: boolean;
+  samplesThisRun: number;
+  runsWithoutSamples: number;
+  downSince?: number;
+  tail: LineTail;
+  log: RateLimitedWarn;
+}
+
+export class AudioSampleProducer implements SampleProducer {
+  readonly kind = 'audio';
+  readonly name: string;
+  readonly channels: readonly string[];
+  private readonly config: AudioSourceConfig;
+  private readonly clock: Clock;
+  private readonly warn: (message: string) => void;
+  private readonly command: AudioCommand;
+  private readonly counters: AudioSourceStats = { samples: 0, restarts: 0, stalls: 0, corruptFrames: 0, suppressedLogLines: 0, downtimeMs: 0 };
+  private state: SourceState = 'ended';
+  private current: Run | undefined;
+
+  constructor(pipelineName: string, config: AudioSourceConfig, context: SourceContext = {}) {
+    this.name = `${pipelineName}/audio`;
+    this.config = config;
+    this.clock = context.clock ?? systemClock;
+    this.warn = context.warn ?? defaultWarn;
+    this.command = audioCommand(config);
+    this.channels = sensorChannels(config);
+  }
+
+  health(): SourceHealth {
+    const { restarts, corruptFrames, downtimeMs } = this.counters;
+    return { state: this.state, restarts, corruptFrames, downtimeMs: Math.round(downtimeMs) };
+  }
+
+  get stats(): Readonly<AudioSourceStats> {
+    return { ...this.counters, downtimeMs: Math.round(this.counters.downtimeMs) };
+  }
+
+  /** The producer's pid while one runs (diagnostics, tests). */
+  get pid(): number | undefined {
+    return this.current?.supervisor?.pid;
+  }
+
+  samples(): Observable<SampleBatch> {
+    return new Observable<SampleBatch>((subscriber) => {
+      const run: Run = {
+        subscriber,
+        decoder: new PcmDecoder(this.config.format, this.config.channels),
+        closed: false,
+        samplesThisRun: 0,
+        runsWithoutSamples: 0,
+        tail: new LineTail(10),
+        log: new RateLimitedWarn(this.warn),
+      };
+      this.current = run;
+      this.state = 'starting';
+      if (this.command.program === '') {
+        this.end(run, sourceError(this.name, 'ERR_SOURCE_INVALID', 'command[0] is empty; expected the program to run'));
+        return undefined;
+      }
+      const { program, args } = this.command;
+      run.supervisor = new ChildSupervisor({
+        program,
+        args,
+        stallTimeoutMs: this.config.stallTimeoutMs,
+        backoff: this.config.restart,
+        onSpawn: (_pid, index) => this.beginRun(run, index),
+        onStdout: (chunk) => this.take(run, chunk),
+        onStderrLine: (line) => {
+          run.tail.push(line);
+          this.forward(run, `source ${this.name}: ${program}: ${line}`);
+        },
+        onExit: (end) => this.afterRun(run, end),
+        onEnd: (error) => this.end(run, error),
+        spawnError: (error) => this.spawnFailure(error),
+      });
+      run.supervisor.start();
+      return () => {
+        if (run.closed) return;
+        run.closed = true;
+        void run.supervisor?.stop();
+        if (this.current === run) this.state = 'ended';
+      };
+    });
+  }
+
+  private beginRun(run: Run, index: number): void {
+    if (index > 0) this.counters.restarts += 1;
+    if (run.decoder.pendingBytes > 0) this.counters.corruptFrames += 1;
+    run.decoder.reset();
+    run.samplesThisRun = 0;
+  }
+
+  private take(run: Run, chunk: Buffer): void {
+    if (run.closed) return;
+    const { count, values } = run.decoder.push(chunk);
+    if (count === 0) return;
+    run.samplesThisRun += count;
+    run.runsWithoutSamples = 0;
+    this.counters.samples += count;
+    if (run.downSince !== undefined) {
+      this.counters.downtimeMs += performance.now() - run.downSince;
+      run.downSince = undefined;
+    }
+    run.supervisor?.progress();
+    this.state = 'running';
+    run.subscriber.next({ count, values, monoMs: this.clock.now(), wallMs: this.clock.wallNow() });
+  }
+
+  private afterRun(run: Run, end: ChildRunEnd): AfterRun {
+    if (run.closed) return 'complete';
+    if (end.stalled) this.counters.stalls += 1;
+    const how = end.stalled
+      ? `stalled (no samples for ${this.config.stallTimeoutMs} ms) and was killed`
+      : end.signal
+        ? `was killed by ${end.signal}`
+        : `exited with code ${end.code}`;
+    if (run.samplesThisRun === 0) run.runsWithoutSamples += 1;
+    const tail = run.tail.text();
+    const detail = `${this.command.program} ${how} after ${run.samplesThisRun} sample${run.samplesThisRun === 1 ? '' : 's'} from ${this.device()}`;
+    if (run.runsWithoutSamples >= MAX_RUNS_WITHOUT_SAMPLES) {
+      const message = `${detail}, ${run.runsWithoutSamples} runs in a row without a sample${tail ? `: ${tail}` : ''}`;
+      return sourceError(this.name, 'ERR_SOURCE_READ', message);
+    }
+    this.forward(run, `source ${this.name}: ${detail}; restarting${tail && run.samplesThisRun === 0 ? `: ${tail}` : ''}`);
+    run.tail.clear();
+    run.downSince ??= performance.now();
+    this.state = 'restarting';
+    return 'restart';
+  }
+
+  private forward(run: Run, message: string): void {
+    const before = run.log.suppressedTotal;
+    run.log.send(message);
+    this.counters.suppressedLogLines += run.log.suppressedTotal - before;
+  }
+
+  private end(run: Run, error: Error | undefined): void {
+    if (run.closed) return;
+    run.closed = true;
+    if (error) {
+      this.state = 'failed';
+      run.subscriber.error(error);
+    } else {
+      this.state = 'ended';
+      run.subscriber.complete();
+    }
+  }
+
+  private device(): string {
+    return this.config.command ? 'its command' : `ALSA device ${this.config.device}`;
+  }
+
+  private spawnFailure(error: Error): Error {
+    const { program } = this.command;
+    if (errnoCode(error) === 'ENOENT') {
+      const fix = this.config.command
+        ? 'install it or give its full path in command'
+        : 'install alsa-utils (Debian: apt-get install alsa-utils) or give a command';
+      return sourceError(this.name, 'ERR_SOURCE_NOT_FOUND', `${program} was not found on PATH, needed to read ${this.device()}; ${fix}`, error);
+    }
+    return sourceError(this.name, 'ERR_SOURCE_UNSUPPORTED', `cannot start ${program} for ${this.device()}: ${describeFsError(error)}`, error);
+  }
+}
