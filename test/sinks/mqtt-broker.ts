@@ -29,7 +29,8 @@ export function mosquittoOrSkip(): string | undefined {
   return undefined;
 }
 
-async function freePort(): Promise<number> {
+/** A port the OS says is free on 127.0.0.1. */
+export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
@@ -59,10 +60,8 @@ export class Mosquitto {
     return `mqtt://127.0.0.1:${this.port}`;
   }
 
-  static async start(binary: string): Promise<Mosquitto> {
-    const dir = await mkdtemp(path.join(tmpdir(), 'edgepipe-mosquitto-'));
-    const port = await freePort();
-    const config = [
+  static start(binary: string): Promise<Mosquitto> {
+    return Mosquitto.startWith(binary, (dir, port) => [
       `listener ${port} 127.0.0.1`,
       'allow_anonymous true',
       'persistence true',
@@ -70,24 +69,45 @@ export class Mosquitto {
       'autosave_interval 1',
       'max_queued_messages 0',
       'max_inflight_messages 0',
-      ...(process.getuid?.() === 0 ? ['user root'] : []),
-    ];
-    await writeFile(path.join(dir, 'mosquitto.conf'), `${config.join('\n')}\n`);
+    ]);
+  }
+
+  /**
+   * A broker with the configuration lines `config(dir, port)` returns (its folder, for files such as certificates,
+   * is created first; `prepare` may write them). As root, `user root` is added so it can read the temp folder.
+   */
+  static async startWith(
+    binary: string,
+    config: (dir: string, port: number) => string[],
+    prepare?: (dir: string) => Promise<void> | void,
+  ): Promise<Mosquitto> {
+    const dir = await mkdtemp(path.join(tmpdir(), 'edgepipe-mosquitto-'));
+    const port = await freePort();
+    await prepare?.(dir);
+    const lines = [...config(dir, port), ...(process.getuid?.() === 0 ? ['user root'] : [])];
+    await writeFile(path.join(dir, 'mosquitto.conf'), `${lines.join('\n')}\n`);
     const broker = new Mosquitto(binary, dir, port);
     await broker.run();
     return broker;
   }
 
+  /** SIGHUP: Mosquitto reloads its password and ACL files. */
+  reload(): void {
+    this.child?.kill('SIGHUP');
+  }
+
   /** (Re)starts the broker on the same port and persistence; resolves once it accepts connections. */
   async run(): Promise<void> {
-    const child = spawn(this.binary, ['-c', path.join(this.dir, 'mosquitto.conf')], { stdio: 'ignore' });
+    const child = spawn(this.binary, ['-c', path.join(this.dir, 'mosquitto.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
     this.child = child;
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
     for (let i = 0; i < 100; i++) {
       if (await canConnect(this.port)) return;
       if (child.exitCode !== null) break;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    throw new Error(`mosquitto did not start on port ${this.port}`);
+    throw new Error(`mosquitto did not start on port ${this.port}: ${stderr.trim()}`);
   }
 
   /**
@@ -107,6 +127,17 @@ export class Mosquitto {
 
   async running(): Promise<boolean> {
     return this.child !== undefined && this.child.exitCode === null && (await canConnect(this.port));
+  }
+
+  /** SIGTERM: a clean stop, Mosquitto saves its database on the way out. */
+  async terminate(): Promise<void> {
+    const child = this.child;
+    this.child = undefined;
+    if (!child || child.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    });
   }
 
   /** SIGKILL: no final save, like a power cut. */

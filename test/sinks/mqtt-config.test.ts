@@ -1,5 +1,6 @@
 /** The `mqtt` sink's YAML: defaults, validation, and createSink wiring (no broker needed). */
 import { describe, expect, it } from 'vitest';
+import { redactedConfigDump } from '../../src/config/dump.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { MqttSinkConfig } from '../../src/config/types.js';
 import { createSink } from '../../src/sinks/index.js';
@@ -26,6 +27,7 @@ describe('mqtt sink configuration', () => {
       retain: false,
       protocol: 5,
       outbox: { maxBytes: 67108864, maxAgeS: 604800 },
+      deadLetter: { maxAttempts: 3, maxBytes: 1048576 },
       inflight: 20,
       reconnect: { initialMs: 500, maxMs: 30000 },
     } satisfies MqttSinkConfig);
@@ -43,6 +45,31 @@ describe('mqtt sink configuration', () => {
     }
     const error = await configError(() => parseConfig('/etc/p.yaml', yaml('{ kind: mqtt, url: "http://b" }')));
     expect(error.message).toContain('an mqtt:// or mqtts:// URL');
+  });
+
+  it('tls: PEM paths resolve against the YAML folder, reject_unauthorized defaults to true', () => {
+    const sink = parseConfig('/etc/edgepipe/p.yaml', yaml('{ kind: mqtt, url: "mqtts://b:8883", tls: { ca: ca.crt, cert: ./c/dev.crt, key: /k/dev.key, server_name: b.example } }')).pipelines[0]!.sinks[0];
+    expect(sink).toMatchObject({ tls: { ca: '/etc/edgepipe/ca.crt', cert: '/etc/edgepipe/c/dev.crt', key: '/k/dev.key', serverName: 'b.example', rejectUnauthorized: true } });
+  });
+
+  it('tls: a key from systemd credentials (${CREDENTIALS_DIRECTORY}/NAME) is a path, and hidden in the config dump', () => {
+    const env = { CREDENTIALS_DIRECTORY: '/run/credentials/edgepipe.service' };
+    const config = parseConfig('/etc/p.yaml', yaml('{ kind: mqtt, url: "mqtts://b:8883", tls: { cert: c.crt, key: "${CREDENTIALS_DIRECTORY}/mqtt.key" } }'), { env });
+    expect(config.pipelines[0]!.sinks[0]).toMatchObject({ tls: { key: '/run/credentials/edgepipe.service/mqtt.key' } });
+    expect(redactedConfigDump(config)).not.toContain('/run/credentials');
+  });
+
+  it('tls: refused with an mqtt:// URL, cert without key, and an unknown field, each naming the field', async () => {
+    const cases = [
+      ['{ kind: mqtt, url: "mqtt://b:1883", tls: { ca: ca.crt } }', 'sinks[0].tls: is used only with mqtts:// URLs; url is mqtt://'],
+      ['{ kind: mqtt, url: "mqtts://b:8883", tls: { cert: c.crt } }', 'sinks[0].tls.key: missing: cert is set and needs its private key'],
+      ['{ kind: mqtt, url: "mqtts://b:8883", tls: { cafile: ca.crt } }', 'sinks[0].tls.cafile: unknown field'],
+      ['{ kind: mqtt, url: "mqtts://b:8883", dead_letter: { max_attempts: 0 } }', 'sinks[0].dead_letter.max_attempts: expected an integer between 1 and 100'],
+    ];
+    for (const [sink, message] of cases) {
+      const error = await configError(() => parseConfig('/etc/p.yaml', yaml(sink!)));
+      expect(error.message, sink).toContain(message);
+    }
   });
 
   it('createSink makes an mqtt sink named <pipeline>/mqtt', () => {

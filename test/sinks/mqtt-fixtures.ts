@@ -40,6 +40,7 @@ export async function mqttConfig(
     inflight: 20,
     reconnect: { initialMs: 50, maxMs: 500 },
     ...overrides,
+    deadLetter: { maxAttempts: 3, maxBytes: 1024 * 1024, ...overrides.deadLetter },
     outbox: { dir: dir ?? (await newOutboxDir()), maxBytes: 64 * 1024 * 1024, maxAgeS: 3600, ...outbox },
   };
 }

@@ -2,15 +2,13 @@
  * Nothing lost: the broker SIGKILL-ed mid-stream and restarted (persistence on), the publisher SIGKILL-ed while
  * the broker is down and restarted on the same outbox, and the outbox bound while the broker is down.
  */
-import { spawn } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
-import path from 'node:path';
-import { build } from 'esbuild';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MqttSink } from '../../src/sinks/mqtt/mqtt-sink.js';
 import { removeTempDirs, tempDir } from '../sources/helpers.js';
 import { prediction } from './helpers.js';
 import { Mosquitto, mosquittoOrSkip, Subscriber } from './mqtt-broker.js';
+import { killChild, startChildSink } from './mqtt-child-run.js';
 import { mqttConfig, payloadErrors, removeOutboxDirs, predictionsTopic, seqs } from './mqtt-fixtures.js';
 
 const binary = mosquittoOrSkip();
@@ -77,27 +75,9 @@ describe.skipIf(binary === undefined)('mqtt sink under faults', () => {
     await first.stop();
     await broker.kill();
 
-    const script = path.join(tempDir('mqtt-child'), 'child.mjs');
-    await build({
-      entryPoints: [path.join(import.meta.dirname, 'mqtt-child.ts')],
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      outfile: script,
-      logLevel: 'silent',
-      // MQTT.js's CommonJS dependencies require() Node built-ins.
-      banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
-    });
-    const child = spawn(process.execPath, [script, broker.url, dir, '30'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const ready = await new Promise<string>((resolve, reject) => {
-      child.stdout.on('data', (chunk: Buffer) => resolve(chunk.toString()));
-      child.once('exit', (code) => reject(new Error(`child exited (${code}): ${stderr}`)));
-    });
+    const { child, ready } = await startChildSink(broker.url, dir, 30);
     expect(ready).toContain('"pending":30');
-    await new Promise<void>((resolve) => (child.once('exit', () => resolve()), child.kill('SIGKILL')));
+    await killChild(child);
     expect((await readdir(dir)).some((name) => name.endsWith('.seg'))).toBe(true);
 
     await broker.run();

@@ -19,6 +19,12 @@ export class Backoff {
     return Math.round(ceiling / 2 + (this.random() * ceiling) / 2);
   }
 
+  /** The longest delay (jittered), and every next() stays there until reset(): after a refusal that retrying soon cannot fix. */
+  longest(): number {
+    this.attempt = 31;
+    return this.next();
+  }
+
   /** After a successful connection. */
   reset(): void {
     this.attempt = 0;

@@ -2,10 +2,12 @@
  * One MQTT.js client at a time, driven by our own reconnect loop (exponential backoff with jitter; MQTT.js's
  * `reconnectPeriod` is 0). Publishes only while online, so MQTT.js never queues offline (`queueQoSZero: false`),
  * and its in-memory store never holds more than the sink's in-flight window. Availability: a retained `online`
- * at connect, a retained `offline` as last will and at stop.
+ * at connect, a retained `offline` as last will and at stop. Each failed attempt is reported once, with the delay
+ * before the next; refused credentials wait the longest delay (retrying sooner cannot fix them).
  */
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import { Backoff } from './backoff.js';
+import { describeTlsError, type TlsMaterial } from './tls-files.js';
 
 export type ConnectionState = 'connecting' | 'online' | 'offline' | 'stopping' | 'stopped';
 
@@ -28,14 +30,36 @@ export interface ConnectionOptions {
   reconnect: { initialMs: number; maxMs: number };
 }
 
-/** Publish outcome: undefined = acknowledged; `refused` = the broker answered with an error reason code. */
-export type PublishResult = undefined | { refused: boolean; message: string };
+/**
+ * Publish outcome: undefined = acknowledged; `refused`: the broker answered with an error reason code
+ * (`reasonCode`, MQTT 5 PUBACK >= 0x80) or MQTT.js refused to send it; not refused: the connection went away.
+ */
+export type PublishResult = undefined | { refused: boolean; message: string; reasonCode?: number };
+
+const hex = (code: number): string => `0x${code.toString(16).padStart(2, '0')}`;
+
+/** CONNACK codes that mean the credentials (or this client) are refused: MQTT 5 0x86, 0x87, 0x8c; MQTT 3.1.1 4, 5. */
+function refusedCredentials(protocol: 4 | 5, code: number): boolean {
+  return protocol === 5 ? code === 0x86 || code === 0x87 || code === 0x8c : code === 4 || code === 5;
+}
+
+/** One line for a connection error; never includes credentials (MQTT.js and TLS messages do not carry them). */
+function describeConnectError(protocol: 4 | 5, error: Error & { code?: unknown }): { message: string; credentials: boolean } {
+  const code = error.code;
+  if (typeof code === 'number' && refusedCredentials(protocol, code)) {
+    const shown = protocol === 5 ? hex(code) : String(code);
+    return { message: `not authorised: the broker refused the connection (CONNACK ${shown}): check username, password and the broker's ACL`, credentials: true };
+  }
+  if (typeof code === 'number') return { message: `${error.message} (reason code ${protocol === 5 ? hex(code) : code})`, credentials: false };
+  return { message: describeTlsError(error) ?? error.message, credentials: false };
+}
 
 export class BrokerConnection {
   state: ConnectionState = 'offline';
   private client: MqttClient | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly backoff: Backoff;
+  private tls: TlsMaterial | undefined;
 
   constructor(
     private readonly options: ConnectionOptions,
@@ -44,7 +68,9 @@ export class BrokerConnection {
     this.backoff = new Backoff(options.reconnect.initialMs, options.reconnect.maxMs);
   }
 
-  start(): void {
+  /** `tls`: the files of `tls`, read by the caller (so a bad file fails the start, not each attempt). */
+  start(tls?: TlsMaterial): void {
+    this.tls = tls;
     this.attempt();
   }
 
@@ -55,8 +81,11 @@ export class BrokerConnection {
     client.publish(topic, payload, { qos, retain }, (error) => {
       if (client !== this.client) return; // an earlier connection: its messages are sent again on the new one
       if (!error) return done(undefined);
-      const refused = typeof (error as { code?: unknown }).code === 'number';
-      done({ refused, message: error.message });
+      const code = (error as { code?: unknown }).code;
+      if (typeof code === 'number') return done({ refused: true, message: `${error.message} (PUBACK ${hex(code)})`, reasonCode: code });
+      // The connection is going: published again on the next one. Any other local failure is treated as a refusal.
+      if (error.message === 'Connection closed' || error.message === 'client disconnecting') return done({ refused: false, message: error.message });
+      done({ refused: true, message: `not sent: ${error.message}` });
     });
     return true;
   }
@@ -90,6 +119,7 @@ export class BrokerConnection {
     if (this.state === 'stopping' || this.state === 'stopped') return;
     this.state = 'connecting';
     const { url, clientId, protocol, username, password, statusTopic } = this.options;
+    const tls = this.tls;
     const options: IClientOptions = {
       clientId,
       protocolVersion: protocol,
@@ -100,10 +130,12 @@ export class BrokerConnection {
       will: { topic: statusTopic, payload: Buffer.from('offline'), qos: 1, retain: true },
       ...(username === undefined ? {} : { username }),
       ...(password === undefined ? {} : { password }),
+      ...(tls === undefined ? {} : tls),
     };
     const client = connect(url, options);
     this.client = client;
     let closed = false;
+    let failure: { message: string; credentials: boolean } | undefined;
     client.on('connect', () => {
       if (client !== this.client) return;
       this.backoff.reset();
@@ -112,7 +144,10 @@ export class BrokerConnection {
       this.events.online();
     });
     client.on('error', (error) => {
-      if (client === this.client) this.events.error(error.message);
+      if (client !== this.client) return;
+      // While connecting, keep the first cause and report it with the retry delay when the attempt ends.
+      if (this.state === 'online') this.events.error(describeConnectError(protocol, error).message);
+      else failure ??= describeConnectError(protocol, error);
     });
     client.on('close', () => {
       if (closed || client !== this.client) return;
@@ -124,7 +159,9 @@ export class BrokerConnection {
       client.removeAllListeners();
       client.on('error', () => undefined);
       if (wasOnline) this.events.offline();
-      this.timer = setTimeout(() => this.attempt(), this.backoff.next());
+      const delay = failure?.credentials ? this.backoff.longest() : this.backoff.next();
+      if (!wasOnline) this.events.error(`${failure?.message ?? 'the connection closed before the broker accepted it'}; retrying in ${delay} ms`);
+      this.timer = setTimeout(() => this.attempt(), delay);
     });
   }
 }

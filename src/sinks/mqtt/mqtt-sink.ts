@@ -4,18 +4,35 @@
  * arrived while the previous fsync ran goes in the next one); only durable messages are published, at most
  * `inflight` unacknowledged, in seq order, and only while connected. A PUBACK settles a message (written); the
  * outbox bound and max age drop the oldest (dropped). Unsettled messages survive restarts and are sent again.
+ * A message the broker refuses is published again after a delay, at most `dead_letter.max_attempts` times, then
+ * written to the dead-letter file (dropped and deadLettered); the others keep flowing meanwhile.
  */
+import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import type { MqttSinkConfig } from '../../config/types.js';
 import type { Prediction } from '../../pipeline/frame.js';
-import { defaultSinkWarn, sinkError } from '../errors.js';
+import { defaultSinkWarn, describeFsError, sinkError } from '../errors.js';
 import type { PredictionSink, SinkContext, SinkStats } from '../types.js';
 import { delay, within } from '../timing.js';
 import { BrokerConnection, type PublishResult } from './connection.js';
+import { DeadLetterFile } from './dead-letter.js';
 import { fillTopic, predictionPayload, topicLevelProblem } from './envelope.js';
 import { OutboxFiles, type OutboxRecord } from './outbox-files.js';
+import { OutboxLock } from './outbox-lock.js';
 import { OutboxQueue } from './outbox-queue.js';
+import { readTlsFiles, type TlsMaterial } from './tls-files.js';
+
+/** SinkStats plus the broker's refusals; `refused` and `deadLettered` are present once non-zero. */
+export interface MqttSinkStats extends SinkStats {
+  /** PUBACKs with an error reason code (each attempt counts). */
+  refused?: number;
+  /** Messages written to the dead-letter file after max_attempts refusals (also counted in dropped). */
+  deadLettered?: number;
+}
+
+/** Refusal warnings: at most one line per this many ms (the rest are counted in the next line). */
+const REFUSAL_WARN_MS = 10_000;
 
 export interface MqttSinkOptions extends SinkContext {
   /** For the default device and client id (default os.hostname()). */
@@ -53,7 +70,14 @@ export class MqttSink implements PredictionSink {
   private state: 'new' | 'running' | 'stopped' = 'new';
   private stopping: Promise<void> | undefined;
   private nextSeq = 1;
-  private counts = { written: 0, dropped: 0, errors: 0 };
+  private counts = { written: 0, dropped: 0, errors: 0, refused: 0, deadLettered: 0 };
+  private readonly deadLetters: DeadLetterFile;
+  /** Refusals so far of messages still in the outbox (this run). */
+  private readonly attempts = new Map<number, number>();
+  private readonly retryTimers = new Set<NodeJS.Timeout>();
+  private readonly deadLettering = new Set<Promise<void>>();
+  private lock: OutboxLock | undefined;
+  private refusalWarn = { atMs: -Infinity, suppressed: 0 };
   private lastError: string | undefined;
   private inFlight = 0;
   private toAppend: OutboxRecord[] = [];
@@ -79,6 +103,7 @@ export class MqttSink implements PredictionSink {
     this.stopTimeoutMs = options.stopTimeoutMs ?? 5000;
     const segmentBytes = options.segmentBytes ?? Math.max(4096, Math.min(1024 * 1024, Math.floor(config.outbox.maxBytes / 4)));
     this.files = new OutboxFiles(config.outbox.dir ?? defaultOutboxDir(pipelineName), segmentBytes);
+    this.deadLetters = new DeadLetterFile(this.files.dir, config.deadLetter.maxBytes);
     this.queue = new OutboxQueue({ maxBytes: config.outbox.maxBytes, maxAgeMs: config.outbox.maxAgeS * 1000 }, 0);
     this.connection = new BrokerConnection(
       {
@@ -101,9 +126,28 @@ export class MqttSink implements PredictionSink {
     );
   }
 
+  /** The outbox folder (locked while the sink runs; the dead-letter file is in it). */
+  get outboxDir(): string {
+    return this.files.dir;
+  }
+
   /** Opens the outbox (replaying what an earlier run left unacknowledged) and starts connecting; never waits for the broker. */
   async start(): Promise<void> {
     if (this.state !== 'new') return;
+    let tls: TlsMaterial | undefined;
+    if (this.config.tls) {
+      try {
+        tls = await readTlsFiles(this.config.tls);
+      } catch (error) {
+        throw sinkError(this.name, 'ERR_SINK_OPEN', `cannot read the TLS files: ${(error as Error).message}`, error);
+      }
+    }
+    try {
+      await mkdir(this.files.dir, { recursive: true });
+      this.lock = await OutboxLock.acquire(this.files.dir);
+    } catch (error) {
+      throw sinkError(this.name, 'ERR_SINK_OPEN', `cannot use the outbox ${this.files.dir}: ${describeFsError(error)} (set outbox.dir)`, error);
+    }
     try {
       const contents = await this.files.open();
       this.queue.watermark = contents.watermark;
@@ -112,10 +156,11 @@ export class MqttSink implements PredictionSink {
       this.nextSeq = contents.nextSeq;
       if (contents.skipped > 0) this.warn(`sink ${this.name}: ${contents.skipped} unreadable outbox lines skipped in ${this.files.dir}`);
     } catch (error) {
+      await this.lock.release().catch(() => undefined);
       throw sinkError(this.name, 'ERR_SINK_OPEN', `cannot open the outbox ${this.files.dir}: ${(error as Error).message} (set outbox.dir)`, error);
     }
     this.state = 'running';
-    this.connection.start();
+    this.connection.start(tls);
   }
 
   write(prediction: Prediction): void {
@@ -140,8 +185,11 @@ export class MqttSink implements PredictionSink {
     return this.stopping;
   }
 
-  stats(): SinkStats {
-    const stats: SinkStats = { ...this.counts, pending: this.queue.size };
+  stats(): MqttSinkStats {
+    const { refused, deadLettered, ...counts } = this.counts;
+    const stats: MqttSinkStats = { ...counts, pending: this.queue.size };
+    if (refused > 0) stats.refused = refused;
+    if (deadLettered > 0) stats.deadLettered = deadLettered;
     if (this.lastError !== undefined) stats.lastError = this.lastError;
     return stats;
   }
@@ -150,10 +198,14 @@ export class MqttSink implements PredictionSink {
     if (this.state === 'running') {
       await this.settledWithin(this.stopTimeoutMs);
       this.halt.abort();
+      for (const timer of this.retryTimers) clearTimeout(timer);
+      this.retryTimers.clear();
       await this.committing;
       await this.connection.stop(1000);
+      await Promise.all(this.deadLettering);
       await this.saveWatermark();
       await this.files.close().catch(() => undefined);
+      await this.lock?.release().catch(() => undefined);
     }
     this.state = 'stopped';
     for (const waiter of this.waiters.splice(0)) waiter.resolve();
@@ -207,13 +259,67 @@ export class MqttSink implements PredictionSink {
   private acked(seq: number, result: PublishResult): void {
     this.inFlight = Math.max(0, this.inFlight - 1);
     if (result === undefined) {
+      this.attempts.delete(seq);
       if (this.queue.settle(seq)) this.counts.written += 1;
     } else if (result.refused) {
-      // First slice: a refused message is dropped (counted) so it never blocks those behind it.
-      if (this.queue.settle(seq)) this.counts.dropped += 1;
-      this.fail(`broker refused message ${seq}: ${result.message}`);
+      this.refused(seq, result.message, result.reasonCode);
     }
     this.pump();
+  }
+
+  /** A refusal: the message waits (not blocking the others) and is published again, or dead-lettered. */
+  private refused(seq: number, message: string, reasonCode: number | undefined): void {
+    this.counts.refused += 1;
+    this.queue.refused(seq);
+    const attempts = (this.attempts.get(seq) ?? 0) + 1;
+    const { maxAttempts } = this.config.deadLetter;
+    if (attempts < maxAttempts) {
+      this.attempts.set(seq, attempts);
+      const delayMs = Math.min(this.config.reconnect.maxMs, this.config.reconnect.initialMs * 2 ** (attempts - 1));
+      this.refusal(`broker refused message ${seq} (attempt ${attempts} of ${maxAttempts}): ${message}; publishing it again in ${delayMs} ms`);
+      const timer = setTimeout(() => {
+        this.retryTimers.delete(timer);
+        if (this.queue.retry(seq)) this.pump();
+        else this.attempts.delete(seq);
+      }, delayMs);
+      this.retryTimers.add(timer);
+      return;
+    }
+    this.attempts.delete(seq);
+    const record = this.queue.peek(seq);
+    if (!record) return; // dropped by the bound meanwhile (counted there)
+    this.refusal(`broker refused message ${seq} ${attempts} times: ${message}; moved to ${this.deadLetters.file}`);
+    const writing = this.deadLetters
+      .append({ record, reasonCode, reason: message, attempts })
+      .then(
+        () => {
+          if (this.queue.settle(seq)) (this.counts.dropped += 1), (this.counts.deadLettered += 1);
+        },
+        (error: unknown) => {
+          this.fail(`dead-letter file ${this.deadLetters.file}: ${(error as Error).message}; message ${seq} dropped`);
+          if (this.queue.settle(seq)) this.counts.dropped += 1;
+        },
+      )
+      .finally(() => {
+        this.deadLettering.delete(writing);
+        this.settled();
+        if (this.state === 'running') this.pump();
+      });
+    this.deadLettering.add(writing);
+  }
+
+  /** Counts a refusal as an error; warns at most once per REFUSAL_WARN_MS (an ACL refusing a whole topic would flood the log). */
+  private refusal(message: string): void {
+    this.counts.errors += 1;
+    this.lastError = message;
+    const now = Date.now();
+    if (now - this.refusalWarn.atMs < REFUSAL_WARN_MS) {
+      this.refusalWarn.suppressed += 1;
+      return;
+    }
+    const more = this.refusalWarn.suppressed > 0 ? ` (and ${this.refusalWarn.suppressed} more refusals since the last warning)` : '';
+    this.refusalWarn = { atMs: now, suppressed: 0 };
+    this.warn(`sink ${this.name}: ${message}${more}`);
   }
 
   /** Wakes flush() waiters and saves the watermark (one save at a time; acks arriving meanwhile go in the next). */

@@ -28,6 +28,8 @@ export class OutboxQueue {
   private cursor: number;
   /** The highest seq added. */
   private maxSeq: number;
+  /** Refused messages to publish again before the cursor's next (see retry()). */
+  private retries: number[] = [];
 
   constructor(
     private readonly limits: OutboxLimits,
@@ -92,11 +94,18 @@ export class OutboxQueue {
     }
   }
 
-  /** The next durable message not yet published on this connection (and marks it in flight), in seq order. */
+  /**
+   * The next message to publish on this connection (and marks it in flight): a refused one due for another
+   * attempt first, else the next durable one in seq order.
+   */
   takeNext(): OutboxRecord | undefined {
+    while (this.retries.length > 0) {
+      const entry = this.entries.get(this.retries.shift()!);
+      if (entry && !entry.inFlight) return ((entry.inFlight = true), entry.record);
+    }
     for (;;) {
       const entry = this.entries.get(this.cursor);
-      if (!entry) {
+      if (!entry || entry.inFlight) {
         if (this.cursor > this.maxSeq) return undefined;
         this.cursor += 1;
         continue;
@@ -106,6 +115,24 @@ export class OutboxQueue {
       entry.inFlight = true;
       return entry.record;
     }
+  }
+
+  /** The unsettled message `seq`, if any. */
+  peek(seq: number): OutboxRecord | undefined {
+    return this.entries.get(seq)?.record;
+  }
+
+  /** A refused message is no longer in flight (it waits for its retry; the bound may drop it meanwhile). */
+  refused(seq: number): void {
+    const entry = this.entries.get(seq);
+    if (entry) entry.inFlight = false;
+  }
+
+  /** Publishes `seq` again at the next takeNext(), ahead of newer ones; false when it was settled meanwhile. */
+  retry(seq: number): boolean {
+    if (!this.entries.has(seq)) return false;
+    this.retries.push(seq);
+    return true;
   }
 
   /** Acknowledged or dropped; false when it was settled already (e.g. dropped while in flight, or a duplicate ack). */
@@ -123,5 +150,6 @@ export class OutboxQueue {
   resendAll(): void {
     for (const entry of this.entries.values()) entry.inFlight = false;
     this.cursor = this.watermark + 1;
+    this.retries = [];
   }
 }
