@@ -3,26 +3,60 @@
  * TFLite writer, then runs the shipped pipelines/demo.yaml (a synthetic camera showing colours) through the
  * same engine as `edgepipe run`, printing one line per prediction with its latency, and the stats at the end.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseConfig } from '../config/load.js';
 import { readFile } from 'node:fs/promises';
 import { colourClassifierModel } from '../demo/colour-classifier.js';
+import { startEmbeddedBroker, type EmbeddedBroker } from '../demo/mqtt-broker.js';
+import { DEMO_DEVICE, demoYamlWithMqtt } from '../demo/mqtt-config.js';
 import type { Prediction } from '../pipeline/frame.js';
 import { memoryLogger } from '../pipeline/log.js';
 import type { StatsReport } from '../pipeline/stats.js';
 import { Supervisor } from '../pipeline/supervisor.js';
 import { descriptorsFor } from '../pipeline/validate.js';
+import { invalidOption } from '../runtime/errors.js';
 import { packageRoot } from '../runtime/paths.js';
 import { callbackSink } from '../sinks/callback-sink.js';
 import { parseCommand } from './args.js';
 
-export const demoHelp = `Usage: edgepipe demo [--json]
+export const demoHelp = `Usage: edgepipe demo [--json] [--mqtt [PORT]]
 
 Writes a tiny int8 colour classifier, then runs pipelines/demo.yaml: a synthetic camera showing solid colours
 at 10 frames/s, classified through the delegate chain. No hardware, no download, no broker.
---json prints the predictions as JSON lines (the stdout sink's format) instead of the summary lines.`;
+--json prints the predictions as JSON lines (the stdout sink's format) instead of the summary lines.
+--mqtt [PORT] also starts an embedded MQTT 3.1.1 broker (aedes) on 127.0.0.1:PORT (default 1883; 0 = a free
+  port) and publishes every prediction to it through the mqtt sink (device "${DEMO_DEVICE}"), until Ctrl-C; watch
+  with \`edgepipe watch --broker mqtt://127.0.0.1:PORT\` or mosquitto_sub.`;
+
+/** `--mqtt`, `--mqtt PORT` or `--mqtt=PORT` taken out of argv (node's parseArgs has no optional values). */
+export function takeMqttFlag(argv: readonly string[]): { rest: string[]; port: number | undefined } {
+  const rest: string[] = [];
+  let port: number | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg !== '--mqtt' && !arg.startsWith('--mqtt=')) {
+      rest.push(arg);
+      continue;
+    }
+    let raw = arg.startsWith('--mqtt=') ? arg.slice('--mqtt='.length) : undefined;
+    if (raw === undefined && argv[i + 1] !== undefined && !argv[i + 1]!.startsWith('-')) raw = argv[++i];
+    if (raw === undefined) port = 1883;
+    else if (/^\d{1,5}$/u.test(raw) && Number(raw) <= 65535) port = Number(raw);
+    else throw invalidOption('--mqtt', 'a port from 0 to 65535 (0: any free port; no value: 1883)', raw);
+  }
+  return { rest, port };
+}
+
+function watchInstructions(broker: EmbeddedBroker): string {
+  return [
+    `MQTT: embedded broker (aedes, MQTT 3.1.1) on ${broker.url}; predictions go to edgepipe/${DEMO_DEVICE}/demo/predictions`,
+    `  watch them:  edgepipe watch --broker ${broker.url}    (in a clone: node bin/edgepipe.js watch ...)`,
+    `  or:          mosquitto_sub -h 127.0.0.1 -p ${broker.port} -t 'edgepipe/#' -v`,
+    'Ctrl-C stops the demo.',
+  ].join('\n');
+}
 
 function describe(prediction: Prediction): string {
   const best = prediction.result.kind === 'classify' ? prediction.result.classes[0] : undefined;
@@ -46,24 +80,40 @@ function summary(report: StatsReport): string {
 }
 
 export async function demoCommand(argv: string[]): Promise<number> {
-  const parsed = parseCommand('demo', argv, { json: { type: 'boolean' }, help: { type: 'boolean' } });
+  const { rest, port } = takeMqttFlag(argv);
+  const parsed = parseCommand('demo', rest, { json: { type: 'boolean' }, help: { type: 'boolean' } });
   if (parsed.values['help']) {
     console.log(demoHelp);
     return 0;
   }
   const json = parsed.values['json'] === true;
   const dir = mkdtempSync(path.join(tmpdir(), 'edgepipe-demo-'));
+  let broker: EmbeddedBroker | undefined;
+  const halt = new AbortController();
+  const stop = (): void => halt.abort();
   try {
     const modelFile = path.join(dir, 'colour_classifier_int8.tflite');
     writeFileSync(modelFile, colourClassifierModel());
     const yamlFile = path.join(packageRoot(), 'pipelines', 'demo.yaml');
-    const config = parseConfig(yamlFile, await readFile(yamlFile, 'utf8'), { env: { ...process.env, EDGEPIPE_DEMO_MODEL: modelFile } });
-    const predictions: Prediction[] = [];
+    let yamlText = await readFile(yamlFile, 'utf8');
+    if (port !== undefined) {
+      broker = await startEmbeddedBroker(port);
+      const outboxDir = path.join(dir, 'mqtt-outbox');
+      mkdirSync(outboxDir);
+      yamlText = demoYamlWithMqtt(yamlText, { url: broker.url, outboxDir });
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    }
+    const config = parseConfig(yamlFile, yamlText, { env: { ...process.env, EDGEPIPE_DEMO_MODEL: modelFile } });
+    // Counted, not kept: with --mqtt the demo runs until Ctrl-C.
+    let classified = 0;
+    let wrong = 0;
     let final: StatsReport | undefined;
     const logger = memoryLogger();
     // The demo shows predictions its own way: the YAML's stdout sink is for `edgepipe run`.
-    const pipelines = config.pipelines.map((p) => ({ ...p, sinks: json ? p.sinks : [] }));
+    const pipelines = config.pipelines.map((p) => ({ ...p, sinks: json ? p.sinks : p.sinks.filter((s) => s.kind !== 'stdout') }));
     if (!json) console.log(`edgepipe demo: ${yamlFile} with a colour classifier written to ${modelFile}`);
+    if (broker) (json ? process.stderr : process.stdout).write(`${watchInstructions(broker)}\n`);
     const supervisor = new Supervisor(pipelines, {
       runtime: config.runtime,
       logger,
@@ -73,25 +123,35 @@ export async function demoCommand(argv: string[]): Promise<number> {
       },
       extraSinks: (name) => [
         callbackSink(name, (prediction) => {
-          predictions.push(prediction);
+          classified += 1;
+          if (!matches(prediction)) wrong += 1;
           if (!json) console.log(describe(prediction));
         }),
       ],
     });
     await supervisor.start();
     const failed = supervisor.status().find((s) => s.state === 'backoff');
-    if (!failed) await supervisor.whenAllEnded();
+    if (!failed) {
+      const stopped = halt.signal.aborted ? Promise.resolve() : new Promise<void>((resolve) => halt.signal.addEventListener('abort', () => resolve()));
+      await Promise.race([supervisor.whenAllEnded(), stopped]);
+    }
     await supervisor.stop();
     if (failed) throw new Error(`the demo pipeline failed: ${failed.lastError}`);
-    const wrong = predictions.filter((p) => p.result.kind !== 'classify' || p.result.classes[0]?.label !== p.meta['expected']);
     if (json) {
       if (final) process.stdout.write(`${JSON.stringify({ stats: final })}\n`);
     } else if (final) {
       console.log(summary(final));
-      console.log(wrong.length === 0 ? 'every frame got the colour it shows' : `${wrong.length} frame(s) misclassified`);
+      console.log(wrong === 0 ? 'every frame got the colour it shows' : `${wrong} frame(s) misclassified`);
     }
-    return wrong.length === 0 && predictions.length > 0 ? 0 : 1;
+    return wrong === 0 && classified > 0 ? 0 : 1;
   } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    await broker?.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+function matches(prediction: Prediction): boolean {
+  return prediction.result.kind === 'classify' && prediction.result.classes[0]?.label === prediction.meta['expected'];
 }
