@@ -2,13 +2,14 @@
 import { loadConfigFiles } from '../config/load.js';
 import type { ConfigFile } from '../config/types.js';
 import { EdgepipeError } from '../runtime/errors.js';
-import type { LogLevel } from '../pipeline/log.js';
-import { Supervisor } from '../pipeline/supervisor.js';
-import { descriptorsFor } from '../pipeline/validate.js';
+import { ConfigError, formatProblem } from '../config/problems.js';
+import type { LogLevel, Logger } from '../pipeline/log.js';
 import { HttpEndpoint } from '../service/http-endpoint.js';
 import { sampleSupervisors, serviceNotifierFromEnv } from '../service/index.js';
-import { serviceLogger } from '../service/journal-logger.js';
+import { secretValues, serviceLogger } from '../service/journal-logger.js';
 import { MetricsRegistry } from '../service/metrics.js';
+import { PipelineSet, reloadSummary } from '../service/pipeline-set.js';
+import { deepEqual, specsOf, type PipelineSpec } from '../service/reload-plan.js';
 import { parseCommand, stringOption } from './args.js';
 
 export const DEFAULT_CONFIG_DIR = '/etc/edgepipe/pipelines.d';
@@ -19,7 +20,10 @@ Runs the pipelines of the given YAML files or directories (default ${DEFAULT_CON
 Predictions go to the pipelines' sinks; logs and stats lines to stderr. SIGTERM or SIGINT stops the sources,
 finishes frames in flight, flushes the sinks and exits 0. With only finite sources (images without loop),
 exits 0 when they have all ended. --log-level and --log-format override runtime.log; under systemd each line
-starts with its journald priority. runtime.http starts a local endpoint with /healthz, /metrics and /status.`;
+starts with its journald priority. runtime.http starts a local endpoint with /healthz, /metrics and /status.
+Under systemd, SIGHUP (systemctl reload) re-reads the files: an invalid edit changes nothing (every problem is
+logged with file:line:col); otherwise only changed, new and removed pipelines are restarted, started or stopped,
+and a changed or new one without a prediction within runtime.reload_health_s is rolled back.`;
 
 const levels: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 const formats = ['text', 'json'] as const;
@@ -43,75 +47,129 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (format !== undefined && !(formats as readonly string[]).includes(format)) {
     throw new EdgepipeError('ERR_USAGE', `Expected one of ${formats.join(', ')} for --log-format but received "${format}"`, { exitCode: 2 });
   }
-  let configs = await loadConfigs(parsed.positionals);
-  // One logger and one endpoint per process, from the files as first loaded (a reload keeps them).
-  const logger = serviceLogger(configs, {
+  const configs = await loadConfigs(parsed.positionals);
+  const loggerOptions = {
     ...(level ? { level: level as LogLevel } : {}),
     ...(format ? { format: format as (typeof formats)[number] } : {}),
-  });
+  };
+  // One logger and one endpoint per process, from the files as first loaded (a reload keeps them); a reload only
+  // adds the secrets of the files it loaded, so they are never logged either.
+  const secrets = new Set<string>();
+  let inner = serviceLogger(configs, loggerOptions);
+  const logger: Logger = { log: (lvl, message, fields) => inner.log(lvl, message, fields) };
   const httpConfig = configs.find((config) => config.runtime.http)?.runtime.http;
   const registry = httpConfig ? new MetricsRegistry() : undefined;
-  const build = (files: ConfigFile[]): Supervisor[] =>
-    files.map(
-      (config) =>
-        new Supervisor(config.pipelines, {
-          runtime: config.runtime,
-          logger,
-          descriptors: descriptorsFor(config),
-          onStats: (report) => logger.log('info', `stats ${report.pipeline}`, { ...report }),
-          ...(registry ? { extraSinks: (pipeline: string) => [registry.sinkFor(pipeline)] } : {}),
-        }),
-    );
-  let supervisors = build(configs);
+  const pipelines = new PipelineSet({
+    logger,
+    onStats: (report) => logger.log('info', `stats ${report.pipeline}`, { ...report }),
+    ...(registry ? { extraSinks: (pipeline: string) => [registry.sinkFor(pipeline)] } : {}),
+  });
   const endpoint =
     httpConfig && registry
-      ? new HttpEndpoint({ listen: httpConfig.listen, allowRemote: httpConfig.allowRemote, supervisors: () => supervisors, registry, logger })
+      ? new HttpEndpoint({ listen: httpConfig.listen, allowRemote: httpConfig.allowRemote, supervisors: () => pipelines.supervisors(), registry, logger })
       : undefined;
   await endpoint?.start();
-  const { notifier, underSystemd } = serviceNotifierFromEnv(() => sampleSupervisors(supervisors), logger);
+  const { notifier, underSystemd } = serviceNotifierFromEnv(() => sampleSupervisors(pipelines.supervisors()), logger);
   let signalled: NodeJS.Signals | undefined;
+  const stopping = new AbortController();
   const stopped = new Promise<void>((resolve) => {
     const onSignal = (signal: NodeJS.Signals): void => {
       signalled = signal;
+      stopping.abort(); // ends a reload's health check at once
       resolve();
     };
     process.once('SIGTERM', onSignal);
     process.once('SIGINT', onSignal);
   });
-  // Under systemd, SIGHUP (ExecReload) reloads the files; a file that no longer validates keeps the old pipelines.
+  // Under systemd, SIGHUP (ExecReload) reloads the files: see reloadFiles.
   let reload: Promise<unknown> = Promise.resolve();
   const onHangup = (): void => {
     reload = reload.then(async () => {
       if (signalled) return;
       notifier.reloading();
+      let note: string;
       try {
-        const next = await loadConfigs(parsed.positionals);
-        await Promise.all(supervisors.map((s) => s.stop()));
-        configs = next;
-        supervisors = build(configs);
-        await Promise.all(supervisors.map((s) => s.start()));
-        logger.log('info', `edgepipe: reloaded, ${configs.reduce((n, c) => n + c.pipelines.length, 0)} pipeline(s)`);
+        note = await reloadFiles({
+          paths: parsed.positionals,
+          pipelines,
+          logger,
+          signal: stopping.signal,
+          onLoaded: (next) => {
+            for (const secret of secretValues(next)) secrets.add(secret);
+            inner = serviceLogger(configs, { ...loggerOptions, secrets: [...secrets] });
+            warnProcessWide(configs, next, logger);
+          },
+        });
       } catch (error) {
-        logger.log('error', `edgepipe: reload refused, pipelines unchanged: ${(error as Error).message}`);
+        // A bug here must not take the running pipelines down with an unhandled rejection.
+        logger.log('error', `edgepipe: reload failed: ${(error as Error).stack ?? String(error)}`);
+        note = 'reload failed (see the journal)';
       }
-      notifier.ready();
+      notifier.ready(note);
     });
   };
-  const started = Promise.all(supervisors.map((s) => s.start()));
+  const started = pipelines.start(specsOf(configs));
   reload = started; // a SIGHUP during start waits for it
   if (underSystemd) process.on('SIGHUP', onHangup);
   await started;
   notifier.ready();
   const total = configs.reduce((n, c) => n + c.pipelines.length, 0);
   logger.log('info', `edgepipe: ${total} pipeline(s) from ${configs.length} file(s) started`);
-  await Promise.race([stopped, Promise.all(supervisors.map((s) => s.whenAllEnded()))]);
+  await Promise.race([stopped, pipelines.whenAllEnded()]);
   const reason = signalled ? `${signalled}, stopping` : 'every source ended, stopping';
   notifier.stopping(reason);
   logger.log('info', `edgepipe: ${reason}`);
   process.off('SIGHUP', onHangup);
   await reload;
-  await Promise.all(supervisors.map((s) => s.stop()));
+  await pipelines.stop();
   await endpoint?.stop();
   notifier.close();
   return 0;
+}
+
+interface ReloadRequest {
+  paths: readonly string[];
+  pipelines: PipelineSet;
+  logger: Logger;
+  signal: AbortSignal;
+  /** The files loaded, valid, before anything is applied. */
+  onLoaded: (next: ConfigFile[]) => void;
+}
+
+/**
+ * Re-reads and validates the files. Invalid: nothing changes, every problem is logged with its position. Valid:
+ * only the pipelines whose config changed are swapped (PipelineSet.reload). Returns the STATUS note.
+ */
+export async function reloadFiles(request: ReloadRequest): Promise<string> {
+  const { logger } = request;
+  let next: ConfigFile[];
+  let specs: PipelineSpec[];
+  try {
+    next = await loadConfigs(request.paths);
+    specs = specsOf(next);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      const count = error.problems.length === 1 ? '1 problem' : `${error.problems.length} problems`;
+      logger.log('error', `edgepipe: reload refused, pipelines unchanged: ${count} in the configuration`);
+      for (const problem of error.problems) logger.log('error', `edgepipe: reload refused: ${formatProblem(problem)}`);
+      return `reload refused (${count} in the configuration), pipelines unchanged`;
+    }
+    logger.log('error', `edgepipe: reload refused, pipelines unchanged: ${(error as Error).message}`);
+    return 'reload refused, pipelines unchanged';
+  }
+  request.onLoaded(next);
+  const outcome = await request.pipelines.reload(specs, request.signal);
+  const summary = reloadSummary(outcome);
+  const failed = outcome.rolledBack.length + outcome.dropped.length > 0;
+  logger.log(failed ? 'warn' : 'info', `edgepipe: ${summary}; ${request.pipelines.supervisors().length} pipeline(s)`);
+  return summary;
+}
+
+/** The logger and the HTTP endpoint stay as first configured: say so when a reload would change them. */
+function warnProcessWide(first: readonly ConfigFile[], next: readonly ConfigFile[], logger: Logger): void {
+  for (const key of ['log', 'http'] as const) {
+    const before = first.find((config) => config.runtime[key])?.runtime[key];
+    const after = next.find((config) => config.runtime[key])?.runtime[key];
+    if (!deepEqual(before, after)) logger.log('warn', `edgepipe: reload: runtime.${key} changed; it takes effect at the next restart`);
+  }
 }

@@ -39,6 +39,8 @@ export interface ServiceLoggerOptions {
   level?: LogLevel;
   /** --log-format, over runtime.log.format. */
   format?: 'text' | 'json';
+  /** More values never to log, beyond the configs' own (those of files loaded by a reload). */
+  secrets?: readonly string[];
   env?: NodeJS.ProcessEnv;
   write?: (line: string) => void;
 }
@@ -50,7 +52,7 @@ export function serviceLogger(configs: readonly ConfigFile[], options: ServiceLo
     format: options.format ?? config?.format ?? 'text',
     modules: config?.modules ?? {},
     journal: underJournal(options.env),
-    secrets: secretValues(configs),
+    secrets: [...secretValues(configs), ...(options.secrets ?? [])],
     ...(options.write ? { write: options.write } : {}),
   });
 }

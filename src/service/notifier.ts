@@ -47,14 +47,18 @@ export class ServiceNotifier {
     return this.stateValue;
   }
 
-  /** After Supervisor.start() resolved (or a reload finished): READY=1 with the first STATUS. */
-  ready(): void {
+  /**
+   * After Supervisor.start() resolved (or a reload finished): READY=1 with the first STATUS, which starts with
+   * `note` when given (what the reload did).
+   */
+  ready(note?: string): void {
     if (this.stateValue !== 'starting' && this.stateValue !== 'reloading') return;
     this.stateValue = 'ready';
     const samples = this.options.sample();
     this.tracker.check(samples); // baseline: progress is measured from here
     this.lastSample = { at: this.now(), samples };
-    this.send({ READY: 1, STATUS: statusLine(samples, undefined, 0) });
+    const status = statusLine(samples, undefined, 0);
+    this.send({ READY: 1, STATUS: note ? `${note}; ${status}` : status });
   }
 
   /** Before the pipelines are rebuilt on SIGHUP: RELOADING=1 (with MONOTONIC_USEC, as systemd >= 253 wants). */

@@ -12,6 +12,7 @@ import { escapeLabelValue, renderMetrics } from '../../src/service/prometheus.js
 import { writeColourModel } from '../helpers/image-models.js';
 import { pipelineConfig } from '../helpers/pipeline-config.js';
 import { parsePrometheusText } from './prometheus-parse.js';
+import { defaultRuntime } from '../../src/config/load.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'edgepipe-http-'));
 const model = writeColourModel(dir);
@@ -43,7 +44,7 @@ const openNetHandles = (): string[] => process.getActiveResourcesInfo().filter((
 describe('the HTTP endpoint with running pipelines', () => {
   const logger = memoryLogger();
   const registry = new MetricsRegistry();
-  const context = { runtime: { delegateDirs: [] }, logger, extraSinks: (p: string) => [registry.sinkFor(p)] };
+  const context = { runtime: defaultRuntime(), logger, extraSinks: (p: string) => [registry.sinkFor(p)] };
   const supervisors: Supervisor[] = [
     new Supervisor(
       [

@@ -124,6 +124,15 @@ describe('ServiceNotifier', () => {
     ]);
   });
 
+  it('after a reload, READY=1 carries what the reload did before the status line', () => {
+    notifier.ready();
+    notifier.reloading();
+    notifier.ready('reloaded: 1 changed, 0 added, 0 removed, 1 unchanged; rolled back door (no prediction within\n30 s)');
+    expect(transport.sent.at(-1)).toBe(
+      'READY=1\nSTATUS=reloaded: 1 changed, 0 added, 0 removed, 1 unchanged; rolled back door (no prediction within 30 s); 1/1 pipelines running; delegate xnnpack',
+    );
+  });
+
   it('ignores out-of-order calls (READY twice, RELOADING before READY)', () => {
     notifier.reloading();
     notifier.ready();

@@ -1,0 +1,218 @@
+/**
+ * The pipelines of `edgepipe run`, one Supervisor each, so a reload can swap one pipeline and leave the others
+ * running without a gap (same Pipeline object, same counters). A reload stops the removed and changed pipelines,
+ * starts the changed and new ones, then gives each of those `runtime.reload_health_s` to deliver a prediction;
+ * one that does not is rolled back to the spec it replaced (a new one is stopped and dropped).
+ */
+import type { Logger } from '../pipeline/log.js';
+import type { StatsReport } from '../pipeline/stats.js';
+import { Supervisor, type BackoffOptions } from '../pipeline/supervisor.js';
+import type { PredictionSink } from '../sinks/types.js';
+import { PredictionWatch } from './prediction-watch.js';
+import { healthSeconds, planReload, type PipelineSpec, type ReloadPlan } from './reload-plan.js';
+
+export interface PipelineSetOptions {
+  logger: Logger;
+  onStats?: (report: StatsReport) => void;
+  /** Sinks added to every pipeline (the metrics registry's). */
+  extraSinks?: (pipeline: string) => PredictionSink[];
+  backoff?: Partial<BackoffOptions>;
+}
+
+interface Member {
+  spec: PipelineSpec;
+  supervisor: Supervisor;
+  watch: PredictionWatch;
+}
+
+export interface HealthFailure {
+  name: string;
+  /** Short, for the STATUS line: `no prediction within 30 s`. */
+  reason: string;
+  /** The pipeline's state and last error then, for the log (`backoff: model ...`), if it had one. */
+  detail?: string;
+}
+
+export interface ReloadOutcome extends ReloadPlan {
+  /** Changed pipelines that failed the health check and run their previous config again. */
+  rolledBack: HealthFailure[];
+  /** New pipelines that failed the health check and were stopped. */
+  dropped: HealthFailure[];
+  /** The process was asked to stop during the health check: nothing was rolled back. */
+  aborted: boolean;
+}
+
+type Verdict = { ok: true } | { ok: false; reason: string; detail?: string } | { aborted: true };
+
+export class PipelineSet {
+  private members = new Map<string, Member>();
+  private generation = 0;
+  private changeWaiters: Array<() => void> = [];
+
+  constructor(private readonly options: PipelineSetOptions) {}
+
+  /** The current supervisors, in config order (for the notifier and the HTTP endpoint). */
+  supervisors(): Supervisor[] {
+    return [...this.members.values()].map((member) => member.supervisor);
+  }
+
+  /** The spec each pipeline runs now, by name. */
+  specs(): ReadonlyMap<string, PipelineSpec> {
+    return new Map([...this.members].map(([name, member]) => [name, member.spec]));
+  }
+
+  /** Starts every pipeline; resolves once each is running or has reported its failure. */
+  async start(specs: readonly PipelineSpec[]): Promise<void> {
+    const members = specs.map((spec) => this.member(spec));
+    for (const member of members) this.members.set(member.spec.config.name, member);
+    await Promise.all(members.map((member) => member.supervisor.start()));
+  }
+
+  /** Applies the next specs: only what changed is touched. Never throws for a pipeline's failure. */
+  async reload(next: readonly PipelineSpec[], signal?: AbortSignal): Promise<ReloadOutcome> {
+    const { logger } = this.options;
+    const plan = planReload(this.specs(), next);
+    const outcome: ReloadOutcome = { ...plan, rolledBack: [], dropped: [], aborted: false };
+    const byName = new Map(next.map((spec) => [spec.config.name, spec]));
+    const previous = new Map<string, PipelineSpec>();
+    for (const name of plan.removed) logger.log('info', `edgepipe: reload: pipeline ${name} removed, stopping`);
+    for (const name of plan.changed) logger.log('info', `edgepipe: reload: pipeline ${name} changed, restarting`);
+    for (const name of plan.added) logger.log('info', `edgepipe: reload: pipeline ${name} added, starting`);
+    // Stop before start: the old and new version may share a camera, a file sink or an MQTT client id.
+    await Promise.all(
+      [...plan.removed, ...plan.changed].map(async (name) => {
+        const member = this.members.get(name)!;
+        previous.set(name, member.spec);
+        this.members.delete(name);
+        await member.supervisor.stop();
+      }),
+    );
+    const started = [...plan.changed, ...plan.added].map((name) => this.member(byName.get(name)!));
+    for (const member of started) this.members.set(member.spec.config.name, member);
+    this.reorder(next);
+    await Promise.all(started.map((member) => member.supervisor.start()));
+
+    const verdicts = await Promise.all(started.map((member) => this.healthCheck(member, signal)));
+    const rollbacks: Member[] = [];
+    for (const [i, member] of started.entries()) {
+      const verdict = verdicts[i]!;
+      if ('aborted' in verdict) outcome.aborted = true;
+      if ('aborted' in verdict || verdict.ok) continue;
+      const name = member.spec.config.name;
+      const before = previous.get(name);
+      const why = verdict.detail ? `${verdict.reason}; ${verdict.detail}` : verdict.reason;
+      const failure: HealthFailure = { name, reason: verdict.reason, ...(verdict.detail ? { detail: verdict.detail } : {}) };
+      await member.supervisor.stop();
+      this.members.delete(name);
+      if (before) {
+        logger.log('error', `edgepipe: reload: pipeline ${name} failed its health check (${why}); rolled back to its previous config`);
+        outcome.rolledBack.push(failure);
+        const restored = this.member(before);
+        this.members.set(name, restored);
+        rollbacks.push(restored);
+      } else {
+        logger.log('error', `edgepipe: reload: new pipeline ${name} failed its health check (${why}); removed`);
+        outcome.dropped.push(failure);
+      }
+    }
+    this.reorder(next);
+    await Promise.all(rollbacks.map((member) => member.supervisor.start()));
+    this.changed();
+    return outcome;
+  }
+
+  /** Resolves when every current pipeline's source has ended (re-evaluated after each reload). */
+  async whenAllEnded(): Promise<void> {
+    for (;;) {
+      const generation = this.generation;
+      const changed = new Promise<void>((resolve) => this.changeWaiters.push(resolve));
+      await Promise.race([Promise.all(this.supervisors().map((s) => s.whenAllEnded())), changed]);
+      if (generation === this.generation) return;
+    }
+  }
+
+  /** Stops every pipeline: sources first, in-flight frames finished, sinks flushed. */
+  async stop(): Promise<void> {
+    await Promise.all(this.supervisors().map((supervisor) => supervisor.stop()));
+  }
+
+  private member(spec: PipelineSpec): Member {
+    const watch = new PredictionWatch();
+    const { logger, onStats, extraSinks } = this.options;
+    const supervisor = new Supervisor(
+      [spec.config],
+      {
+        runtime: spec.runtime,
+        logger,
+        descriptors: spec.descriptors,
+        ...(onStats ? { onStats } : {}),
+        extraSinks: (pipeline: string) => [watch.sink(pipeline), ...(extraSinks?.(pipeline) ?? [])],
+      },
+      this.options.backoff,
+    );
+    return { spec, supervisor, watch };
+  }
+
+  /** Members in the order of the files (pipelines no longer in them, rolled back ones aside, go last). */
+  private reorder(next: readonly PipelineSpec[]): void {
+    const order = new Map(next.map((spec, i) => [spec.config.name, i]));
+    const rank = (name: string): number => order.get(name) ?? order.size;
+    this.members = new Map([...this.members].sort(([a], [b]) => rank(a) - rank(b)));
+  }
+
+  private changed(): void {
+    this.generation += 1;
+    for (const wake of this.changeWaiters.splice(0)) wake();
+  }
+
+  /** A first prediction within the pipeline's reload_health_s, or why not. */
+  private async healthCheck(member: Member, signal: AbortSignal | undefined): Promise<Verdict> {
+    const seconds = healthSeconds(member.spec);
+    if (seconds === 0) return { ok: true };
+    if (signal?.aborted) return { aborted: true };
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    const outcomes: Array<Promise<Verdict>> = [
+      member.watch.first().then(() => ({ ok: true })),
+      new Promise((resolve) => {
+        timer = setTimeout(() => {
+          const detail = this.lastError(member);
+          resolve({ ok: false, reason: `no prediction within ${seconds} s`, ...(detail ? { detail } : {}) });
+        }, seconds * 1000);
+      }),
+      member.supervisor.whenAllEnded().then(() => ({ ok: false, reason: 'its source ended without a prediction' })),
+    ];
+    if (signal) {
+      outcomes.push(
+        new Promise((resolve) => {
+          onAbort = () => resolve({ aborted: true });
+          signal.addEventListener('abort', onAbort, { once: true });
+        }),
+      );
+    }
+    try {
+      return await Promise.race(outcomes);
+    } finally {
+      clearTimeout(timer);
+      if (onAbort) signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private lastError(member: Member): string | undefined {
+    const status = member.supervisor.status()[0];
+    return status?.lastError ? `${status.state}: ${status.lastError.split('\n')[0]}` : undefined;
+  }
+}
+
+/**
+ * The STATUS= / log summary of a reload: `reloaded: 1 changed, 0 added, 0 removed, 1 unchanged; rolled back b
+ * (no prediction within 30 s)`. Short reasons only: systemd's status line is cut at a few hundred characters.
+ */
+export function reloadSummary(outcome: ReloadOutcome): string {
+  const parts = [
+    `reloaded: ${outcome.changed.length} changed, ${outcome.added.length} added, ${outcome.removed.length} removed, ${outcome.unchanged.length} unchanged`,
+  ];
+  for (const failure of outcome.rolledBack) parts.push(`rolled back ${failure.name} (${failure.reason})`);
+  for (const failure of outcome.dropped) parts.push(`removed new ${failure.name} (${failure.reason})`);
+  return parts.join('; ').replace(/\s*\n\s*/g, ' ');
+}
