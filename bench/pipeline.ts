@@ -12,7 +12,7 @@ import type { Prediction } from '../src/pipeline/frame.js';
 import { memoryLogger } from '../src/pipeline/log.js';
 import { Pipeline } from '../src/pipeline/pipeline.js';
 import { summarise } from '../src/runtime/timing.js';
-import { parseConfig } from '../src/config/load.js';
+import { defaultRuntime, parseConfig } from '../src/config/load.js';
 import { callbackSink } from '../src/sinks/callback-sink.js';
 
 /** The benchmark's pipeline, through the real YAML loader so every other field takes its documented default. */
@@ -64,7 +64,7 @@ async function run(cfg: PipelineConfig, frames: number, rssEvery = 0): Promise<R
     if (rssEvery > 0 && count % rssEvery === 0) rssMb.push(Math.round(process.memoryUsage().rss / 2 ** 20));
     if (count === frames) done();
   };
-  const pipeline = new Pipeline(cfg, { runtime: { delegateDirs: [] }, logger: memoryLogger(), extraSinks: (n) => [callbackSink(n, onPrediction)] });
+  const pipeline = new Pipeline(cfg, { runtime: defaultRuntime(), logger: memoryLogger(), extraSinks: (n) => [callbackSink(n, onPrediction)] });
   await pipeline.start();
   await finished;
   await pipeline.stop();

@@ -1,13 +1,15 @@
 /**
  * edgepipe's benchmarks. Prints one JSON object per line; docs/benchmarks.md records the figures measured.
  *   npm run bench [-- NAME ...]   names: event-loop-lag, c-comparison, async-overhead, pipeline (20,000 frames),
- *                                 pipeline-quick (without the memory run); default: all
+ *                                 pipeline-quick (without the memory run), camera (ffmpeg 640x480 RGB at 30 fps);
+ *                                 default: all
  * Real models come from ../shared/models; a benchmark whose model is absent is reported as skipped.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { eventLoopLag } from './event-loop-lag.js';
 import { asyncOverhead, cComparison } from './c-comparison.js';
+import { cameraBenchmark } from './camera.js';
 import { pipelineBenchmarks } from './pipeline.js';
 import { packageRoot } from '../src/runtime/paths.js';
 
@@ -24,6 +26,7 @@ const benchmarks: Record<string, () => Promise<unknown[]>> = {
   'async-overhead': async () => [await asyncOverhead(root, model('hello_world_int8.tflite'))],
   'pipeline': async () => pipelineBenchmarks(models, ['throughput', 'latency', 'memory']),
   'pipeline-quick': async () => pipelineBenchmarks(models, ['throughput', 'latency']),
+  'camera': async () => [await cameraBenchmark(models)],
 };
 
 const selected = process.argv.slice(2);

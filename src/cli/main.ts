@@ -10,8 +10,11 @@ import { benchCommand, benchHelp } from './bench.js';
 import { demoCommand, demoHelp } from './demo.js';
 import { inferCommand, inferHelp } from './infer.js';
 import { inspectCommand, inspectHelp } from './inspect.js';
+import { installServiceCommand, installServiceHelp } from './install-service.js';
+import { probeCommand, probeHelp } from './probe.js';
 import { runCommand, runHelp } from './run.js';
 import { validateCommand, validateHelp } from './validate.js';
+import { watchCommand, watchHelp } from './watch.js';
 
 type Command = (argv: string[]) => Promise<number>;
 
@@ -21,7 +24,10 @@ const commands: Record<string, { run: Command; help: string; summary: string }> 
   inspect: { run: inspectCommand, help: inspectHelp, summary: 'describe a .tflite model (tensors, ops, metadata)' },
   infer: { run: inferCommand, help: inferHelp, summary: 'run a model once on raw tensors or images' },
   bench: { run: benchCommand, help: benchHelp, summary: 'time load, allocation and invoke of a model' },
+  probe: { run: probeCommand, help: probeHelp, summary: 'report the board, TFLite, delegates, cameras, sensors and temperatures' },
   demo: { run: demoCommand, help: demoHelp, summary: 'run a synthetic-camera pipeline on a model edgepipe writes (no hardware)' },
+  'install-service': { run: installServiceCommand, help: installServiceHelp, summary: 'install (or --uninstall) the systemd units and /etc/edgepipe' },
+  watch: { run: watchCommand, help: watchHelp, summary: 'show live predictions, status, fps, drops from an MQTT broker' },
 };
 
 function usage(): string {

@@ -8,7 +8,7 @@ import { crossFileProblems } from './cross-checks.js';
 import { parseFile, type ParseOptions, type ParsedFile } from './parse.js';
 import { ConfigError, sortProblems, type ConfigProblem } from './problems.js';
 import { referenceProblems } from './references.js';
-import type { ConfigFile } from './types.js';
+import type { ConfigFile, RuntimeConfig } from './types.js';
 
 export interface LoadOptions extends ParseOptions {
   /**
@@ -75,4 +75,12 @@ async function expand(given: string): Promise<{ files: string[] } | { problem: C
   const names = (await readdir(given)).filter((name) => /\.ya?ml$/i.test(name)).sort();
   if (names.length === 0) return { problem: wholeFile(given, 'the folder has no .yaml or .yml files') };
   return { files: names.map((name) => path.join(given, name)) };
+}
+
+/**
+ * The runtime settings of a file that sets none (every default), for code that builds pipelines without a YAML
+ * file: benchmarks, tests, the demo.
+ */
+export function defaultRuntime(): RuntimeConfig {
+  return parseConfig('/defaults.yaml', 'version: 1\npipelines: []\n').runtime;
 }

@@ -3,6 +3,8 @@
  * Descriptions are for field engineers: units, ranges and what happens at the edges.
  */
 import { boolean, integer, list, number, object, oneOf, string, union } from './schema-dsl.js';
+import { mqttSinkSchema } from './schema-mqtt.js';
+import { sensorSourceSchemas } from './schema-sensors.js';
 
 const fps = number({
   description: 'Frames per second the source produces; 0 = as fast as the pipeline takes them.',
@@ -15,7 +17,7 @@ const fps = number({
 export const sourceSchema = union(
   {
     title: 'Source',
-    description: 'Where frames come from; `kind` picks the source type.',
+    description: 'Where frames (images or windows of sensor samples) come from; `kind` picks the source type.',
     required: true,
     example: { kind: 'images', path: './frames', loop: true, fps: 5 },
   },
@@ -140,6 +142,7 @@ export const sourceSchema = union(
         },
       ],
     ),
+    ...sensorSourceSchemas,
   },
 );
 
@@ -338,94 +341,6 @@ export const postprocessSchema = union(
           },
         },
       ],
-    ),
-  },
-);
-
-/** A topic template: `{device}` and `{pipeline}` are filled in; no wildcards. */
-const topicTemplate = /^[^+#\u0000-\u001f]+$/u;
-
-const mqttSinkSchema = object(
-  {
-    title: 'Sink: mqtt',
-    description:
-      'Versioned JSON messages to an MQTT broker, kept in a disk outbox until the broker acknowledges them (see docs/mqtt.md).',
-    required: true,
-  },
-  {
-    url: string({
-      description: 'The broker: `mqtt://host:port` (plain) or `mqtts://host:port` (TLS).',
-      pattern: /^mqtts?:\/\/[^\s/]+/u,
-      expected: 'an mqtt:// or mqtts:// URL',
-      required: true,
-      example: 'mqtt://127.0.0.1:1883',
-    }),
-    client_id: string({
-      description: 'MQTT client id; unique per connection. None = `edgepipe-<hostname>-<pipeline>`.',
-      pattern: /^[\x21-\x7e]{1,128}$/u,
-      expected: '1 to 128 printable characters without spaces',
-    }),
-    device_id: string({
-      description: 'This device as one topic level (no `+`, `#`, `/`, spaces or control characters). None = the hostname.',
-      pattern: /^[^+#/\s\u0000-\u001f]+$/u,
-      expected: 'one topic level (no + # / or spaces)',
-      example: 'gate-3',
-    }),
-    topic: string({
-      description: 'Topic template for predictions; `{device}` and `{pipeline}` are replaced. No `+` or `#`.',
-      pattern: topicTemplate,
-      expected: 'a topic without + or #',
-      default: 'edgepipe/{device}/{pipeline}/predictions',
-    }),
-    status_topic: string({
-      description: 'Topic template for availability: retained `online` at connect, `offline` as last will and at stop.',
-      pattern: topicTemplate,
-      expected: 'a topic without + or #',
-      default: 'edgepipe/{device}/status',
-    }),
-    qos: oneOf([0, 1], {
-      description: 'MQTT quality of service for predictions.',
-      meanings: { 0: 'at most once', 1: 'at least once: kept in the outbox until the broker acknowledges it' },
-      default: 1,
-    }),
-    retain: boolean({ description: 'Broker keeps the latest prediction for new subscribers.', default: false }),
-    protocol: oneOf([5, 4], {
-      description: 'MQTT protocol version.',
-      meanings: { 5: 'MQTT 5', 4: 'MQTT 3.1.1' },
-      default: 5,
-    }),
-    username: string({ description: 'Broker user name.' }),
-    password: string({
-      description: 'Broker password; use `${file:...}` or `${credential:...}` rather than writing it here. Never logged.',
-    }),
-    outbox: object(
-      { title: 'MQTT outbox', description: 'Disk outbox: messages wait here (fsync-ed) until the broker acknowledges them.', default: {} },
-      {
-        dir: string({
-          description:
-            'Folder of the outbox (one per sink). None = `$STATE_DIRECTORY/mqtt/<pipeline>` under systemd, else `/var/lib/edgepipe/mqtt/<pipeline>`.',
-          path: true,
-          example: '/var/lib/edgepipe/mqtt/door',
-        }),
-        max_bytes: integer({
-          description: 'Most bytes of unacknowledged messages; beyond it the oldest are dropped (counted).',
-          min: 1024,
-          default: 67108864,
-        }),
-        max_age_s: integer({
-          description: 'Messages older than this many seconds are dropped (counted) instead of sent.',
-          min: 1,
-          default: 604800,
-        }),
-      },
-    ),
-    inflight: integer({ description: 'Most messages published and not yet acknowledged.', min: 1, max: 1000, default: 20 }),
-    reconnect: object(
-      { title: 'MQTT reconnect', description: 'Exponential backoff with jitter between connection attempts.', default: {} },
-      {
-        initial_ms: integer({ description: 'First delay after a lost connection, ms.', min: 10, max: 600000, default: 500 }),
-        max_ms: integer({ description: 'Longest delay, ms.', min: 10, max: 3600000, default: 30000 }),
-      },
     ),
   },
 );

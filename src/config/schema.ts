@@ -4,6 +4,7 @@
  * schema/pipeline.schema.json, docs/configuration.md and the types in types.ts all follow from (or are tested
  * against) these definitions.
  */
+import { sensorSourceKinds } from './schema-sensors.js';
 import { boolean, integer, list, number, object, oneOf, string } from './schema-dsl.js';
 import { postprocessSchema, preprocessSchema, sinkSchema, sourceSchema } from './schema-stages.js';
 
@@ -115,6 +116,34 @@ export const httpSchema = object(
   ],
 );
 
+export const thermalSchema = object(
+  {
+    title: 'Thermal',
+    description:
+      'The SoC temperature, read every `interval_s` and reported in the stats; with `throttle_c`, each pipeline takes at ' +
+      'most `throttle_max_fps` frames per second while the SoC is that hot (drops counted as `thermal`).',
+    default: {},
+    example: { throttle_c: 80, throttle_max_fps: 2 },
+  },
+  {
+    zones: list(string({ description: 'A thermal zone type (`/sys/class/thermal/thermal_zoneN/type`).' }), {
+      description: "Zone types whose hottest reading is the SoC temperature. Default: the board profile's (devices/), else every zone.",
+      minItems: 1,
+      example: ['cpu-thermal'],
+    }),
+    throttle_c: number({
+      description: 'Throttle the pipelines at or above this temperature (°C). None = never throttle.',
+      min: 30,
+      max: 150,
+      example: 80,
+    }),
+    throttle_max_fps: number({ description: 'Frames per second per pipeline while throttling.', min: 0, exclusiveMin: true, max: 1000, default: 1 }),
+    hysteresis_c: number({ description: 'Throttling ends this many °C below `throttle_c`.', min: 0, max: 50, default: 5 }),
+    interval_s: number({ description: 'Seconds between readings.', min: 0.1, max: 3600, default: 5 }),
+    root: string({ description: 'Prefix of /sys and /proc paths (tests and containers).', path: true, default: '/' }),
+  },
+);
+
 export const runtimeSchema = object(
   {
     title: 'Runtime',
@@ -150,6 +179,16 @@ export const runtimeSchema = object(
     }),
     log: logSchema,
     http: httpSchema,
+    thermal: thermalSchema,
+    reload_health_s: number({
+      description:
+        'On a reload (SIGHUP, `systemctl reload edgepipe`), seconds each changed or new pipeline has to deliver its first ' +
+        'prediction; one that does not is rolled back to its previous config (a new one is removed). 0 = no check. ' +
+        'Default: 30. Each pipeline uses the value of its own file.',
+      min: 0,
+      max: 3600,
+      example: 30,
+    }),
   },
 );
 
@@ -331,6 +370,21 @@ export const pipelineSchema = object(
       example: [{ kind: 'stdout' }, { kind: 'file', path: '/var/log/edgepipe/front-door.jsonl' }],
     }),
   },
+  [
+    {
+      run(value, report) {
+        if (!(sensorSourceKinds as readonly string[]).includes(value.source.kind)) return;
+        const kind = value.source.kind;
+        if (['detect-ssd', 'detect-yolo', 'pose', 'segment'].includes(value.postprocess.kind)) {
+          report('postprocess', `${value.postprocess.kind} finds things in images; a ${kind} source gives sensor windows: use classify or scalar`);
+        }
+        const p = value.preprocess;
+        const imageSettings = p.resize !== 'fill' || p.rotate !== 0 || p.flip !== 'none' || p.padColour.some((v) => v !== 0) ||
+          p.roi !== undefined || p.colour !== undefined || p.layout !== undefined || p.mean !== undefined || p.std !== undefined;
+        if (imageSettings) report('preprocess', `is for images; a ${kind} source sets its normalisation and layout in source.window`);
+      },
+    },
+  ],
 );
 
 export const configFileSchema = object(

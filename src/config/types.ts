@@ -30,6 +30,10 @@ export interface RuntimeConfig {
   log?: LogConfig;
   /** The local HTTP endpoint (/healthz, /metrics, /status); absent: off. */
   http?: HttpConfig;
+  /** SoC temperature in the stats, and optional throttling. */
+  thermal: ThermalConfig;
+  /** Seconds a changed or new pipeline has to deliver a prediction after a reload (absent: 30; 0: no check). */
+  reloadHealthS?: number;
 }
 
 export type LogLevelName = 'debug' | 'info' | 'warn' | 'error';
@@ -39,6 +43,18 @@ export interface LogConfig {
   format: 'text' | 'json';
   /** Per-module levels; a module is the first word of a message (`pipeline`, `service`, ...). */
   modules: { edgepipe?: LogLevelName; pipeline?: LogLevelName; stats?: LogLevelName; service?: LogLevelName; http?: LogLevelName };
+}
+
+export interface ThermalConfig {
+  /** thermal_zone types to watch; absent: the board profile's, else all. */
+  zones?: string[];
+  /** Throttle at or above this °C; absent: never. */
+  throttleC?: number;
+  throttleMaxFps: number;
+  hysteresisC: number;
+  intervalS: number;
+  /** Prefix of /sys and /proc paths. */
+  root: string;
 }
 
 export interface HttpConfig {
@@ -66,7 +82,10 @@ export interface PipelineConfig {
   sinks: SinkConfig[];
 }
 
-export type SourceConfig = ImagesSourceConfig | SyntheticSourceConfig | CameraSourceConfig;
+export type SourceConfig = ImagesSourceConfig | SyntheticSourceConfig | CameraSourceConfig | SensorSourceConfig;
+
+/** Sources whose frames are windows of samples (src/sources/series) rather than images. */
+export type SensorSourceConfig = IioSourceConfig | SerialSourceConfig | MqttSourceConfig | AudioSourceConfig;
 
 export interface ImagesSourceConfig {
   kind: 'images';
@@ -124,6 +143,84 @@ export interface CameraSourceConfig {
 export interface CameraRestartConfig {
   initialMs: number;
   maxMs: number;
+}
+
+/** How a series of samples becomes one model input. */
+export interface WindowConfig {
+  /** Samples (time steps) per input. */
+  length: number;
+  /** Samples between the starts of consecutive inputs; absent: `length`. */
+  hop?: number;
+  normalize: 'none' | 'window' | 'fixed';
+  /** `fixed`: one per channel. */
+  mean?: number[];
+  std?: number[];
+  layout: 'steps_channels' | 'channels_steps';
+  /** Fraction of missing values above which a window is dropped. */
+  maxMissing: number;
+}
+
+export interface IioSourceConfig {
+  kind: 'iio';
+  /** `iio:deviceN` or the device's `name`. */
+  device: string;
+  /** `accel_x` reads `in_accel_x_raw` (with `_scale`, `_offset`). */
+  channels: string[];
+  rateHz: number;
+  /** Folder holding the `iio:deviceN` folders. */
+  root: string;
+  window: WindowConfig;
+}
+
+export interface SerialSourceConfig {
+  kind: 'serial';
+  device: string;
+  baud: 1200 | 2400 | 4800 | 9600 | 19200 | 38400 | 57600 | 115200 | 230400 | 460800 | 921600;
+  format: 'csv' | 'json' | 'nmea';
+  /** csv: column names (`_` skips); json: dot paths; nmea: `SENTENCE.N`. */
+  fields: string[];
+  delimiter: string;
+  /** Resample to this rate (latest value per tick); absent: one sample per line. */
+  rateHz?: number;
+  stallTimeoutMs: number;
+  restart: CameraRestartConfig;
+  window: WindowConfig;
+}
+
+export interface MqttSourceField {
+  name: string;
+  /** Dot path into the JSON payload; absent: the payload is the number. */
+  path?: string;
+  /** Only from this topic; absent: any subscribed topic. */
+  topic?: string;
+}
+
+export interface MqttSourceConfig {
+  kind: 'mqtt';
+  url: string;
+  topics: string[];
+  fields: MqttSourceField[];
+  qos: 0 | 1;
+  clientId?: string;
+  username?: string;
+  password?: string;
+  /** Resample to this rate (latest value per tick); absent: one sample per message. */
+  rateHz?: number;
+  window: WindowConfig;
+}
+
+export interface AudioSourceConfig {
+  kind: 'audio';
+  /** ALSA device for arecord. */
+  device: string;
+  rateHz: number;
+  channels: number;
+  format: 'S16_LE' | 'S32_LE' | 'FLOAT_LE' | 'U8';
+  /** Another producer of raw samples instead of arecord (argument array, no shell). */
+  command?: string[];
+  stallTimeoutMs: number;
+  restart: CameraRestartConfig;
+  window: WindowConfig;
 }
 
 export interface StateLink {
@@ -285,7 +382,17 @@ export interface MqttSinkConfig {
   protocol: 5 | 4;
   username?: string;
   password?: string;
+  /** For mqtts:// URLs; paths are absolute after validation, files read at sink start. */
+  tls?: {
+    ca?: string;
+    cert?: string;
+    key?: string;
+    serverName?: string;
+    rejectUnauthorized: boolean;
+  };
   outbox: MqttOutboxConfig;
+  /** Refused messages: publishes before dead-lettering, and the dead-letter file's size before rotation. */
+  deadLetter: { maxAttempts: number; maxBytes: number };
   /** Most messages published and not yet acknowledged. */
   inflight: number;
   reconnect: MqttReconnectConfig;

@@ -12,7 +12,7 @@ const minimal = 'source: { kind: synthetic }\nmodel: { file: m.tflite }';
 describe('defaults', () => {
   it('fill a minimal pipeline completely', () => {
     const config = parseConfig(file, `version: 1\npipelines:\n  - name: door\n    source: { kind: synthetic }\n    model: { file: m.tflite }\n    postprocess: { kind: classify }\n`);
-    expect(config.runtime).toEqual({ delegateDirs: [] });
+    expect(config.runtime).toEqual({ delegateDirs: [], thermal: { throttleMaxFps: 1, hysteresisC: 5, intervalS: 5, root: '/' } });
     expect(config.secretPaths).toEqual([]);
     expect(config.file).toBe(file);
     const expected: PipelineConfig = {

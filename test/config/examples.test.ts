@@ -35,6 +35,11 @@ describe('valid examples', () => {
 version: 1
 runtime:
   delegate_dirs: []
+  thermal:
+    throttle_max_fps: 1
+    hysteresis_c: 5
+    interval_s: 5
+    root: /
 pipelines:
   - name: minimal
     source:

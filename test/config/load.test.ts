@@ -2,7 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfigFiles, parseConfig } from '../../src/config/load.js';
+import { defaultRuntime, loadConfigFiles, parseConfig } from '../../src/config/load.js';
 import { ConfigError } from '../../src/config/problems.js';
 import { EdgepipeError } from '../../src/runtime/errors.js';
 import { configError, fixturesDir, pipelineYaml, placeholderModel, problemLines, tempDir } from './helpers.js';
@@ -26,7 +26,7 @@ describe('loadConfigFiles', () => {
       'b.yaml:12:14: pipelines[1].max_fps: expected a number between 0 and 1000, received -1',
       'a.yaml:3:5: pipelines[0].model: missing required field; expected a map of fields',
       'a.yaml:3:5: pipelines[0].postprocess: missing required field; expected a map with a kind (classify, detect-ssd, detect-yolo, pose, segment, scalar)',
-      'a.yaml:4:21: pipelines[0].source.kind: expected one of images, synthetic, camera, received "webcam"',
+      'a.yaml:4:21: pipelines[0].source.kind: expected one of images, synthetic, camera, iio, serial, mqtt, audio, received "webcam"',
     ]);
     expect(error.message.split('\n')[0]).toBe('5 problems in the configuration:');
     expect(error).toBeInstanceOf(EdgepipeError);
@@ -126,7 +126,7 @@ pipelines:
     const [config] = await loadConfigFiles([path.relative(process.cwd(), yaml)], { checkFiles: false });
     const site = path.join(dir, 'site');
     expect(config!.file).toBe(yaml);
-    expect(config!.runtime).toEqual({ library: `${site}/lib/libtflite.so`, delegateDirs: [`${site}/delegates`], cacheDir: `${site}/conf/cache` });
+    expect(config!.runtime).toEqual({ library: `${site}/lib/libtflite.so`, delegateDirs: [`${site}/delegates`], cacheDir: `${site}/conf/cache`, thermal: defaultRuntime().thermal });
     const pipeline = config!.pipelines[0]!;
     expect(pipeline.source).toMatchObject({ path: `${site}/frames/**/*.jpg` });
     expect(pipeline.model).toMatchObject({ file: `${site}/models/m.tflite`, labels: `${site}/models/labels.txt` });

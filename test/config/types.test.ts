@@ -34,7 +34,7 @@ const shape = (all: readonly string[], opt: readonly string[] = []): Shape => ({
 
 const shapes = {
   file: shape(keys<T.ConfigFile>()('file', 'version', 'runtime', 'pipelines', 'secretPaths')),
-  runtime: shape(keys<T.RuntimeConfig>()('library', 'delegateDirs', 'cacheDir', 'log', 'http'), optional<T.RuntimeConfig>()('library', 'cacheDir', 'log', 'http')),
+  runtime: shape(keys<T.RuntimeConfig>()('library', 'delegateDirs', 'cacheDir', 'log', 'http', 'reloadHealthS', 'thermal'), optional<T.RuntimeConfig>()('library', 'cacheDir', 'log', 'http', 'reloadHealthS')),
   pipeline: shape(
     keys<T.PipelineConfig>()('name', 'origin', 'source', 'model', 'preprocess', 'postprocess', 'buffer', 'every', 'maxFps', 'statsIntervalS', 'sinks'),
   ),
@@ -73,7 +73,7 @@ pipelines:
 `;
 const fullYaml = (postprocess: string) => `version: 1
 runtime:
-  { library: /opt/lib.so, delegate_dirs: [/etc/d], cache_dir: /var/cache/e, log: { level: warn, format: json, modules: { pipeline: debug } }, http: { listen: '127.0.0.1:0', allow_remote: false } }
+  { library: /opt/lib.so, delegate_dirs: [/etc/d], cache_dir: /var/cache/e, log: { level: warn, format: json, modules: { pipeline: debug } }, http: { listen: '127.0.0.1:0', allow_remote: false }, reload_health_s: 5 }
 pipelines:
   - name: p
     source: { kind: images, path: ./f, loop: true, fps: 1, watch: true }

@@ -10,6 +10,7 @@ import { callbackSink } from '../../src/sinks/callback-sink.js';
 import { cameraConfig, runFfmpegTests } from '../sources/camera-helpers.js';
 import { writeColourModel } from '../helpers/image-models.js';
 import { pipelineConfig } from '../helpers/pipeline-config.js';
+import { defaultRuntime } from '../../src/config/load.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'edgepipe-camera-pipeline-'));
 
@@ -46,7 +47,7 @@ describe.skipIf(!runFfmpegTests)('camera pipeline', () => {
         source: cameraConfig({ input, realtime: true }),
         buffer: { policy: 'latest', size: 1 },
       }),
-      { runtime: { delegateDirs: [] }, logger: memoryLogger(), extraSinks: (n) => [callbackSink(n, (p) => predictions.push(p))] },
+      { runtime: defaultRuntime(), logger: memoryLogger(), extraSinks: (n) => [callbackSink(n, (p) => predictions.push(p))] },
     );
     await pipeline.start();
     try {

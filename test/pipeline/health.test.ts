@@ -17,6 +17,7 @@ import { callbackSink } from '../../src/sinks/callback-sink.js';
 import { buildDelegatePlugin } from '../helpers/build-c.js';
 import { writeColourModel } from '../helpers/image-models.js';
 import { pipelineConfig } from '../helpers/pipeline-config.js';
+import { defaultRuntime } from '../../src/config/load.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'edgepipe-health-'));
 const colourModel = writeColourModel(dir);
@@ -34,7 +35,7 @@ async function withInt8Fc(options: Record<string, OptionValue>): Promise<ReturnT
 
 function context(descriptors: ReturnType<typeof loadDelegateDescriptors>, predictions: Prediction[]): PipelineContext & { logger: ReturnType<typeof memoryLogger> } {
   return {
-    runtime: { delegateDirs: [] },
+    runtime: defaultRuntime(),
     logger: memoryLogger(),
     descriptors,
     extraSinks: (p) => [callbackSink(p, (x) => predictions.push(x))],

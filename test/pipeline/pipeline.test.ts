@@ -1,4 +1,5 @@
 /** The engine end to end on the project's own models: synthetic and image sources, real TFLite, real sinks. */
+import type { RuntimeConfig } from '../../src/config/types.js';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,16 +10,17 @@ import type { Prediction } from '../../src/pipeline/frame.js';
 import { callbackSink } from '../../src/sinks/callback-sink.js';
 import { pipelineConfig } from '../helpers/pipeline-config.js';
 import { writeColourModel, writeSlowModel } from '../helpers/image-models.js';
+import { defaultRuntime } from '../../src/config/load.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'edgepipe-pipeline-'));
 const colourModel = writeColourModel(dir);
 const slowModel = writeSlowModel(dir);
 
-function collecting(): { predictions: Prediction[]; context: { runtime: { delegateDirs: string[] }; logger: ReturnType<typeof memoryLogger>; extraSinks: (p: string) => ReturnType<typeof callbackSink>[] } } {
+function collecting(): { predictions: Prediction[]; context: { runtime: RuntimeConfig; logger: ReturnType<typeof memoryLogger>; extraSinks: (p: string) => ReturnType<typeof callbackSink>[] } } {
   const predictions: Prediction[] = [];
   return {
     predictions,
-    context: { runtime: { delegateDirs: [] }, logger: memoryLogger(), extraSinks: (p) => [callbackSink(p, (x) => predictions.push(x))] },
+    context: { runtime: defaultRuntime(), logger: memoryLogger(), extraSinks: (p) => [callbackSink(p, (x) => predictions.push(x))] },
   };
 }
 
