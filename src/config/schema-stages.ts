@@ -320,6 +320,12 @@ export const postprocessSchema = union(
           path: true,
           example: '/var/lib/edgepipe/masks',
         }),
+        keep_masks: integer({
+          description:
+            "With mask_dir: keep this pipeline's newest N mask files and delete older ones (a board's storage is small); 0 = keep all.",
+          min: 0,
+          default: 1000,
+        }),
       },
     ),
     scalar: object(

@@ -333,6 +333,8 @@ export interface SegmentConfig {
   minFraction: number;
   /** Folder to write a mask PNG per frame into; none = no masks. */
   maskDir?: string;
+  /** Newest mask files kept per pipeline; 0 = all. */
+  keepMasks: number;
 }
 
 export interface ScalarConfig {

@@ -60,6 +60,11 @@ export interface Prediction {
   delegate: string;
   meta: Record<string, string | number>;
   result: Result;
+  /**
+   * The image (or sensor window) the result is about, only when a sink asked for it (`PredictionSink.wantsFrame`),
+   * e.g. to publish an annotated snapshot. Never serialised. Sinks use it during write() and keep no reference.
+   */
+  frame?: FramePayload;
 }
 
 export type { ImageGeometry, Result };

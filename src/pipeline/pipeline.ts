@@ -70,6 +70,7 @@ export class Pipeline {
   private source: FrameSource | undefined;
   private stopping = false;
   private thermal: ThermalMonitor | undefined;
+  private attachFrames = false;
   private settle!: { resolve: () => void; reject: (error: unknown) => void };
   /** Settles when the stream ends: resolves when the source ran out or the pipeline stopped, rejects on failure. */
   readonly finished: Promise<void>;
@@ -118,6 +119,7 @@ export class Pipeline {
       const warn = (message: string): void => context.logger.log('warn', message);
       this.sinks = [...config.sinks.map((sink) => createSink(this.name, sink, { warn })), ...(context.extraSinks?.(this.name) ?? [])];
       for (const sink of this.sinks) await sink.start();
+      this.attachFrames = this.sinks.some((sink) => sink.wantsFrame === true);
       this.run(model, runner, stages);
     } catch (error) {
       // Sinks started before the failing one hold resources (an MQTT outbox lock): a restart must find them free.
@@ -304,6 +306,7 @@ export class Pipeline {
         delegate: runner.delegate,
         meta: frame.meta,
         result,
+        ...(this.attachFrames ? { frame: frame.payload } : {}),
       };
     } finally {
       runner.release(interpreter);

@@ -10,6 +10,7 @@ import { EdgepipeError } from '../runtime/errors.js';
 import type { TensorArray } from '../runtime/dtypes.js';
 import type { TensorInfo } from '../runtime/tensor.js';
 import { labelOf } from './labels.js';
+import { MaskRetention } from './mask-retention.js';
 import { encodeIndexedPng, vocPalette } from './mask-png.js';
 import { checkLabelCount, describeOutputs, mismatch } from './mismatch.js';
 import { isNumeric } from './tensor-values.js';
@@ -75,7 +76,8 @@ const PALETTE = vocPalette();
  * Classes covering at least `minFraction` of the pixels, largest first; `score` repeats the fraction. With
  * `maskDir`, each run writes `<pipeline>-<frame id, 8 digits>.png` (or `mask-<n>.png` without a frame) at the
  * tensor's resolution (not mapped back to the source image): pixel = class index, 255 for classes outside 0..255
- * (the VOC "void" value). The folder is created on the first write; the files are never pruned.
+ * (the VOC "void" value). The folder is created on the first write; beyond `keepMasks` files of this pipeline
+ * the oldest are deleted.
  */
 export function createSegment(config: SegmentConfig, outputs: readonly TensorInfo[], context: PostprocessContext): Postprocessor {
   const info = outputs[0];
@@ -90,6 +92,7 @@ export function createSegment(config: SegmentConfig, outputs: readonly TensorInf
   const maskDir = config.maskDir;
   let folderReady: Promise<unknown> | undefined;
   let written = 0;
+  let retention: MaskRetention | undefined;
 
   async function writeMask(indices: Uint8Array, frame: FrameRef | undefined): Promise<string> {
     written += 1;
@@ -100,6 +103,9 @@ export function createSegment(config: SegmentConfig, outputs: readonly TensorInf
       folderReady ??= mkdir(maskDir!, { recursive: true });
       await folderReady;
       await writeFile(file, png);
+      const prefix = frame === undefined ? 'mask-' : `${frame.pipeline}-`;
+      retention ??= new MaskRetention(maskDir!, (n) => n.startsWith(prefix) && n.endsWith('.png'), config.keepMasks);
+      await retention.added(file);
     } catch (cause) {
       folderReady = undefined;
       throw new EdgepipeError('ERR_MASK_WRITE', `postprocess.mask_dir: cannot write ${file}: ${(cause as Error).message}`, { cause });

@@ -27,6 +27,8 @@ export interface PredictionSink {
   readonly kind: string;
   /** `<pipeline>/<kind>`, e.g. `door/file`: used in warnings and errors. */
   readonly name: string;
+  /** Set when write() needs `Prediction.frame` (snapshots); the pipeline attaches it only then. */
+  readonly wantsFrame?: boolean;
   /** Prepares the target (folders, file handle). Rejects with an EdgepipeError naming the sink if it is unusable. */
   start(): Promise<void>;
   /**

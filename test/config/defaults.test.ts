@@ -52,7 +52,7 @@ describe('defaults', () => {
       coordinates: 'normalized',
     });
     expect(post('{ kind: pose }')).toEqual({ kind: 'pose', threshold: 0.3 });
-    expect(post('{ kind: segment }')).toEqual({ kind: 'segment', minFraction: 0.01 });
+    expect(post('{ kind: segment }')).toEqual({ kind: 'segment', minFraction: 0.01, keepMasks: 1000 });
     expect(post('{ kind: scalar }')).toEqual({ kind: 'scalar' });
   });
 

@@ -130,7 +130,7 @@ pipelines:
     const pipeline = config!.pipelines[0]!;
     expect(pipeline.source).toMatchObject({ path: `${site}/frames/**/*.jpg` });
     expect(pipeline.model).toMatchObject({ file: `${site}/models/m.tflite`, labels: `${site}/models/labels.txt` });
-    expect(pipeline.postprocess).toEqual({ kind: 'segment', minFraction: 0.01, maskDir: `${site}/conf/masks` });
+    expect(pipeline.postprocess).toEqual({ kind: 'segment', minFraction: 0.01, keepMasks: 1000, maskDir: `${site}/conf/masks` });
     expect(pipeline.sinks.map((s) => (s.kind === 'file' ? s.path : s.kind))).toEqual(['/var/log/door.jsonl', `${site}/conf/out/door.jsonl`]);
   });
 

@@ -55,7 +55,7 @@ const shapes = {
   'detect-ssd': shape(keys<T.DetectSsdConfig>()('kind', 'threshold', 'maxDetections', 'classes')),
   'detect-yolo': shape(keys<T.DetectYoloConfig>()('kind', 'threshold', 'iou', 'maxDetections', 'classes', 'objectness', 'coordinates')),
   pose: shape(keys<T.PoseConfig>()('kind', 'threshold')),
-  segment: shape(keys<T.SegmentConfig>()('kind', 'minFraction', 'maskDir'), optional<T.SegmentConfig>()('maskDir')),
+  segment: shape(keys<T.SegmentConfig>()('kind', 'minFraction', 'maskDir', 'keepMasks'), optional<T.SegmentConfig>()('maskDir')),
   scalar: shape(keys<T.ScalarConfig>()('kind', 'below', 'above'), optional<T.ScalarConfig>()('below', 'above')),
   buffer: shape(keys<T.BufferConfig>()('policy', 'size')),
   stdout: shape(keys<T.StdoutSinkConfig>()('kind')),
@@ -142,7 +142,7 @@ describe('types.ts and the schema', () => {
       ['detect-ssd', '{ kind: detect-ssd, threshold: 0.1, max_detections: 1, classes: [a] }'],
       ['detect-yolo', '{ kind: detect-yolo, threshold: 0.1, iou: 0.1, max_detections: 1, classes: [a], objectness: false, coordinates: pixels }'],
       ['pose', '{ kind: pose, threshold: 0.1 }'],
-      ['segment', '{ kind: segment, min_fraction: 0.1, mask_dir: ./m }'],
+      ['segment', '{ kind: segment, min_fraction: 0.1, mask_dir: ./m, keep_masks: 5 }'],
       ['scalar', '{ kind: scalar, below: 0, above: 1 }'],
     ] as const) {
       const config = parseConfig('/tmp/x/p.yaml', fullYaml(yaml));

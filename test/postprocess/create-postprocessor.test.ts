@@ -27,8 +27,8 @@ describe('createPostprocessor', () => {
 
   it('ignores trailing empty label lines for every kind, and keeps empty lines inside', () => {
     const outputs = [info('s', 'uint8', [1, 4, 4, 3])];
-    expect(() => createPostprocessor({ kind: 'segment', minFraction: 0 }, outputs, { ...context, labels: ['a', '', 'c', '', ' '] })).not.toThrow();
-    expect(mismatchMessage(() => createPostprocessor({ kind: 'segment', minFraction: 0 }, outputs, { ...context, labels: ['a', '', '', 'd'] }))).toBe(
+    expect(() => createPostprocessor({ kind: 'segment', minFraction: 0, keepMasks: 0 }, outputs, { ...context, labels: ['a', '', 'c', '', ' '] })).not.toThrow();
+    expect(mismatchMessage(() => createPostprocessor({ kind: 'segment', minFraction: 0, keepMasks: 0 }, outputs, { ...context, labels: ['a', '', '', 'd'] }))).toBe(
       'model.labels: 4 labels but output "s" has 3 classes; set model.label_offset: 1 if the file starts with "background"',
     );
   });
@@ -45,7 +45,7 @@ describe('createPostprocessor', () => {
         [info('o', 'int8', [1, 84, 8400])],
       ],
       [{ kind: 'pose', threshold: 0.3 }, [info('k', 'float32', [1, 1, 17, 3])]],
-      [{ kind: 'segment', minFraction: 0.01 }, [info('ArgMax', 'int64', [1, 513, 513])]],
+      [{ kind: 'segment', minFraction: 0.01, keepMasks: 0 }, [info('ArgMax', 'int64', [1, 513, 513])]],
       [{ kind: 'scalar', above: 1 }, [info('y', 'int8', [1, 1])]],
     ];
     for (const [config, outputs] of cases) expect(typeof createPostprocessor(config, outputs, context).run).toBe('function');

@@ -165,7 +165,7 @@ describe.skipIf(!hasSharedModels)('postprocessors on real models from ../shared/
       const { result } = await runModel(
         'deeplabv3_mnv2_dm05_pascal_quant.tflite',
         'images/cat.png',
-        { kind: 'segment', minFraction: 0.01, maskDir },
+        { kind: 'segment', minFraction: 0.01, keepMasks: 0, maskDir },
         { labels: labelsFile('pascal_voc_segmentation_labels.txt') },
         { id: 1, pipeline: 'deeplab' },
       );

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { inflateSync } from 'node:zlib';
@@ -9,7 +9,7 @@ import { vocPalette } from '../../src/postprocess/mask-png.js';
 import type { SegmentConfig } from '../../src/config/types.js';
 import { info, mismatchMessage, outputsOf, quantization, sync, tensor } from './tensors.js';
 
-const config: SegmentConfig = { kind: 'segment', minFraction: 0 };
+const config: SegmentConfig = { kind: 'segment', minFraction: 0, keepMasks: 0 };
 const context = { labelOffset: 0, modelName: 'deeplab.tflite' };
 const pascal = ['background', 'aeroplane', 'bicycle', 'bird', 'boat', 'bottle', 'bus', 'car', 'cat'];
 
@@ -119,6 +119,26 @@ describe('segment', () => {
     const post = createPostprocessor({ ...config, maskDir }, infos, context);
     expect(segment(await post.run(tensors, undefined)).mask).toBe(path.join(maskDir, 'mask-1.png'));
     expect(segment(await post.run(tensors, undefined)).mask).toBe(path.join(maskDir, 'mask-2.png'));
+  });
+
+  it("keeps only the pipeline's newest keep_masks files, counting those an earlier run left", async () => {
+    const { infos, tensors } = outputsOf(tensor('ArgMax', 'int32', [1, 4, 4], map));
+    const maskDir = path.join(dir, 'bounded');
+    await mkdir(maskDir);
+    // An earlier run's masks (older), and another pipeline's file that must be left alone.
+    await writeFile(path.join(maskDir, 'door-00000090.png'), 'old');
+    await writeFile(path.join(maskDir, 'door-00000091.png'), 'old');
+    await writeFile(path.join(maskDir, 'yard-00000001.png'), 'other');
+    const past = new Date(Date.now() - 60_000);
+    await utimes(path.join(maskDir, 'door-00000090.png'), past, past);
+    await utimes(path.join(maskDir, 'door-00000091.png'), past, past);
+    const post = createPostprocessor({ ...config, maskDir, keepMasks: 3 }, infos, context);
+    for (const id of [1, 2, 3]) await post.run(tensors, undefined, { id, pipeline: 'door' });
+    expect((await readdir(maskDir)).sort()).toEqual(['door-00000001.png', 'door-00000002.png', 'door-00000003.png', 'yard-00000001.png']);
+    // A frame id seen again after a restart overwrites its file; the bound still holds.
+    await post.run(tensors, undefined, { id: 1, pipeline: 'door' });
+    await post.run(tensors, undefined, { id: 4, pipeline: 'door' });
+    expect((await readdir(maskDir)).sort()).toEqual(['door-00000001.png', 'door-00000004.png', 'door-00000003.png', 'yard-00000001.png'].sort());
   });
 
   it('rejects with the path when the mask cannot be written', async () => {
