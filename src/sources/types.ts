@@ -35,8 +35,11 @@ export interface SourceHealth {
   corruptFrames: number;
   /** Time without frames while the producer was restarting, ms. */
   downtimeMs: number;
-  /** Sensor sources: samples read, missing values filled, windows dropped for too many missing values. */
-  series?: { samples: number; filledValues: number; incompleteWindows: number };
+  /**
+   * Sensor sources: samples read, missing values filled, windows dropped for too many missing values, samples
+   * discarded because the producer restarted before they made a window.
+   */
+  series?: { samples: number; filledValues: number; incompleteWindows: number; discardedAtRestart: number };
 }
 
 /** Monotonic time and sleeping, injectable so pacing is testable on a virtual clock. */

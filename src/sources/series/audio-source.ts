@@ -46,6 +46,8 @@ interface Run {
   decoder: PcmDecoder;
   closed: boolean;
   samplesThisRun: number;
+  /** The next batch is the first after a restart: windows must not span the gap. */
+  afterRestart: boolean;
   runsWithoutSamples: number;
   downSince?: number;
   tail: LineTail;
@@ -94,6 +96,7 @@ export class AudioSampleProducer implements SampleProducer {
         decoder: new PcmDecoder(this.config.format, this.config.channels),
         closed: false,
         samplesThisRun: 0,
+        afterRestart: false,
         runsWithoutSamples: 0,
         tail: new LineTail(10),
         log: new RateLimitedWarn(this.warn),
@@ -131,7 +134,10 @@ export class AudioSampleProducer implements SampleProducer {
   }
 
   private beginRun(run: Run, index: number): void {
-    if (index > 0) this.counters.restarts += 1;
+    if (index > 0) {
+      this.counters.restarts += 1;
+      run.afterRestart = true;
+    }
     if (run.decoder.pendingBytes > 0) this.counters.corruptFrames += 1;
     run.decoder.reset();
     run.samplesThisRun = 0;
@@ -150,7 +156,9 @@ export class AudioSampleProducer implements SampleProducer {
     }
     run.supervisor?.progress();
     this.state = 'running';
-    run.subscriber.next({ count, values, monoMs: this.clock.now(), wallMs: this.clock.wallNow() });
+    const discontinuity = run.afterRestart;
+    run.afterRestart = false;
+    run.subscriber.next({ count, values, monoMs: this.clock.now(), wallMs: this.clock.wallNow(), ...(discontinuity ? { discontinuity } : {}) });
   }
 
   private afterRun(run: Run, end: ChildRunEnd): AfterRun {

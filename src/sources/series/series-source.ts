@@ -14,7 +14,7 @@ export class SeriesSource implements FrameSource {
   readonly kind: string;
   private readonly producer: SampleProducer;
   private readonly window: WindowConfig;
-  private counters: WindowCounters = { samples: 0, windows: 0, filledValues: 0, incompleteWindows: 0 };
+  private counters: WindowCounters = { samples: 0, windows: 0, filledValues: 0, incompleteWindows: 0, discardedAtRestart: 0 };
   private ended = false;
   /** Ids continue across subscriptions: a restarted stream never repeats an id (the source contract). */
   private nextId = 0;
@@ -60,7 +60,7 @@ export class SeriesSource implements FrameSource {
 
   health(): SourceHealth {
     const own = this.producer.health?.() ?? { state: this.ended ? 'ended' : 'running', restarts: 0, corruptFrames: 0, downtimeMs: 0 };
-    const { samples, filledValues, incompleteWindows } = this.counters;
-    return { ...own, series: { samples, filledValues, incompleteWindows } };
+    const { samples, filledValues, incompleteWindows, discardedAtRestart } = this.counters;
+    return { ...own, series: { samples, filledValues, incompleteWindows, discardedAtRestart } };
   }
 }

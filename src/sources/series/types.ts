@@ -16,6 +16,11 @@ export interface SampleBatch {
   /** performance.now() and Date.now() when the last sample of the batch was taken. */
   monoMs: number;
   wallMs: number;
+  /**
+   * The first batch after the producer restarted (a restarted arecord): samples before it are not continuous with
+   * it, so no window may span the gap; windowing starts afresh.
+   */
+  discontinuity?: boolean;
 }
 
 /**

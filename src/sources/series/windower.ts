@@ -22,6 +22,8 @@ export interface WindowCounters {
   filledValues: number;
   /** Windows dropped for too many missing values (or a channel without any value yet). */
   incompleteWindows: number;
+  /** Samples discarded because the producer restarted before they filled a window. */
+  discardedAtRestart: number;
 }
 
 export interface CompletedWindow {
@@ -31,7 +33,7 @@ export interface CompletedWindow {
 }
 
 export class Windower {
-  readonly counters: WindowCounters = { samples: 0, windows: 0, filledValues: 0, incompleteWindows: 0 };
+  readonly counters: WindowCounters = { samples: 0, windows: 0, filledValues: 0, incompleteWindows: 0, discardedAtRestart: 0 };
   private readonly channels: readonly string[];
   private readonly length: number;
   private readonly hop: number;
@@ -63,6 +65,7 @@ export class Windower {
     if (batch.values.length !== batch.count * C) {
       throw new Error(`internal: a batch of ${batch.count} samples has ${batch.values.length} values for ${C} channels`);
     }
+    if (batch.discontinuity) this.restart();
     const completed: CompletedWindow[] = [];
     for (let s = 0; s < batch.count; s += 1) {
       const slot = this.head;
@@ -95,6 +98,19 @@ export class Windower {
       }
     }
     return completed;
+  }
+
+  /** Forgets the samples since the last window, so the next window starts after the gap. */
+  private restart(): void {
+    const sinceWindow = this.total < this.length ? this.total : (this.total - this.length) % this.hop;
+    this.counters.discardedAtRestart += sinceWindow;
+    this.filledPerSample.fill(0);
+    this.unfilledPerSample.fill(0);
+    this.filledInRing = 0;
+    this.unfilledInRing = 0;
+    this.last.fill(Number.NaN);
+    this.head = 0;
+    this.total = 0;
   }
 
   private emit(batch: SampleBatch): CompletedWindow | undefined {

@@ -103,6 +103,18 @@ describe('audio source supervision', () => {
     expect(source.health().downtimeMs).toBeGreaterThan(0);
   });
 
+  it('no window spans a restart: runs shorter than a window never make one, and their samples are counted', async () => {
+    // Four samples per run, windows of six: joining runs would make windows; the gap between them forbids it.
+    const config = audioConfig({ command: writer(s16(100, -200, 300, -400)), window: audioWindow({ length: 6 }) });
+    const { producer, source } = producerAndSource(config);
+    const state = record(source.frames());
+    await until(() => producer.stats.restarts >= 3, 20_000, 'three restarts');
+    state.subscription.unsubscribe();
+    expect(state.frames).toEqual([]);
+    // A run's samples are discarded when the next run starts: at least the first two runs by now.
+    expect(source.health().series?.discardedAtRestart).toBeGreaterThanOrEqual(2 * 4);
+  });
+
   it('samples split across pipe writes at odd byte offsets arrive whole', async () => {
     const bytes = s16(1, 2, 3, 4, 5, 6, 7, 8);
     const script = `const b = Buffer.from('${bytes}', 'hex'); const cuts = [0, 1, 4, 7, 11, 16];

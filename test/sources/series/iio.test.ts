@@ -199,7 +199,7 @@ describe('iio source: sampling into windows', () => {
       restarts: 0,
       corruptFrames: 0,
       downtimeMs: 0,
-      series: { samples: 4, filledValues: 0, incompleteWindows: 0 },
+      series: { samples: 4, filledValues: 0, incompleteWindows: 0, discardedAtRestart: 0 },
     });
     run.state.subscription.unsubscribe();
     expect(run.source.health().state).toBe('ended');
@@ -215,7 +215,7 @@ describe('iio source: sampling into windows', () => {
     await until(() => run.state.frames.length === 1, 5000, 'a window');
     expect(seriesValues(run.state.frames[0]!)).toEqual(f32([50, 50, 50, 60]));
     expect(run.state.frames[0]!.payload).toMatchObject({ filled: 2 });
-    expect(run.source.health().series).toEqual({ samples: 4, filledValues: 2, incompleteWindows: 0 });
+    expect(run.source.health().series).toEqual({ samples: 4, filledValues: 2, incompleteWindows: 0, discardedAtRestart: 0 });
     run.state.subscription.unsubscribe();
   });
 

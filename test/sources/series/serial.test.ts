@@ -92,7 +92,7 @@ describe.runIf(runPtyTests)('serial source on a pseudo-terminal', () => {
     await until(() => run.state.frames.length === 1, 5000, 'a window');
     expect(seriesValues(run.state.frames[0]!)).toEqual([0.25, 1, 0.5, 1, 0.75, 3]);
     expect(run.state.frames[0]!.payload).toMatchObject({ filled: 1 });
-    expect(run.source.health().series).toEqual({ samples: 3, filledValues: 1, incompleteWindows: 0 });
+    expect(run.source.health().series).toEqual({ samples: 3, filledValues: 1, incompleteWindows: 0, discardedAtRestart: 0 });
     run.state.subscription.unsubscribe();
   });
 

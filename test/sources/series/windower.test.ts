@@ -27,7 +27,7 @@ describe('Windower', () => {
       [[5, 50], [6, 60], [7, 70]],
     ]);
     expect(out[0]!.payload).toMatchObject({ kind: 'series', channels: ['x', 'y'], steps: 3, filled: 0 });
-    expect(windower.counters).toEqual({ samples: 7, windows: 3, filledValues: 0, incompleteWindows: 0 });
+    expect(windower.counters).toEqual({ samples: 7, windows: 3, filledValues: 0, incompleteWindows: 0, discardedAtRestart: 0 });
   });
 
   it('without a hop, windows do not overlap', () => {
@@ -67,5 +67,23 @@ describe('Windower', () => {
   it('refuses a batch whose value count does not match its channels', () => {
     const windower = new Windower(['x', 'y'], { length: 2, maxMissing: 0 });
     expect(() => windower.push({ count: 2, values: new Float32Array(3), monoMs: 0, wallMs: 0 })).toThrow(/2 samples has 3 values for 2 channels/);
+  });
+});
+
+describe('Windower after a producer restart', () => {
+  it('starts afresh: no window spans the gap, and the samples left without a window are counted', () => {
+    const windower = new Windower(['x'], { length: 3, hop: 2, maxMissing: 0 });
+    expect(windower.push(batch([1], [2], [3], [4])).map((w) => Array.from(w.payload.values))).toEqual([[1, 2, 3]]);
+    // Sample 4 was waiting for the next window (with 3 and 5); the restart discards it.
+    const after = windower.push({ ...batch([10], [11], [12], [13], [14]), discontinuity: true });
+    expect(after.map((w) => Array.from(w.payload.values))).toEqual([[10, 11, 12], [12, 13, 14]]);
+    expect(windower.counters.discardedAtRestart).toBe(1);
+  });
+
+  it('does not fill a gap after the restart from a value before it', () => {
+    const windower = new Windower(['x'], { length: 2, maxMissing: 1 });
+    windower.push(batch([1], [2]));
+    expect(windower.push({ ...batch([NaN], [5]), discontinuity: true })).toEqual([]);
+    expect(windower.counters.incompleteWindows).toBe(1);
   });
 });
