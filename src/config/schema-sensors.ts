@@ -2,7 +2,7 @@
  * Schema of the sensor sources (IIO, serial, MQTT, audio) and of the window that turns their sample series into
  * model inputs. Kept apart from the image sources: the two share nothing but `kind`.
  */
-import { integer, list, number, object, oneOf, string } from './schema-dsl.js';
+import { boolean, integer, list, number, object, oneOf, string } from './schema-dsl.js';
 
 /** A channel name as it appears in messages and stats: lower-case words joined by `_`, `.` or `-`. */
 const channelName = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/u;
@@ -138,6 +138,18 @@ export const iioSourceSchema = object(
       description: 'Where the IIO devices are. Tests and containers point it elsewhere.',
       path: true,
       default: '/sys/bus/iio/devices',
+    }),
+    buffered: boolean({
+      description:
+        "Read whole scans from the device's kernel buffer (`/dev/iio:deviceN`) at the driver's rate, set to `rate_hz`, " +
+        'instead of one sysfs read per channel per tick: for rates above ~200 Hz. Needs write access to the device\'s ' +
+        'scan_elements and buffer files.',
+      default: false,
+    }),
+    dev_root: string({ description: 'Buffered: the folder of the `iio:deviceN` character devices.', path: true, default: '/dev' }),
+    trigger: string({
+      description: 'Buffered: a trigger to set in `trigger/current_trigger` (e.g. `hrtimer-0`) for drivers without their own FIFO.',
+      example: 'lis3dh-dev0',
     }),
     window: windowSchema,
   },

@@ -25,6 +25,7 @@ import { FramePacer } from '../pacer.js';
 import type { Clock, SourceContext, SourceHealth, SourceState } from '../types.js';
 import type { SampleBatch, SampleProducer } from './types.js';
 import { sensorChannels } from './channels.js';
+import { IioBufferReader } from './iio-buffer.js';
 
 /** Counters over all subscriptions of one producer. */
 export interface IioSourceStats {
@@ -63,6 +64,7 @@ export class IioProducer implements SampleProducer {
   private readonly log: RateLimitedWarn;
   private readonly counters: IioSourceStats = { ticks: 0, missedTicks: 0, readErrors: 0 };
   private state: SourceState = 'ended';
+  private buffer: IioBufferReader | undefined;
 
   constructor(pipelineName: string, config: IioSourceConfig, context: SourceContext = {}) {
     this.name = `${pipelineName}/iio`;
@@ -77,10 +79,12 @@ export class IioProducer implements SampleProducer {
   }
 
   get stats(): Readonly<IioSourceStats> {
-    return { ...this.counters };
+    const dropped = this.buffer?.counters.droppedScans ?? 0;
+    return { ...this.counters, missedTicks: this.counters.missedTicks + dropped };
   }
 
   samples(): Observable<SampleBatch> {
+    if (this.config.buffered) return this.bufferedSamples();
     return new Observable<SampleBatch>((subscriber) => {
       const abort = new AbortController();
       this.state = 'starting';
@@ -95,6 +99,28 @@ export class IioProducer implements SampleProducer {
       return () => {
         if (abort.signal.aborted) return;
         abort.abort();
+        if (this.state !== 'failed') this.state = 'ended';
+      };
+    });
+  }
+
+  private bufferedSamples(): Observable<SampleBatch> {
+    const reader = new IioBufferReader(this.name, this.config, this.clock);
+    this.buffer = reader;
+    return new Observable<SampleBatch>((subscriber) => {
+      this.state = 'starting';
+      const subscription = reader.samples().subscribe({
+        next: (batch) => {
+          this.state = 'running';
+          subscriber.next(batch);
+        },
+        error: (error: unknown) => {
+          this.state = 'failed';
+          subscriber.error(error);
+        },
+      });
+      return () => {
+        subscription.unsubscribe();
         if (this.state !== 'failed') this.state = 'ended';
       };
     });
@@ -205,7 +231,7 @@ export function attributeCandidates(channel: string, attribute: 'scale' | 'offse
   return [...names.map((name) => `in_${name}_${attribute}`), `in_${attribute}`, attribute];
 }
 
-async function readAttribute(source: string, devicePath: string, files: ReadonlySet<string>, candidates: readonly string[]): Promise<number | undefined> {
+export async function readAttribute(source: string, devicePath: string, files: ReadonlySet<string>, candidates: readonly string[]): Promise<number | undefined> {
   const file = candidates.find((candidate) => files.has(candidate));
   if (file === undefined) return undefined;
   const filePath = path.join(devicePath, file);
@@ -254,6 +280,6 @@ const exists = (filePath: string): Promise<boolean> =>
     () => false,
   );
 
-function describeDevice(device: { folder: string; deviceName?: string }): string {
+export function describeDevice(device: { folder: string; deviceName?: string }): string {
   return device.deviceName === undefined ? device.folder : `${device.folder} (${device.deviceName})`;
 }

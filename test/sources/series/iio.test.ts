@@ -52,6 +52,8 @@ const config = (root: string, options: Partial<IioSourceConfig> = {}): IioSource
   channels: ['accel_x', 'accel_y', 'accel_z'],
   rateHz: 100,
   root,
+  buffered: false,
+  devRoot: '/dev',
   window: windowOf(4),
   ...options,
 });
@@ -267,7 +269,7 @@ pipelines:
     postprocess: { kind: classify }
 `;
     const source = parseConfig('/etc/edgepipe/vib.yaml', yaml).pipelines[0]!.source;
-    expect(source).toEqual({ kind: 'iio', device: 'lis3dh', channels: ['accel_z', 'temp'], rateHz: 200, root, window: windowOf(3, { maxMissing: 0.1 }) });
+    expect(source).toEqual({ kind: 'iio', device: 'lis3dh', channels: ['accel_z', 'temp'], rateHz: 200, root, buffered: false, devRoot: '/dev', window: windowOf(3, { maxMissing: 0.1 }) });
     const frame = await firstValueFrom(createSource('vib', source).frames());
     expect(seriesValues(frame)).toEqual([20, 50, 20, 50, 20, 50]);
   });
