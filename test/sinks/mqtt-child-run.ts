@@ -17,8 +17,8 @@ function bundle(): Promise<string> {
       target: 'node20',
       outfile: file,
       logLevel: 'silent',
-      // MQTT.js's CommonJS dependencies require() Node built-ins.
-      banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+      // MQTT.js's CommonJS dependencies require() Node built-ins (named apart from bundled modules' own createRequire).
+      banner: { js: "import { createRequire as bannerCreateRequire } from 'node:module'; const require = bannerCreateRequire(import.meta.url);" },
     });
     return file;
   })();

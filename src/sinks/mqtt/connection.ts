@@ -18,6 +18,8 @@ export interface ConnectionEvents {
   offline(): void;
   /** A connection or protocol error (one line, no secrets). */
   error(message: string): void;
+  /** A message on a subscribed topic. */
+  message?(topic: string, payload: Buffer): void;
 }
 
 export interface ConnectionOptions {
@@ -75,7 +77,7 @@ export class BrokerConnection {
   }
 
   /** Publishes if online (returns false otherwise); `done` runs once, on PUBACK (QoS 1) or when written (QoS 0). */
-  publish(topic: string, payload: string, qos: 0 | 1, retain: boolean, done: (result: PublishResult) => void): boolean {
+  publish(topic: string, payload: string | Buffer, qos: 0 | 1, retain: boolean, done: (result: PublishResult) => void): boolean {
     const client = this.client;
     if (this.state !== 'online' || !client) return false;
     client.publish(topic, payload, { qos, retain }, (error) => {
@@ -88,6 +90,27 @@ export class BrokerConnection {
       done({ refused: true, message: `not sent: ${error.message}` });
     });
     return true;
+  }
+
+  /** Subscribes on the current connection (rejects when offline, on an error or a refused SUBACK). */
+  subscribe(filter: string, qos: 0 | 1): Promise<void> {
+    const client = this.client;
+    if (this.state !== 'online' || !client) return Promise.reject(new Error('not connected'));
+    return new Promise((resolve, reject) => {
+      client.subscribe(filter, { qos }, (error, granted) => {
+        if (error) return reject(error);
+        const code = granted?.[0]?.qos;
+        if (code !== undefined && code >= 0x80) return reject(new Error(`the broker refused the subscription to ${filter} (SUBACK ${hex(code)})`));
+        resolve();
+      });
+    });
+  }
+
+  /** Unsubscribes on the current connection; nothing to do when offline (a new connection starts clean). */
+  unsubscribe(filter: string): Promise<void> {
+    const client = this.client;
+    if (this.state !== 'online' || !client) return Promise.resolve();
+    return new Promise((resolve) => client.unsubscribe(filter, () => resolve()));
   }
 
   /** Announces `offline` (if online, at most `timeoutMs`), disconnects and stops reconnecting. */
@@ -142,6 +165,9 @@ export class BrokerConnection {
       this.state = 'online';
       client.publish(statusTopic, 'online', { qos: 1, retain: true });
       this.events.online();
+    });
+    client.on('message', (topic, payload) => {
+      if (client === this.client) this.events.message?.(topic, payload);
     });
     client.on('error', (error) => {
       if (client !== this.client) return;

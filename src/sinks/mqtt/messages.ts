@@ -1,0 +1,76 @@
+/**
+ * The JSON of the events, stats and per-pipeline status topics (docs/mqtt.md "Topics"), each versioned by a
+ * `schema` field and described by schema/event.schema.json, schema/stats.schema.json, schema/status.schema.json.
+ */
+import type { Prediction } from '../../pipeline/frame.js';
+import type { StatsReport } from '../../pipeline/stats.js';
+import { roundSignificant, roundTo } from '../json-lines.js';
+import type { ChangeEvent } from './change.js';
+import { uuidv7 } from './envelope.js';
+
+export const EVENT_SCHEMA_ID = 'edgepipe.event/1';
+export const STATS_SCHEMA_ID = 'edgepipe.stats/1';
+export const STATUS_SCHEMA_ID = 'edgepipe.status/1';
+
+const isoOrNull = (ms: number): string | null => (Number.isFinite(ms) ? new Date(ms).toISOString() : null);
+
+/** One event (one change of `prediction`'s result), message `seq` of the events outbox. */
+export function eventPayload(event: ChangeEvent, prediction: Prediction, seq: number, device: string): string {
+  const captured = prediction.capturedWallMs;
+  let details: Record<string, unknown>;
+  if ('value' in event) details = { value: roundSignificant(event.value, 6) };
+  else {
+    details = { label: event.label, score: roundTo(event.score, 6) };
+    if (event.type === 'class_changed') details['previous'] = event.previous;
+    if (event.type === 'score_above' || event.type === 'score_below') details['threshold'] = event.threshold;
+  }
+  return JSON.stringify({
+    schema: EVENT_SCHEMA_ID,
+    id: uuidv7(),
+    seq,
+    device,
+    pipeline: prediction.pipeline,
+    time: isoOrNull(captured),
+    time_ms: Number.isFinite(captured) ? Math.round(captured) : null,
+    frame_id: prediction.frameId,
+    kind: prediction.result.kind,
+    type: event.type,
+    ...details,
+  });
+}
+
+const snake = (key: string): string => key.replace(/[A-Z]/gu, (c) => `_${c.toLowerCase()}`);
+
+/** `value` with its object keys in snake_case, recursively (sink names such as `door/mqtt` have no capitals). */
+function snakeKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(snakeKeys);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).map(([key, v]) => [snake(key), snakeKeys(v)]));
+}
+
+/** The pipeline's StatsReport, snake_case (its `sinks` hold this sink's counters: suppressed, events, ...). */
+export function statsPayload(report: StatsReport, device: string, nowMs: number): string {
+  const { pipeline, ...rest } = report;
+  return JSON.stringify({
+    schema: STATS_SCHEMA_ID,
+    id: uuidv7(nowMs),
+    device,
+    pipeline,
+    time: new Date(nowMs).toISOString(),
+    time_ms: nowMs,
+    ...(snakeKeys(rest) as Record<string, unknown>),
+  });
+}
+
+/** The retained per-pipeline status: `running` (with the delegate in use, once known) or `stopped`. */
+export function statusPayload(state: 'running' | 'stopped', device: string, pipeline: string, delegate: string | undefined, nowMs: number): string {
+  return JSON.stringify({
+    schema: STATUS_SCHEMA_ID,
+    device,
+    pipeline,
+    state,
+    delegate: delegate ?? null,
+    time: new Date(nowMs).toISOString(),
+    time_ms: nowMs,
+  });
+}

@@ -1,0 +1,276 @@
+/**
+ * One outbox (a folder, its own seq numbers) feeding a shared connection: the engine of the mqtt sink's
+ * predictions and events topics. enqueue() numbers and queues a message in memory and returns; a background
+ * committer appends queued messages to the disk outbox and fsyncs them (group commit: whatever arrived while the
+ * previous fsync ran goes in the next one); only durable messages are published, at most `inflight`
+ * unacknowledged, in seq order, and only while connected. A PUBACK settles a message (written); the outbox bound
+ * and max age drop the oldest (dropped). Unsettled messages survive restarts and are sent again. A message the
+ * broker refuses is published again after a delay, at most `deadLetter.maxAttempts` times, then written to the
+ * dead-letter file (dropped and deadLettered); the others keep flowing meanwhile.
+ */
+import { mkdir } from 'node:fs/promises';
+import type { MqttSinkConfig } from '../../config/types.js';
+import { delay, within } from '../timing.js';
+import type { PublishResult } from './connection.js';
+import { DeadLetterFile } from './dead-letter.js';
+import { OutboxFiles, type OutboxRecord } from './outbox-files.js';
+import { OutboxQueue } from './outbox-queue.js';
+import type { ConnectionLease } from './shared-connection.js';
+
+/** Refusal warnings: at most one line per this many ms (the rest are counted in the next line). */
+const REFUSAL_WARN_MS = 10_000;
+
+export interface OutboxStreamCounts {
+  written: number;
+  dropped: number;
+  errors: number;
+  refused: number;
+  deadLettered: number;
+}
+
+export interface OutboxStreamOptions {
+  dir: string;
+  qos: 0 | 1;
+  retain: boolean;
+  segmentBytes: number;
+  config: Pick<MqttSinkConfig, 'outbox' | 'deadLetter' | 'inflight' | 'reconnect'>;
+  /** Logs one line (the caller adds the sink's name). */
+  warn: (message: string) => void;
+  /** Records an error as the sink's latest. */
+  failed: (message: string) => void;
+}
+
+export class OutboxStream {
+  private readonly files: OutboxFiles;
+  private readonly queue: OutboxQueue;
+  private readonly deadLetters: DeadLetterFile;
+  private connection: ConnectionLease | undefined;
+  private nextSeq = 1;
+  readonly counts: OutboxStreamCounts = { written: 0, dropped: 0, errors: 0, refused: 0, deadLettered: 0 };
+  private readonly attempts = new Map<number, number>();
+  private readonly retryTimers = new Set<NodeJS.Timeout>();
+  private readonly deadLettering = new Set<Promise<void>>();
+  private refusalWarn = { atMs: -Infinity, suppressed: 0 };
+  private inFlight = 0;
+  private toAppend: OutboxRecord[] = [];
+  private committing: Promise<void> | undefined;
+  private watermarkSaving: Promise<void> | undefined;
+  private savedWatermark = 0;
+  private waiters: Array<{ upTo: number; resolve: () => void }> = [];
+  private readonly halt = new AbortController();
+  private running = false;
+
+  constructor(private readonly options: OutboxStreamOptions) {
+    this.files = new OutboxFiles(options.dir, options.segmentBytes);
+    this.deadLetters = new DeadLetterFile(options.dir, options.config.deadLetter.maxBytes);
+    this.queue = new OutboxQueue({ maxBytes: options.config.outbox.maxBytes, maxAgeMs: options.config.outbox.maxAgeS * 1000 }, 0);
+  }
+
+  get dir(): string {
+    return this.files.dir;
+  }
+
+  /** Unsettled messages. */
+  get pending(): number {
+    return this.queue.size;
+  }
+
+  /** Reads what an earlier run left (unacknowledged messages are sent again). Throws on I/O errors. */
+  async open(): Promise<void> {
+    await mkdir(this.files.dir, { recursive: true });
+    const contents = await this.files.open();
+    this.queue.watermark = contents.watermark;
+    this.savedWatermark = contents.watermark;
+    this.counts.dropped += this.queue.adopt(contents.records, contents.nextSeq);
+    this.nextSeq = contents.nextSeq;
+    if (contents.skipped > 0) this.options.warn(`${contents.skipped} unreadable outbox lines skipped in ${this.files.dir}`);
+    this.running = true;
+  }
+
+  /** Starts publishing through `connection` (when online). */
+  attach(connection: ConnectionLease): void {
+    this.connection = connection;
+    this.pump();
+  }
+
+  /** Queues a message on `topic`; `payload` gets its seq. */
+  enqueue(topic: string, payload: (seq: number) => string): void {
+    const seq = this.nextSeq++;
+    const record: OutboxRecord = { seq, atMs: Date.now(), topic, payload: payload(seq) };
+    this.counts.dropped += this.queue.add(record, false) + this.queue.dropExpired(record.atMs);
+    this.toAppend.push(record);
+    this.commit();
+    this.settled();
+  }
+
+  online(): void {
+    this.pump();
+  }
+
+  offline(): void {
+    this.inFlight = 0;
+    this.queue.resendAll();
+  }
+
+  /** Whether everything enqueued so far was settled within `ms`. */
+  settledWithin(ms: number): Promise<boolean> {
+    const upTo = this.nextSeq - 1;
+    if (this.queue.watermark >= upTo) return Promise.resolve(true);
+    return within(new Promise<void>((resolve) => this.waiters.push({ upTo, resolve })), ms);
+  }
+
+  /** Stops publishing and retrying, saves the watermark and closes the files (the rest waits for the next start). */
+  async close(): Promise<void> {
+    this.running = false;
+    this.halt.abort();
+    for (const timer of this.retryTimers) clearTimeout(timer);
+    this.retryTimers.clear();
+    await this.committing;
+    await Promise.all(this.deadLettering);
+    await this.saveWatermark();
+    await this.files.close().catch(() => undefined);
+    for (const waiter of this.waiters.splice(0)) waiter.resolve();
+  }
+
+  /** Appends queued messages and fsyncs, in batches; a failed batch is retried (the messages wait in memory). */
+  private commit(): void {
+    if (this.committing) return;
+    this.committing = (async () => {
+      let retryMs = 100;
+      while (this.toAppend.length > 0 && !this.halt.signal.aborted) {
+        const batch = this.toAppend;
+        this.toAppend = [];
+        try {
+          await this.files.append(batch);
+          this.queue.markDurable(batch.map((r) => r.seq));
+          retryMs = 100;
+          this.pump();
+        } catch (error) {
+          this.toAppend = [...batch, ...this.toAppend];
+          this.fail(`outbox ${this.files.dir}: ${(error as Error).message}`);
+          await delay(retryMs, this.halt.signal);
+          retryMs = Math.min(retryMs * 2, 5000);
+        }
+      }
+    })().finally(() => {
+      this.committing = undefined;
+      if (this.toAppend.length > 0 && !this.halt.signal.aborted) this.commit();
+    });
+  }
+
+  /** Publishes durable messages while connected, keeping at most `inflight` unacknowledged. */
+  private pump(): void {
+    this.counts.dropped += this.queue.dropExpired(Date.now());
+    const connection = this.connection;
+    while (this.running && connection && this.inFlight < this.options.config.inflight && connection.state === 'online') {
+      const record = this.queue.takeNext();
+      if (!record) break;
+      this.inFlight += 1;
+      const sent = connection.publish(record.topic, record.payload, this.options.qos, this.options.retain, (result) => this.acked(record.seq, result));
+      if (!sent) {
+        this.inFlight -= 1;
+        this.queue.resendAll();
+        break;
+      }
+    }
+    this.settled();
+  }
+
+  private acked(seq: number, result: PublishResult): void {
+    if (!this.running) return; // closed: the files are shut; the message is sent again next start
+    this.inFlight = Math.max(0, this.inFlight - 1);
+    if (result === undefined) {
+      this.attempts.delete(seq);
+      if (this.queue.settle(seq)) this.counts.written += 1;
+    } else if (result.refused) {
+      this.refused(seq, result.message, result.reasonCode);
+    }
+    this.pump();
+  }
+
+  /** A refusal: the message waits (not blocking the others) and is published again, or dead-lettered. */
+  private refused(seq: number, message: string, reasonCode: number | undefined): void {
+    this.counts.refused += 1;
+    this.queue.refused(seq);
+    const attempts = (this.attempts.get(seq) ?? 0) + 1;
+    const { maxAttempts } = this.options.config.deadLetter;
+    if (attempts < maxAttempts) {
+      this.attempts.set(seq, attempts);
+      const { initialMs, maxMs } = this.options.config.reconnect;
+      const delayMs = Math.min(maxMs, initialMs * 2 ** (attempts - 1));
+      this.refusal(`broker refused message ${seq} (attempt ${attempts} of ${maxAttempts}): ${message}; publishing it again in ${delayMs} ms`);
+      const timer = setTimeout(() => {
+        this.retryTimers.delete(timer);
+        if (this.queue.retry(seq)) this.pump();
+        else this.attempts.delete(seq);
+      }, delayMs);
+      this.retryTimers.add(timer);
+      return;
+    }
+    this.attempts.delete(seq);
+    const record = this.queue.peek(seq);
+    if (!record) return; // dropped by the bound meanwhile (counted there)
+    this.refusal(`broker refused message ${seq} ${attempts} times: ${message}; moved to ${this.deadLetters.file}`);
+    const writing = this.deadLetters
+      .append({ record, reasonCode, reason: message, attempts })
+      .then(
+        () => {
+          if (this.queue.settle(seq)) (this.counts.dropped += 1), (this.counts.deadLettered += 1);
+        },
+        (error: unknown) => {
+          this.fail(`dead-letter file ${this.deadLetters.file}: ${(error as Error).message}; message ${seq} dropped`);
+          if (this.queue.settle(seq)) this.counts.dropped += 1;
+        },
+      )
+      .finally(() => {
+        this.deadLettering.delete(writing);
+        this.settled();
+        if (this.running) this.pump();
+      });
+    this.deadLettering.add(writing);
+  }
+
+  /** Counts a refusal as an error; warns at most once per REFUSAL_WARN_MS (an ACL refusing a whole topic would flood the log). */
+  private refusal(message: string): void {
+    this.counts.errors += 1;
+    this.options.failed(message);
+    const now = Date.now();
+    if (now - this.refusalWarn.atMs < REFUSAL_WARN_MS) {
+      this.refusalWarn.suppressed += 1;
+      return;
+    }
+    const more = this.refusalWarn.suppressed > 0 ? ` (and ${this.refusalWarn.suppressed} more refusals since the last warning)` : '';
+    this.refusalWarn = { atMs: now, suppressed: 0 };
+    this.options.warn(`${message}${more}`);
+  }
+
+  /** Wakes settledWithin() waiters and saves the watermark (one save at a time; acks arriving meanwhile go in the next). */
+  private settled(): void {
+    const watermark = this.queue.watermark;
+    this.waiters = this.waiters.filter((waiter) => (waiter.upTo <= watermark ? (waiter.resolve(), false) : true));
+    if (!this.watermarkSaving && watermark > this.savedWatermark) {
+      this.watermarkSaving = this.saveWatermark().finally(() => {
+        this.watermarkSaving = undefined;
+        if (this.queue.watermark > this.savedWatermark && this.running) this.settled();
+      });
+    }
+  }
+
+  private async saveWatermark(): Promise<void> {
+    await this.watermarkSaving;
+    const watermark = this.queue.watermark;
+    if (watermark <= this.savedWatermark) return;
+    try {
+      await this.files.settle(watermark);
+      this.savedWatermark = watermark;
+    } catch (error) {
+      this.fail(`outbox ${this.files.dir}: ${(error as Error).message}`);
+    }
+  }
+
+  private fail(message: string): void {
+    this.counts.errors += 1;
+    this.options.failed(message);
+    this.options.warn(message);
+  }
+}
