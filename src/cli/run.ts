@@ -63,6 +63,11 @@ export async function runCommand(argv: string[]): Promise<number> {
     logger,
     onStats: (report) => logger.log('info', `stats ${report.pipeline}`, { ...report }),
     ...(registry ? { extraSinks: (pipeline: string) => [registry.sinkFor(pipeline)] } : {}),
+    // The `reload` command: called only after start, when reloadNow exists.
+    requestReload: async () => {
+      const result = await reloadNow();
+      return { ok: result.ok, message: result.detail ? `${result.message}; first: ${result.detail}` : result.message };
+    },
   });
   const endpoint =
     httpConfig && registry
@@ -81,15 +86,16 @@ export async function runCommand(argv: string[]): Promise<number> {
     process.once('SIGTERM', onSignal);
     process.once('SIGINT', onSignal);
   });
-  // Under systemd, SIGHUP (ExecReload) reloads the files: see reloadFiles.
+  // Under systemd, SIGHUP (ExecReload) reloads the files: see reloadFiles. The `reload` command takes the same
+  // path; reloads run one after the other.
   let reload: Promise<unknown> = Promise.resolve();
-  const onHangup = (): void => {
-    reload = reload.then(async () => {
-      if (signalled) return;
+  const reloadNow = (): Promise<ReloadResult> => {
+    const next = reload.then(async (): Promise<ReloadResult> => {
+      if (signalled) return { ok: false, message: `edgepipe is stopping (${signalled}); nothing reloaded` };
       notifier.reloading();
-      let note: string;
+      let result: ReloadResult;
       try {
-        note = await reloadFiles({
+        result = await reloadFiles({
           paths: parsed.positionals,
           pipelines,
           logger,
@@ -103,11 +109,15 @@ export async function runCommand(argv: string[]): Promise<number> {
       } catch (error) {
         // A bug here must not take the running pipelines down with an unhandled rejection.
         logger.log('error', `edgepipe: reload failed: ${(error as Error).stack ?? String(error)}`);
-        note = 'reload failed (see the journal)';
+        result = { ok: false, message: 'reload failed (see the journal)' };
       }
-      notifier.ready(note);
+      notifier.ready(result.message);
+      return result;
     });
+    reload = next;
+    return next;
   };
+  const onHangup = (): void => void reloadNow();
   const started = pipelines.start(specsOf(configs));
   reload = started; // a SIGHUP during start waits for it
   if (underSystemd) process.on('SIGHUP', onHangup);
@@ -136,11 +146,20 @@ interface ReloadRequest {
   onLoaded: (next: ConfigFile[]) => void;
 }
 
+/** A reload's STATUS note; ok is false when it was refused or a pipeline was rolled back or removed. */
+export interface ReloadResult {
+  ok: boolean;
+  /** Short, for systemd's STATUS line. */
+  message: string;
+  /** The first configuration problem of a refused reload (for the `reload` command's answer). */
+  detail?: string;
+}
+
 /**
  * Re-reads and validates the files. Invalid: nothing changes, every problem is logged with its position. Valid:
- * only the pipelines whose config changed are swapped (PipelineSet.reload). Returns the STATUS note.
+ * only the pipelines whose config changed are swapped (PipelineSet.reload).
  */
-export async function reloadFiles(request: ReloadRequest): Promise<string> {
+export async function reloadFiles(request: ReloadRequest): Promise<ReloadResult> {
   const { logger } = request;
   let next: ConfigFile[];
   let specs: PipelineSpec[];
@@ -152,17 +171,18 @@ export async function reloadFiles(request: ReloadRequest): Promise<string> {
       const count = error.problems.length === 1 ? '1 problem' : `${error.problems.length} problems`;
       logger.log('error', `edgepipe: reload refused, pipelines unchanged: ${count} in the configuration`);
       for (const problem of error.problems) logger.log('error', `edgepipe: reload refused: ${formatProblem(problem)}`);
-      return `reload refused (${count} in the configuration), pipelines unchanged`;
+      const first = error.problems[0];
+      return { ok: false, message: `reload refused (${count} in the configuration), pipelines unchanged`, ...(first ? { detail: formatProblem(first) } : {}) };
     }
     logger.log('error', `edgepipe: reload refused, pipelines unchanged: ${(error as Error).message}`);
-    return 'reload refused, pipelines unchanged';
+    return { ok: false, message: 'reload refused, pipelines unchanged' };
   }
   request.onLoaded(next);
   const outcome = await request.pipelines.reload(specs, request.signal);
   const summary = reloadSummary(outcome);
   const failed = outcome.rolledBack.length + outcome.dropped.length > 0;
   logger.log(failed ? 'warn' : 'info', `edgepipe: ${summary}; ${request.pipelines.supervisors().length} pipeline(s)`);
-  return summary;
+  return { ok: !failed && !outcome.aborted, message: summary };
 }
 
 /** The logger and the HTTP endpoint stay as first configured: say so when a reload would change them. */

@@ -3,6 +3,7 @@ import type { TensorInfo } from '../runtime/tensor.js';
 import { dequantize } from './dequantize.js';
 import { checkLabelCount, describeOutputOf, describeOutputs, mismatch } from './mismatch.js';
 import { isNumeric, vectorLength } from './tensor-values.js';
+import { ScoreThreshold } from './threshold.js';
 import type { OutputTensors, PostprocessContext, Postprocessor, Result } from './types.js';
 
 export interface ScoredClass {
@@ -60,10 +61,12 @@ export function createClassify(config: ClassifyConfig, outputs: readonly TensorI
   }
   checkLabelCount(context.labels, context.labelOffset, classes, info.name);
   const quantization = info.quantization;
+  const threshold = new ScoreThreshold(config.threshold, config.kind);
   return {
+    threshold,
     run(tensors: OutputTensors): Result {
       const scores = dequantize(tensors.values[at]!, quantization);
-      const best = topK(scores, config.topK, context.labels, context.labelOffset).filter((c) => c.score >= config.threshold);
+      const best = topK(scores, config.topK, context.labels, context.labelOffset).filter((c) => c.score >= threshold.value);
       return { kind: 'classify', classes: best };
     },
   };

@@ -9,6 +9,7 @@ import { boxToSource, requireGeometry } from './geometry.js';
 import { labelOf, resolveClassFilter } from './labels.js';
 import { describeOutputs, mismatch } from './mismatch.js';
 import { affineOf, isNumeric, realAt, shapeMatches } from './tensor-values.js';
+import { ScoreThreshold } from './threshold.js';
 import type { DetectedObject, OutputTensors, PostprocessContext, Postprocessor, Result } from './types.js';
 import type { ImageGeometry } from '../preprocess/types.js';
 
@@ -46,6 +47,8 @@ export function createDetectSsd(config: DetectSsdConfig, outputs: readonly Tenso
   const [boxesAt, classesAt, scoresAt, countAt] = at;
   const [qBoxes, qClasses, qScores, qCount] = at.map((i) => affineOf(outputs[i]!.quantization));
 
+  const threshold = new ScoreThreshold(config.threshold, config.kind);
+
   function run(tensors: OutputTensors, geometry: ImageGeometry | undefined): Result {
     const g = requireGeometry(geometry, config.kind);
     const boxes = tensors.values[boxesAt]!;
@@ -55,7 +58,7 @@ export function createDetectSsd(config: DetectSsdConfig, outputs: readonly Tenso
     const objects: DetectedObject[] = [];
     for (let i = 0; i < count; i += 1) {
       const score = realAt(scores, qScores!, i);
-      if (!(score >= config.threshold)) continue;
+      if (!(score >= threshold.value)) continue;
       const index = Math.round(realAt(classes, qClasses!, i));
       if (filter !== undefined && !filter.has(index)) continue;
       const [ymin, xmin, ymax, xmax] = [0, 1, 2, 3].map((k) => realAt(boxes, qBoxes!, i * 4 + k)) as [number, number, number, number];
@@ -67,5 +70,5 @@ export function createDetectSsd(config: DetectSsdConfig, outputs: readonly Tenso
     objects.sort((a, b) => b.score - a.score);
     return { kind: 'detect', objects: objects.slice(0, config.maxDetections) };
   }
-  return { run };
+  return { run, threshold };
 }

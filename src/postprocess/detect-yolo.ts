@@ -22,6 +22,7 @@ import { labelOf, resolveClassFilter } from './labels.js';
 import { checkLabelCount, describeOutputs, mismatch } from './mismatch.js';
 import { nonMaxSuppression, type Candidate } from './nms.js';
 import { affineOf, isNumeric, realAt } from './tensor-values.js';
+import { ScoreThreshold } from './threshold.js';
 import type { Box, DetectedObject, OutputTensors, PostprocessContext, Postprocessor, Result } from './types.js';
 
 export interface YoloLayout {
@@ -134,6 +135,8 @@ export function createDetectYolo(config: DetectYoloConfig, outputs: readonly Ten
   // Reused by every run (run is synchronous, so runs never interleave).
   const best = { index: new Int32Array(boxes), stored: new Float64Array(boxes) };
 
+  const threshold = new ScoreThreshold(config.threshold, config.kind);
+
   function run(tensors: OutputTensors, geometry: ImageGeometry | undefined): Result {
     const g = requireGeometry(geometry, config.kind);
     const values = tensors.values[0]!;
@@ -145,7 +148,7 @@ export function createDetectYolo(config: DetectYoloConfig, outputs: readonly Ten
       const objectness = config.objectness ? realAt(values, affine, at(n, 4)) : 1;
       const score = (best.stored[n]! - affine.zeroPoint) * affine.scale * objectness;
       const classIndex = best.index[n]!;
-      if (!(score >= config.threshold) || (filter !== undefined && !filter.has(classIndex))) continue;
+      if (!(score >= threshold.value) || (filter !== undefined && !filter.has(classIndex))) continue;
       const cx = realAt(values, affine, at(n, 0)) * sx;
       const cy = realAt(values, affine, at(n, 1)) * sy;
       const w = realAt(values, affine, at(n, 2)) * sx;
@@ -161,5 +164,5 @@ export function createDetectYolo(config: DetectYoloConfig, outputs: readonly Ten
     });
     return { kind: 'detect', objects };
   }
-  return { run };
+  return { run, threshold };
 }

@@ -8,6 +8,7 @@ import type { ImageGeometry } from '../preprocess/types.js';
 import { pointToSource, requireGeometry } from './geometry.js';
 import { describeOutputs, mismatch } from './mismatch.js';
 import { affineOf, isNumeric, realAt, shapeMatches } from './tensor-values.js';
+import { ScoreThreshold } from './threshold.js';
 import type { Keypoint, OutputTensors, PostprocessContext, Postprocessor, Result } from './types.js';
 
 /** The 17 COCO keypoints in MoveNet's output order. */
@@ -45,6 +46,8 @@ export function createPose(config: PoseConfig, outputs: readonly TensorInfo[], c
   }
   const affine = affineOf(info.quantization);
 
+  const threshold = new ScoreThreshold(config.threshold, config.kind);
+
   function run(tensors: OutputTensors, geometry: ImageGeometry | undefined): Result {
     const g = requireGeometry(geometry, config.kind);
     const values = tensors.values[0]!;
@@ -53,9 +56,9 @@ export function createPose(config: PoseConfig, outputs: readonly TensorInfo[], c
       const nx = realAt(values, affine, k * 3 + 1);
       const score = realAt(values, affine, k * 3 + 2);
       const { x, y } = pointToSource(g, nx, ny);
-      return { name, x, y, score, visible: score >= config.threshold };
+      return { name, x, y, score, visible: score >= threshold.value };
     });
     return { kind: 'pose', keypoints };
   }
-  return { run };
+  return { run, threshold };
 }

@@ -3,6 +3,7 @@ import type { ScalarConfig } from '../config/types.js';
 import type { TensorInfo } from '../runtime/tensor.js';
 import { describeOutputOf, mismatch } from './mismatch.js';
 import { affineOf, elementCount, isNumeric, realAt } from './tensor-values.js';
+import { BoundsThreshold } from './threshold.js';
 import type { OutputTensors, PostprocessContext, Postprocessor, Result } from './types.js';
 
 /**
@@ -19,12 +20,14 @@ export function createScalar(config: ScalarConfig, outputs: readonly TensorInfo[
     throw mismatch(`postprocess.kind: scalar reads one numeric value but ${describeOutputOf(context.modelName, info)}${values}`);
   }
   const affine = affineOf(info.quantization);
+  const bounds = new BoundsThreshold(config.below, config.above);
   return {
+    threshold: bounds,
     run(tensors: OutputTensors): Result {
       const value = realAt(tensors.values[0]!, affine, 0);
       const anomaly =
         !Number.isFinite(value) ||
-        (config.below !== undefined && value < config.below) || (config.above !== undefined && value > config.above);
+        (bounds.below !== undefined && value < bounds.below) || (bounds.above !== undefined && value > bounds.above);
       return { kind: 'scalar', value, anomaly };
     },
   };

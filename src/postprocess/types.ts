@@ -1,6 +1,7 @@
 import type { TensorArray } from '../runtime/dtypes.js';
 import type { TensorInfo } from '../runtime/tensor.js';
 import type { ImageGeometry } from '../preprocess/types.js';
+import type { ThresholdControl } from './threshold.js';
 
 export interface ScoredClassResult {
   index: number;
@@ -57,6 +58,8 @@ export interface Postprocessor {
    * `frame` names files written for this result (segment masks); optional for backward compatibility.
    */
   run(outputs: OutputTensors, geometry: ImageGeometry | undefined, frame?: FrameRef): Result | Promise<Result>;
+  /** The threshold a command may change at run time; absent for kinds without one (segment). */
+  readonly threshold?: ThresholdControl;
 }
 
 /** What the postprocessor factory needs to know about the model besides its outputs. */

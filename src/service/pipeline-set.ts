@@ -17,6 +17,8 @@ export interface PipelineSetOptions {
   /** Sinks added to every pipeline (the metrics registry's). */
   extraSinks?: (pipeline: string) => PredictionSink[];
   backoff?: Partial<BackoffOptions>;
+  /** Handed to every pipeline for the `reload` command: the same path as SIGHUP, with its outcome. */
+  requestReload?: () => Promise<{ ok: boolean; message: string }>;
 }
 
 interface Member {
@@ -138,7 +140,7 @@ export class PipelineSet {
 
   private member(spec: PipelineSpec): Member {
     const watch = new PredictionWatch();
-    const { logger, onStats, extraSinks } = this.options;
+    const { logger, onStats, extraSinks, requestReload } = this.options;
     const supervisor = new Supervisor(
       [spec.config],
       {
@@ -146,6 +148,7 @@ export class PipelineSet {
         logger,
         descriptors: spec.descriptors,
         ...(onStats ? { onStats } : {}),
+        ...(requestReload ? { requestReload } : {}),
         extraSinks: (pipeline: string) => [watch.sink(pipeline), ...(extraSinks?.(pipeline) ?? [])],
       },
       this.options.backoff,
