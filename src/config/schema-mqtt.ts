@@ -2,7 +2,7 @@
  * Schema of the `mqtt` sink (docs/mqtt.md): broker, topics, credentials, TLS, the disk outbox, dead-lettering and
  * reconnects. Kept apart from schema-stages.ts so the sink's fields change without touching the other stages.
  */
-import { boolean, integer, object, oneOf, string } from './schema-dsl.js';
+import { boolean, integer, number, object, oneOf, string } from './schema-dsl.js';
 
 /** A topic template: `{device}` and `{pipeline}` are filled in; no wildcards. */
 export const topicTemplate = /^[^+#\u0000-\u001f]+$/u;
@@ -135,6 +135,92 @@ export const mqttSinkSchema = object(
           default: 1048576,
         }),
       },
+    ),
+    mode: oneOf(['every', 'change', 'interval'], {
+      description: 'Which predictions are published (docs/mqtt.md#modes). Suppressed ones are counted, never queued.',
+      meanings: {
+        every: 'each prediction (at most one per `min_interval_ms`)',
+        change: 'only when the result changed meaningfully: top class or its score crossing `threshold` (classify), labels present (detect, segment), a person present (pose), the anomaly flag (scalar); at most one per `min_interval_ms`',
+        interval: 'at most one prediction per `interval_s`',
+      },
+      default: 'every',
+    }),
+    interval_s: integer({ description: 'With `mode: interval`: seconds between published predictions.', min: 1, max: 86400, default: 10 }),
+    min_interval_ms: integer({ description: 'With `mode: every` or `change`: least ms between published predictions; 0 = no limit.', min: 0, max: 3600000, default: 0 }),
+    threshold: number({ description: 'Classify: a top-class score crossing this is a change (mode `change` and events).', min: 0, max: 1, default: 0.5 }),
+    events: object(
+      { title: 'MQTT events', description: 'One message per change (see `mode: change`), whatever the mode; kept in their own outbox (`<outbox.dir>/events`).', default: {} },
+      {
+        enabled: boolean({ description: 'Publish events.', default: true }),
+        topic: string({ description: 'Topic template for events.', pattern: topicTemplate, expected: 'a topic without + or #', default: 'edgepipe/{device}/{pipeline}/events' }),
+        qos: oneOf([0, 1], { description: 'QoS of events.', meanings: { 0: 'at most once', 1: 'at least once' }, default: 1 }),
+        retain: boolean({ description: 'Broker keeps the latest event.', default: false }),
+      },
+    ),
+    stats: object(
+      { title: 'MQTT stats', description: "The pipeline's stats (fps, latency, drops, the sinks' counters) every `interval_s`; not kept in the outbox (dropped, counted, while offline).", default: {} },
+      {
+        enabled: boolean({ description: 'Publish stats.', default: true }),
+        topic: string({ description: 'Topic template for stats.', pattern: topicTemplate, expected: 'a topic without + or #', default: 'edgepipe/{device}/{pipeline}/stats' }),
+        interval_s: integer({ description: 'Seconds between stats messages.', min: 1, max: 86400, default: 60 }),
+        qos: oneOf([0, 1], { description: 'QoS of stats.', meanings: { 0: 'at most once', 1: 'at least once (while connected)' }, default: 0 }),
+        retain: boolean({ description: 'Broker keeps the latest stats.', default: true }),
+      },
+    ),
+    pipeline_status: object(
+      { title: 'MQTT pipeline status', description: 'Retained per-pipeline status: `running` (with the delegate) or `stopped`, QoS 1, sent again at each connect.', default: {} },
+      {
+        enabled: boolean({ description: 'Publish the pipeline status.', default: true }),
+        topic: string({ description: 'Topic template for the pipeline status.', pattern: topicTemplate, expected: 'a topic without + or #', default: 'edgepipe/{device}/{pipeline}/status' }),
+      },
+    ),
+    home_assistant: object(
+      { title: 'MQTT Home Assistant discovery', description: 'Retained Home Assistant MQTT discovery configs, so the pipeline appears as sensors (docs/mqtt.md#home-assistant).', default: {} },
+      {
+        enabled: boolean({ description: 'Publish discovery configs.', default: false }),
+        prefix: string({ description: "Home Assistant's discovery prefix.", pattern: /^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/u, expected: 'topic levels of letters, digits, _ and -', default: 'homeassistant' }),
+      },
+    ),
+    snapshots: object(
+      {
+        title: 'MQTT snapshots',
+        description:
+          'On each event, the frame as a JPEG with the result drawn on it, published as binary (QoS 0, not kept in the outbox); at most one in flight, others dropped and counted. Image pipelines only.',
+        default: {},
+      },
+      {
+        enabled: boolean({ description: 'Publish snapshots.', default: false }),
+        max_bytes: integer({ description: 'Largest JPEG, bytes: the quality, then the size, is lowered to fit.', min: 4096, max: 16777216, default: 262144 }),
+        topic: string({ description: 'Topic template for snapshots.', pattern: topicTemplate, expected: 'a topic without + or #', default: 'edgepipe/{device}/{pipeline}/snapshot' }),
+      },
+    ),
+    commands: object(
+      {
+        title: 'MQTT commands',
+        description:
+          'Commands for this pipeline on its command topic (pause, resume, reload, snapshot, set_threshold; docs/mqtt.md#commands), ' +
+          'each answered on the response topic. Anyone allowed to publish on the command topic can pause the pipeline: ' +
+          'restrict it with the broker\'s ACL, or disable commands.',
+        default: {},
+      },
+      {
+        enabled: boolean({ description: 'Subscribe to the command topic.', default: true }),
+        topic: string({ description: 'Topic template for commands.', pattern: topicTemplate, expected: 'a topic without + or #', default: 'edgepipe/{device}/{pipeline}/commands' }),
+        response_topic: string({
+          description: 'Topic template for the answers (must differ from `topic`).',
+          pattern: topicTemplate,
+          expected: 'a topic without + or #',
+          default: 'edgepipe/{device}/{pipeline}/responses',
+        }),
+        max_per_second: integer({ description: 'Commands accepted per second; more are answered `rate_limited`.', min: 1, max: 1000, default: 5 }),
+      },
+      [
+        {
+          run(value, report) {
+            if (value.topic === value.responseTopic) report('response_topic', 'is the same as topic: the answers would come back as commands');
+          },
+        },
+      ],
     ),
     inflight: integer({ description: 'Most messages published and not yet acknowledged.', min: 1, max: 1000, default: 20 }),
     reconnect: object(

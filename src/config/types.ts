@@ -169,6 +169,12 @@ export interface IioSourceConfig {
   rateHz: number;
   /** Folder holding the `iio:deviceN` folders. */
   root: string;
+  /** Read scans from the kernel buffer (/dev/iio:deviceN) instead of polling sysfs. */
+  buffered: boolean;
+  /** Folder of the character devices (buffered). */
+  devRoot: string;
+  /** Written to trigger/current_trigger (buffered). */
+  trigger?: string;
   window: WindowConfig;
 }
 
@@ -395,6 +401,22 @@ export interface MqttSinkConfig {
   outbox: MqttOutboxConfig;
   /** Refused messages: publishes before dead-lettering, and the dead-letter file's size before rotation. */
   deadLetter: { maxAttempts: number; maxBytes: number };
+  /** Which predictions are published (docs/mqtt.md#modes). */
+  mode: 'every' | 'change' | 'interval';
+  /** mode interval: seconds between published predictions. */
+  intervalS: number;
+  /** mode every/change: least ms between published predictions (0 = no limit). */
+  minIntervalMs: number;
+  /** Classify: a top-class score crossing this is a change. */
+  threshold: number;
+  events: { enabled: boolean; topic: string; qos: 0 | 1; retain: boolean };
+  stats: { enabled: boolean; topic: string; intervalS: number; qos: 0 | 1; retain: boolean };
+  pipelineStatus: { enabled: boolean; topic: string };
+  homeAssistant: { enabled: boolean; prefix: string };
+  /** On events: the annotated frame as a JPEG of at most maxBytes, QoS 0, outside the outbox. */
+  snapshots: { enabled: boolean; maxBytes: number; topic: string };
+  /** Commands on the command topic, answers on the response topic. */
+  commands: { enabled: boolean; topic: string; responseTopic: string; maxPerSecond: number };
   /** Most messages published and not yet acknowledged. */
   inflight: number;
   reconnect: MqttReconnectConfig;

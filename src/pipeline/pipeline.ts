@@ -26,6 +26,8 @@ import { ModelRunner } from './model-runner.js';
 import { PipelineStats, type DropReason, type StatsReport } from './stats.js';
 import { readLabels } from './labels.js';
 import { ThermalMonitor } from './thermal.js';
+import type { ControlOutcome, PipelineControl } from '../commands/control.js';
+import type { ThresholdSetting } from '../postprocess/threshold.js';
 
 export type PipelineState = 'starting' | 'running' | 'ended' | 'failed' | 'stopping' | 'stopped';
 
@@ -37,6 +39,8 @@ export interface PipelineContext {
   onStats?: (report: StatsReport) => void;
   /** Sinks added to each pipeline's configured ones (the demo's console, tests). */
   extraSinks?: (pipeline: string) => PredictionSink[];
+  /** Reloads the configuration the way SIGHUP does (`edgepipe run`) and reports its outcome: the `reload` command. */
+  requestReload?: () => Promise<{ ok: boolean; message: string }>;
 }
 
 /** Writes a frame's payload into a staging tensor; image frames return how tensor points map back to pixels. */
@@ -71,6 +75,11 @@ export class Pipeline {
   private stopping = false;
   private thermal: ThermalMonitor | undefined;
   private attachFrames = false;
+  /** Set by the pause command: frames are dropped (counted as `paused`) while the source keeps running. */
+  private paused = false;
+  private postprocessor: Postprocessor | undefined;
+  /** What commands may do to this pipeline (handed to sinks as `SinkContext.control`). */
+  readonly control: PipelineControl;
   private settle!: { resolve: () => void; reject: (error: unknown) => void };
   /** Settles when the stream ends: resolves when the source ran out or the pipeline stopped, rejects on failure. */
   readonly finished: Promise<void>;
@@ -79,6 +88,7 @@ export class Pipeline {
     this.config = config;
     this.context = context;
     this.name = config.name;
+    this.control = this.createControl();
     this.stats = new PipelineStats(config.name);
     this.finished = new Promise<void>((resolve, reject) => {
       this.settle = { resolve, reject };
@@ -116,8 +126,9 @@ export class Pipeline {
       // A hot SoC throttles from the first frame on, and the first stats line has the temperature.
       await this.thermal.refresh();
       const stages = await this.buildStages(model, runner);
+      this.postprocessor = stages.postprocessor;
       const warn = (message: string): void => context.logger.log('warn', message);
-      this.sinks = [...config.sinks.map((sink) => createSink(this.name, sink, { warn })), ...(context.extraSinks?.(this.name) ?? [])];
+      this.sinks = [...config.sinks.map((sink) => createSink(this.name, sink, { warn, control: this.control, stats: () => this.peek() })), ...(context.extraSinks?.(this.name) ?? [])];
       for (const sink of this.sinks) await sink.start();
       this.attachFrames = this.sinks.some((sink) => sink.wantsFrame === true);
       this.run(model, runner, stages);
@@ -200,6 +211,10 @@ export class Pipeline {
           stats.framesIn += 1;
         }),
         filter((frame: Frame) => {
+          if (this.paused) {
+            drop('paused', frame);
+            return false;
+          }
           seen += 1;
           if ((seen - 1) % config.every !== 0) {
             drop('every', frame);
@@ -237,6 +252,8 @@ export class Pipeline {
       )
       .subscribe({
         next: (prediction: Prediction) => {
+          // A frame that finished between infer() and here after a pause: no prediction once pause has answered.
+          if (this.paused) return stats.drop('paused');
           for (const sink of this.sinks) sink.write(prediction);
         },
         error: (error: unknown) => {
@@ -287,6 +304,10 @@ export class Pipeline {
         return undefined;
       }
       const postprocessMs = performance.now() - postStart;
+      if (this.paused) {
+        this.stats.drop('paused');
+        return undefined;
+      }
       const frame = prepared.frame;
       const latencyMs = {
         queue: prepared.queueMs,
@@ -313,10 +334,65 @@ export class Pipeline {
     }
   }
 
+  /** The stats line's report: fps since the previous report(), which starts a new window. */
   report(): StatsReport {
+    return this.reportWith(true);
+  }
+
+  /** The same report without starting a new fps window: for metrics and the MQTT stats topic. */
+  peek(): StatsReport {
+    return this.reportWith(false);
+  }
+
+  private reportWith(advance: boolean): StatsReport {
     // Only the configured sinks: the extra ones (metrics, the demo's console, tests) are the observers.
     const sinks = Object.fromEntries(this.sinks.slice(0, this.config.sinks.length).map((sink) => [sink.name, sink.stats()]));
-    return this.stats.report(this.state, this.delegate, this.runner?.failovers ?? 0, this.source?.health?.(), this.thermal?.current, sinks);
+    const { failovers = 0 } = this.runner ?? {};
+    const report = this.stats.report(this.state, this.delegate, failovers, this.source?.health?.(), this.thermal?.current, sinks, advance);
+    return this.paused ? { ...report, paused: true } : report;
+  }
+
+  private createControl(): PipelineControl {
+    return {
+      pause: () => this.setPaused(true),
+      resume: () => this.setPaused(false),
+      setThreshold: (setting) => this.setThreshold(setting),
+      ...(this.context.requestReload ? { reload: this.context.requestReload } : {}),
+      state: () => ({
+        pipeline: this.name,
+        state: this.state,
+        paused: this.paused,
+        ...(this.postprocessor?.threshold ? { threshold: this.postprocessor.threshold.current() } : {}),
+      }),
+    };
+  }
+
+  /** Commands change a pipeline that runs (or is starting), not one that ended, failed or is stopping. */
+  private notRunning(command: string): ControlOutcome | undefined {
+    if (!this.stopping && this.state !== 'failed' && this.state !== 'ended') return undefined;
+    return { ok: false, error: { code: 'not_running', message: `${command}: pipeline ${this.name} is ${this.state}` } };
+  }
+
+  private setPaused(paused: boolean): ControlOutcome {
+    const refused = this.notRunning(paused ? 'pause' : 'resume');
+    if (refused) return refused;
+    if (this.paused !== paused) this.context.logger.log('info', `pipeline ${this.name}: ${paused ? 'paused' : 'resumed'} by a command`);
+    this.paused = paused;
+    return { ok: true };
+  }
+
+  private setThreshold(setting: ThresholdSetting): ControlOutcome {
+    const refused = this.notRunning('set_threshold');
+    if (refused) return refused;
+    const threshold = this.postprocessor?.threshold;
+    if (!this.postprocessor) return notAvailable(`set_threshold: pipeline ${this.name} is ${this.state}; try again once it runs`);
+    if (!threshold) {
+      return { ok: false, error: { code: 'not_applicable', message: `set_threshold: postprocess.kind ${this.config.postprocess.kind} of pipeline ${this.name} has no threshold` } };
+    }
+    const problem = threshold.set(setting);
+    if (problem) return { ok: false, error: { code: 'not_applicable', message: `set_threshold: ${problem}` } };
+    this.context.logger.log('info', `pipeline ${this.name}: threshold set by a command`, { threshold: threshold.current() });
+    return { ok: true };
   }
 
   /** Stops the source, finishes frames in flight (waiting ones are dropped and counted), flushes the sinks. */
@@ -341,4 +417,8 @@ export class Pipeline {
     this.settle.resolve();
     this.context.onStats?.(this.report());
   }
+}
+
+function notAvailable(message: string): ControlOutcome {
+  return { ok: false, error: { code: 'unavailable', message } };
 }

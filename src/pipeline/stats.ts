@@ -19,7 +19,9 @@ export type DropReason =
   | 'infer_error'
   | 'infer_timeout'
   | 'postprocess_error'
-  | 'stopping';
+  | 'stopping'
+  /** Frames that arrived (or finished) while the pipeline was paused by a command. */
+  | 'paused';
 
 export interface StatsReport {
   pipeline: string;
@@ -39,6 +41,8 @@ export interface StatsReport {
   thermal?: ThermalReading;
   /** Each configured sink's counters, by sink name (`door/mqtt`): written, dropped, pending (the outbox depth). */
   sinks?: Record<string, SinkStats>;
+  /** Present while the pipeline is paused by a command. */
+  paused?: true;
 }
 
 class Window {
@@ -88,7 +92,10 @@ export class PipelineStats {
     for (const key of Object.keys(this.windows) as Array<keyof StageLatency>) this.windows[key].add(latency[key]);
   }
 
-  /** Totals since start, rates since the previous report. */
+  /**
+   * Totals since start, rates since the previous report. `advance` false reads without starting a new rate
+   * window: for readers besides the stats lines (metrics, the MQTT stats topic) that must not shift their fps.
+   */
   report(
     state: string,
     delegate: string,
@@ -96,14 +103,17 @@ export class PipelineStats {
     source?: SourceHealth,
     thermal?: ThermalReading,
     sinks?: Record<string, SinkStats>,
+    advance = true,
   ): StatsReport {
     const now = performance.now();
     const seconds = Math.max(1e-3, (now - this.lastReportMs) / 1000);
     const fpsIn = (this.framesIn - this.lastIn) / seconds;
     const fpsOut = (this.framesOut - this.lastOut) / seconds;
-    this.lastReportMs = now;
-    this.lastIn = this.framesIn;
-    this.lastOut = this.framesOut;
+    if (advance) {
+      this.lastReportMs = now;
+      this.lastIn = this.framesIn;
+      this.lastOut = this.framesOut;
+    }
     const latencyMs = {} as StatsReport['latencyMs'];
     for (const key of Object.keys(this.windows) as Array<keyof StageLatency>) latencyMs[key] = this.windows[key].summary();
     return {

@@ -46,6 +46,7 @@ export class HttpEndpoint {
     }
     this.options = options;
     this.address = address;
+    options.registry.follow(options.supervisors);
     this.server = http.createServer((request, response) => this.handle(request, response));
   }
 
@@ -78,7 +79,7 @@ export class HttpEndpoint {
       return;
     }
     try {
-      const pipelines = snapshotSupervisors(this.options.supervisors());
+      const pipelines = snapshotSupervisors(this.options.supervisors(), this.options.registry);
       switch (url.pathname) {
         case '/healthz': {
           const { healthy, reasons } = health(pipelines);

@@ -1,9 +1,15 @@
 /**
- * Metrics the pipeline counters do not hold: per-stage latency histograms (cumulative, as Prometheus wants them,
- * not the bounded windows of the stats lines) and delegate changes. Fed by one extra sink per pipeline, so the
- * engine needs no hook; kept by pipeline name, so they survive a pipeline's restarts.
+ * What /metrics needs beyond one pipeline's report: per-stage latency histograms (cumulative, as Prometheus wants
+ * them, not the bounded windows of the stats lines) and delegate changes, fed by one extra sink per pipeline so
+ * the engine needs no hook; and the counters of the pipeline's earlier instances. Each restart (supervisor retry,
+ * reload) makes a new Pipeline whose counters start at 0; kept by pipeline name here, every counter stays
+ * monotonic for as long as the process runs.
  */
 import type { Prediction, StageLatency } from '../pipeline/frame.js';
+import type { Pipeline } from '../pipeline/pipeline.js';
+import type { StatsReport } from '../pipeline/stats.js';
+import type { Supervisor } from '../pipeline/supervisor.js';
+import type { MqttSinkStats } from '../sinks/mqtt/mqtt-sink.js';
 import type { PredictionSink, SinkStats } from '../sinks/types.js';
 
 export const stages: ReadonlyArray<keyof StageLatency> = ['queue', 'preprocess', 'infer', 'postprocess', 'total'];
@@ -25,27 +31,146 @@ export class Histogram {
   }
 }
 
+export interface SinkTotals {
+  written: number;
+  dropped: number;
+  errors: number;
+  /** MQTT: PUBACKs with an error reason code, and messages moved to the dead-letter file. */
+  refused?: number;
+  deadLettered?: number;
+}
+
+/** The counters of a StatsReport: of one pipeline instance, or summed over the instances a pipeline name had. */
+export interface Totals {
+  framesIn: number;
+  framesOut: number;
+  drops: Record<string, number>;
+  failovers: number;
+  /** Supervised sources only. */
+  source?: { restarts: number; corruptFrames: number; downtimeMs: number };
+  /** Sensor sources only; discardedAtRestart when the source reports it. */
+  series?: { samples: number; filledValues: number; incompleteWindows: number; discardedAtRestart?: number };
+  /** By sink name; a sink a reload removed keeps its totals. */
+  sinks: Record<string, SinkTotals>;
+}
+
+export function totalsOf(report: StatsReport): Totals {
+  const drops: Record<string, number> = {};
+  for (const [reason, count] of Object.entries(report.drops)) if (typeof count === 'number') drops[reason] = count;
+  const sinks: Record<string, SinkTotals> = {};
+  for (const [name, stats] of Object.entries(report.sinks ?? {})) {
+    const { written, dropped, errors, refused, deadLettered } = stats as MqttSinkStats;
+    sinks[name] = { written, dropped, errors, ...(refused !== undefined ? { refused } : {}), ...(deadLettered !== undefined ? { deadLettered } : {}) };
+  }
+  const { source } = report;
+  const series = source?.series;
+  // Read defensively: not every source version reports it.
+  const discarded = (series as { discardedAtRestart?: unknown } | undefined)?.discardedAtRestart;
+  return {
+    framesIn: report.framesIn,
+    framesOut: report.framesOut,
+    drops,
+    failovers: report.failovers,
+    ...(source ? { source: { restarts: source.restarts, corruptFrames: source.corruptFrames, downtimeMs: source.downtimeMs } } : {}),
+    ...(series
+      ? {
+          series: {
+            samples: series.samples,
+            filledValues: series.filledValues,
+            incompleteWindows: series.incompleteWindows,
+            ...(typeof discarded === 'number' ? { discardedAtRestart: discarded } : {}),
+          },
+        }
+      : {}),
+    sinks,
+  };
+}
+
+function addFields<T extends object>(a: T | undefined, b: T | undefined): T | undefined {
+  if (!a || !b) return a ?? b;
+  const sum: Record<string, number> = { ...(a as Record<string, number>) };
+  for (const [key, value] of Object.entries(b as Record<string, number>)) sum[key] = (sum[key] ?? 0) + value;
+  return sum as T;
+}
+
+export function addTotals(a: Totals, b: Totals): Totals {
+  const sinks: Record<string, SinkTotals> = { ...a.sinks };
+  for (const [name, stats] of Object.entries(b.sinks)) sinks[name] = addFields(sinks[name], stats)!;
+  const source = addFields(a.source, b.source);
+  const series = addFields(a.series, b.series);
+  return {
+    framesIn: a.framesIn + b.framesIn,
+    framesOut: a.framesOut + b.framesOut,
+    drops: addFields(a.drops, b.drops)!,
+    failovers: a.failovers + b.failovers,
+    ...(source ? { source } : {}),
+    ...(series ? { series } : {}),
+    sinks,
+  };
+}
+
+const noTotals: Totals = { framesIn: 0, framesOut: 0, drops: {}, failovers: 0, sinks: {} };
+
 export interface PipelineMetrics {
   latency: Record<keyof StageLatency, Histogram>;
   /** Changes of the delegate between consecutive predictions: failovers and returns after a reprobe. */
   delegateChanges: number;
   lastDelegate?: string;
+  /** Counters of the instances before `instance`, which is the latest one seen. */
+  earlier: Totals;
+  instance?: Pipeline;
 }
 
 export class MetricsRegistry {
   private readonly pipelines = new Map<string, PipelineMetrics>();
+  private supervisors: (() => readonly Supervisor[]) | undefined;
 
   get(pipeline: string): PipelineMetrics | undefined {
     return this.pipelines.get(pipeline);
   }
 
-  observe(prediction: Prediction): void {
-    let metrics = this.pipelines.get(prediction.pipeline);
+  /**
+   * Follows these supervisors: each new pipeline instance (its sinks are made at start) makes the registry look
+   * at every current instance, so one that restarts twice between two scrapes still has its counters kept.
+   */
+  follow(supervisors: () => readonly Supervisor[]): void {
+    this.supervisors = supervisors;
+  }
+
+  /**
+   * The current instance's report and the pipeline's counters since the process started. A new instance under
+   * the name folds the previous one's final counters in (it has stopped by then: supervisors and reloads stop
+   * an instance before they start the next).
+   */
+  read(pipeline: Pipeline): { report: StatsReport; totals: Totals } {
+    const metrics = this.entry(pipeline.name);
+    if (metrics.instance && metrics.instance !== pipeline) metrics.earlier = addTotals(metrics.earlier, totalsOf(metrics.instance.peek()));
+    metrics.instance = pipeline;
+    const report = pipeline.peek();
+    return { report, totals: addTotals(metrics.earlier, totalsOf(report)) };
+  }
+
+  /** Counters of a pipeline name that has no instance now (never started). */
+  earlier(pipeline: string): Totals {
+    return this.pipelines.get(pipeline)?.earlier ?? noTotals;
+  }
+
+  private entry(pipeline: string): PipelineMetrics {
+    let metrics = this.pipelines.get(pipeline);
     if (!metrics) {
       const latency = Object.fromEntries(stages.map((stage) => [stage, new Histogram()])) as PipelineMetrics['latency'];
-      metrics = { latency, delegateChanges: 0 };
-      this.pipelines.set(prediction.pipeline, metrics);
+      metrics = { latency, delegateChanges: 0, earlier: noTotals };
+      this.pipelines.set(pipeline, metrics);
     }
+    return metrics;
+  }
+
+  private sync(): void {
+    for (const supervisor of this.supervisors?.() ?? []) for (const pipeline of supervisor.pipelines()) this.read(pipeline);
+  }
+
+  observe(prediction: Prediction): void {
+    const metrics = this.entry(prediction.pipeline);
     for (const stage of stages) metrics.latency[stage].observe(prediction.latencyMs[stage] / 1000);
     if (metrics.lastDelegate !== undefined && metrics.lastDelegate !== prediction.delegate) metrics.delegateChanges += 1;
     metrics.lastDelegate = prediction.delegate;
@@ -53,6 +178,7 @@ export class MetricsRegistry {
 
   /** A sink for `PipelineContext.extraSinks`: observes every prediction, writes nothing. */
   sinkFor(pipeline: string): PredictionSink {
+    this.sync();
     let written = 0;
     let open = false;
     return {

@@ -1,16 +1,25 @@
 /**
  * /metrics in the Prometheus text exposition format 0.0.4
  * (https://prometheus.io/docs/instrumenting/exposition_formats/#text-based-format): `# HELP` and `# TYPE` once per
- * metric family, then one sample per line. Counters come from the pipelines' counters read directly (never
- * `report()`, which resets the fps window of the stats lines); they restart from 0 when a pipeline restarts,
- * which Prometheus' rate() treats as a counter reset.
+ * metric family, then one sample per line. Counters are the registry's totals by pipeline name, so they keep
+ * growing across a pipeline's restarts; gauges are the current instance's.
  */
-import type { Supervisor } from '../pipeline/supervisor.js';
-import { latencyBuckets, stages, type MetricsRegistry } from './metrics.js';
+import type { StatsReport } from '../pipeline/stats.js';
+import type { PipelineStatus, Supervisor } from '../pipeline/supervisor.js';
+import type { ThermalReading } from '../pipeline/thermal.js';
+import type { SourceState } from '../sources/types.js';
+import { latencyBuckets, stages, type MetricsRegistry, type SinkTotals, type Totals } from './metrics.js';
 
 export const contentType = 'text/plain; version=0.0.4; charset=utf-8';
 
-/** One pipeline as /metrics and /status show it. */
+export interface SinkSnapshot extends SinkTotals {
+  /** `file`, `mqtt`, ...: the part of the sink's name after the pipeline's. */
+  kind: string;
+  /** Accepted, not yet delivered (the MQTT outbox depth); absent for a sink the current instance does not have. */
+  pending?: number;
+}
+
+/** One pipeline as /metrics and /status show it. Counters are totals since the process started. */
 export interface PipelineSnapshot {
   name: string;
   state: string;
@@ -22,15 +31,51 @@ export interface PipelineSnapshot {
   framesIn: number;
   framesOut: number;
   drops: Record<string, number>;
+  failovers: number;
+  /** Supervised sources: the current state and the counters. */
+  source?: NonNullable<Totals['source']> & { state?: string };
+  series?: Totals['series'];
+  sinks: Record<string, SinkSnapshot>;
+  /** Paused by a command. */
+  paused: boolean;
+  thermal?: ThermalReading;
 }
 
-export function snapshotSupervisors(supervisors: readonly Supervisor[]): PipelineSnapshot[] {
+/** A pipeline's supervisor status, its totals and its current instance's report (none before its first start). */
+export function snapshotOf(status: PipelineStatus, totals: Totals, report: StatsReport | undefined): PipelineSnapshot {
+  const sinks: Record<string, SinkSnapshot> = {};
+  for (const [name, counts] of Object.entries(totals.sinks)) {
+    const current = report?.sinks?.[name];
+    sinks[name] = {
+      kind: name.slice(name.lastIndexOf('/') + 1),
+      ...counts,
+      // Not lastError: /status is unauthenticated, and a sink's error may name its target in full.
+      ...(current ? { pending: current.pending } : {}),
+    };
+  }
+  // Present (true) only while paused; read loosely, as engines without pausing have no such field.
+  const paused = (report as { paused?: unknown } | undefined)?.paused === true;
+  return {
+    ...status,
+    framesIn: totals.framesIn,
+    framesOut: totals.framesOut,
+    drops: totals.drops,
+    failovers: totals.failovers,
+    ...(totals.source ? { source: { ...totals.source, ...(report?.source ? { state: report.source.state } : {}) } } : {}),
+    ...(totals.series ? { series: totals.series } : {}),
+    sinks,
+    paused,
+    ...(report?.thermal ? { thermal: report.thermal } : {}),
+  };
+}
+
+export function snapshotSupervisors(supervisors: readonly Supervisor[], registry: MetricsRegistry): PipelineSnapshot[] {
   return supervisors.flatMap((supervisor) => {
     const byName = new Map(supervisor.pipelines().map((p) => [p.name, p]));
     return supervisor.status().map((status) => {
-      const stats = byName.get(status.name)?.stats;
-      const drops = Object.fromEntries(Object.entries(stats?.drops ?? {}).filter((e): e is [string, number] => typeof e[1] === 'number'));
-      return { ...status, framesIn: stats?.framesIn ?? 0, framesOut: stats?.framesOut ?? 0, drops };
+      const pipeline = byName.get(status.name);
+      const { report, totals } = pipeline ? registry.read(pipeline) : { report: undefined, totals: registry.earlier(status.name) };
+      return snapshotOf(status, totals, report);
     });
   });
 }
@@ -67,24 +112,78 @@ class Exposition {
   }
 }
 
+const pipelineStates = ['starting', 'running', 'backoff', 'ended', 'failed', 'stopping', 'stopped'] as const;
+const sourceStates: readonly SourceState[] = ['starting', 'running', 'restarting', 'failed', 'ended'];
+
+/** One sample per state, 1 for the current one: the usual enum gauge, so a state change adds no series. */
+function states(out: Exposition, name: string, labels: Labels, known: readonly string[], current: string): void {
+  for (const state of known.includes(current) ? known : [...known, current]) out.sample(name, { ...labels, state }, state === current ? 1 : 0);
+}
+
 export function renderMetrics(pipelines: readonly PipelineSnapshot[], registry: MetricsRegistry): string {
   const out = new Exposition();
-  out.family('edgepipe_frames_in_total', 'counter', 'Frames taken from the source, since the pipeline (re)started.');
-  for (const p of pipelines) out.sample('edgepipe_frames_in_total', { pipeline: p.name }, p.framesIn);
-  out.family('edgepipe_frames_out_total', 'counter', 'Predictions handed to the sinks, since the pipeline (re)started.');
-  for (const p of pipelines) out.sample('edgepipe_frames_out_total', { pipeline: p.name }, p.framesOut);
-  out.family('edgepipe_frames_dropped_total', 'counter', 'Frames dropped, by reason, since the pipeline (re)started.');
+  const each = (name: string, type: 'counter' | 'gauge', help: string, value: (p: PipelineSnapshot) => number | undefined): void => {
+    out.family(name, type, help);
+    for (const p of pipelines) {
+      const v = value(p);
+      if (v !== undefined) out.sample(name, { pipeline: p.name }, v);
+    }
+  };
+  each('edgepipe_frames_in_total', 'counter', 'Frames taken from the source.', (p) => p.framesIn);
+  each('edgepipe_frames_out_total', 'counter', 'Predictions handed to the sinks.', (p) => p.framesOut);
+  out.family('edgepipe_frames_dropped_total', 'counter', 'Frames dropped, by reason.');
   for (const p of pipelines) {
     for (const [reason, count] of Object.entries(p.drops).sort()) out.sample('edgepipe_frames_dropped_total', { pipeline: p.name, reason }, count);
   }
   out.family('edgepipe_pipeline_up', 'gauge', '1 when the pipeline is running, else 0; the state label says why.');
   for (const p of pipelines) out.sample('edgepipe_pipeline_up', { pipeline: p.name, state: p.state }, p.state === 'running' ? 1 : 0);
-  out.family('edgepipe_pipeline_start_attempts_total', 'counter', 'Times the supervisor started the pipeline (restarts after failures included).');
-  for (const p of pipelines) out.sample('edgepipe_pipeline_start_attempts_total', { pipeline: p.name }, p.attempts);
+  out.family('edgepipe_pipeline_state', 'gauge', 'The pipeline state: 1 for the current one, 0 for the others.');
+  for (const p of pipelines) states(out, 'edgepipe_pipeline_state', { pipeline: p.name }, pipelineStates, p.state);
+  each('edgepipe_pipeline_paused', 'gauge', '1 while the pipeline is paused by a command, else 0.', (p) => Number(p.paused));
+  each('edgepipe_pipeline_start_attempts_total', 'counter', 'Times the supervisor started the pipeline (restarts after failures included).', (p) => p.attempts);
   out.family('edgepipe_delegate_info', 'gauge', 'The delegate the pipeline runs on (always 1).');
   for (const p of pipelines) out.sample('edgepipe_delegate_info', { pipeline: p.name, delegate: p.delegate }, 1);
-  out.family('edgepipe_delegate_changes_total', 'counter', 'Delegate changes seen between consecutive predictions (failovers and returns after a reprobe).');
-  for (const p of pipelines) out.sample('edgepipe_delegate_changes_total', { pipeline: p.name }, registry.get(p.name)?.delegateChanges ?? 0);
+  each('edgepipe_delegate_changes_total', 'counter', 'Delegate changes seen between consecutive predictions (failovers and returns after a reprobe).', (p) => registry.get(p.name)?.delegateChanges ?? 0);
+  each('edgepipe_delegate_failovers_total', 'counter', 'Hand-overs to the next delegate after the current one failed.', (p) => p.failovers);
+
+  each('edgepipe_source_restarts_total', 'counter', 'Restarts of a supervised source (camera) after it died or stalled.', (p) => p.source?.restarts);
+  each('edgepipe_source_corrupt_frames_total', 'counter', 'Frames that arrived broken and were skipped.', (p) => p.source?.corruptFrames);
+  each('edgepipe_source_downtime_seconds_total', 'counter', 'Time without frames while the source was restarting, seconds.', (p) =>
+    p.source ? p.source.downtimeMs / 1000 : undefined,
+  );
+  out.family('edgepipe_source_state', 'gauge', 'The supervised source state: 1 for the current one, 0 for the others.');
+  for (const p of pipelines) if (p.source?.state !== undefined) states(out, 'edgepipe_source_state', { pipeline: p.name }, sourceStates, p.source.state);
+  each('edgepipe_sensor_samples_total', 'counter', 'Samples read by a sensor source.', (p) => p.series?.samples);
+  each('edgepipe_sensor_filled_values_total', 'counter', 'Missing sensor values filled from the previous sample.', (p) => p.series?.filledValues);
+  each('edgepipe_sensor_incomplete_windows_total', 'counter', 'Sensor windows dropped for too many missing values.', (p) => p.series?.incompleteWindows);
+  each('edgepipe_sensor_discarded_samples_total', 'counter', 'Sensor samples discarded because the producer restarted before they made a window.', (p) =>
+    p.series?.discardedAtRestart,
+  );
+
+  const perSink = (name: string, type: 'counter' | 'gauge', help: string, value: (s: SinkSnapshot) => number | undefined): void => {
+    out.family(name, type, help);
+    for (const p of pipelines) {
+      for (const [sink, stats] of Object.entries(p.sinks).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+        const v = value(stats);
+        if (v !== undefined) out.sample(name, { pipeline: p.name, sink, kind: stats.kind }, v);
+      }
+    }
+  };
+  perSink('edgepipe_sink_written_total', 'counter', 'Predictions delivered: on disk (file), to the OS (stdout), acknowledged (mqtt).', (s) => s.written);
+  perSink('edgepipe_sink_dropped_total', 'counter', 'Predictions a sink refused (queue full) or gave up.', (s) => s.dropped);
+  perSink('edgepipe_sink_errors_total', 'counter', 'Failed sink attempts (each retried).', (s) => s.errors);
+  perSink('edgepipe_sink_pending', 'gauge', 'Predictions accepted, not yet delivered (for MQTT: the outbox depth).', (s) => s.pending);
+  const mqtt = (s: SinkSnapshot, value: number | undefined): number | undefined => value ?? (s.kind === 'mqtt' ? 0 : undefined);
+  perSink('edgepipe_sink_refused_total', 'counter', 'MQTT publishes the broker refused (each attempt).', (s) => mqtt(s, s.refused));
+  perSink('edgepipe_sink_dead_lettered_total', 'counter', 'MQTT messages moved to the dead-letter file after repeated refusals.', (s) => mqtt(s, s.deadLettered));
+
+  // One temperature for the process: every pipeline reads the same SoC.
+  const thermal = pipelines.find((p) => p.thermal)?.thermal;
+  out.family('edgepipe_soc_temperature_celsius', 'gauge', 'SoC temperature (the hottest watched thermal zone), degrees Celsius.');
+  if (thermal) out.sample('edgepipe_soc_temperature_celsius', { zone: thermal.zone }, thermal.celsius);
+  out.family('edgepipe_thermal_throttling', 'gauge', '1 while pipelines are throttled because the SoC is hot, else 0.');
+  if (thermal) out.sample('edgepipe_thermal_throttling', {}, Number(thermal.throttling));
+
   out.family('edgepipe_stage_latency_seconds', 'histogram', 'Time per stage of each prediction (total: capture to sinks), seconds.');
   for (const p of pipelines) {
     const metrics = registry.get(p.name);

@@ -5,6 +5,8 @@
  * returns nothing and the sink tracks each message itself; `written` then counts acknowledged messages.
  */
 import type { Prediction } from '../pipeline/frame.js';
+import type { PipelineControl } from '../commands/control.js';
+import type { StatsReport } from '../pipeline/stats.js';
 
 export interface SinkStats {
   /** Predictions delivered: on disk (file), taken by the OS (stdout), acknowledged (mqtt). */
@@ -54,4 +56,8 @@ export interface PredictionSink {
 export interface SinkContext {
   /** Non-fatal problems (a write failing, recovering). Default: one line on stderr. */
   warn?: (message: string) => void;
+  /** The pipeline's controls, for a sink that carries commands (MQTT). */
+  control?: PipelineControl;
+  /** The pipeline's current stats, for a sink that publishes them (MQTT's stats topic). */
+  stats?: () => StatsReport;
 }

@@ -1,6 +1,6 @@
 /** The local HTTP endpoint with real pipelines: /metrics parses as Prometheus text, /healthz, /status, validation. */
 import http from 'node:http';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +16,47 @@ import { defaultRuntime } from '../../src/config/load.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'edgepipe-http-'));
 const model = writeColourModel(dir);
+const doorFile = path.join(dir, 'door.jsonl');
+
+/** A machine whose only thermal zone reads 55.5 °C (see test/pipeline/thermal.test.ts). */
+function fakeThermalRoot(): string {
+  const root = path.join(dir, 'machine');
+  mkdirSync(path.join(root, 'sys/class/thermal/thermal_zone0'), { recursive: true });
+  writeFileSync(path.join(root, 'sys/class/thermal/thermal_zone0/type'), 'cpu-thermal\n');
+  writeFileSync(path.join(root, 'sys/class/thermal/thermal_zone0/temp'), '55500\n');
+  return root;
+}
+
+/** Every family /metrics has, with its type: the same set with or without pipelines. */
+const metricTypes = {
+  edgepipe_frames_in_total: 'counter',
+  edgepipe_frames_out_total: 'counter',
+  edgepipe_frames_dropped_total: 'counter',
+  edgepipe_pipeline_up: 'gauge',
+  edgepipe_pipeline_state: 'gauge',
+  edgepipe_pipeline_paused: 'gauge',
+  edgepipe_pipeline_start_attempts_total: 'counter',
+  edgepipe_delegate_info: 'gauge',
+  edgepipe_delegate_changes_total: 'counter',
+  edgepipe_delegate_failovers_total: 'counter',
+  edgepipe_source_restarts_total: 'counter',
+  edgepipe_source_corrupt_frames_total: 'counter',
+  edgepipe_source_downtime_seconds_total: 'counter',
+  edgepipe_source_state: 'gauge',
+  edgepipe_sensor_samples_total: 'counter',
+  edgepipe_sensor_filled_values_total: 'counter',
+  edgepipe_sensor_incomplete_windows_total: 'counter',
+  edgepipe_sensor_discarded_samples_total: 'counter',
+  edgepipe_sink_written_total: 'counter',
+  edgepipe_sink_dropped_total: 'counter',
+  edgepipe_sink_errors_total: 'counter',
+  edgepipe_sink_pending: 'gauge',
+  edgepipe_sink_refused_total: 'counter',
+  edgepipe_sink_dead_lettered_total: 'counter',
+  edgepipe_soc_temperature_celsius: 'gauge',
+  edgepipe_thermal_throttling: 'gauge',
+  edgepipe_stage_latency_seconds: 'histogram',
+};
 
 function get(port: number, pathname: string, method = 'GET'): Promise<{ status: number; type: string; body: string }> {
   return new Promise((resolve, reject) => {
@@ -44,12 +85,17 @@ const openNetHandles = (): string[] => process.getActiveResourcesInfo().filter((
 describe('the HTTP endpoint with running pipelines', () => {
   const logger = memoryLogger();
   const registry = new MetricsRegistry();
-  const context = { runtime: defaultRuntime(), logger, extraSinks: (p: string) => [registry.sinkFor(p)] };
+  const runtime = { ...defaultRuntime(), thermal: { ...defaultRuntime().thermal, root: fakeThermalRoot(), zones: ['cpu-thermal'], intervalS: 3600 } };
+  const context = { runtime, logger, extraSinks: (p: string) => [registry.sinkFor(p)] };
   const supervisors: Supervisor[] = [
     new Supervisor(
       [
         pipelineConfig('camera', { model: { file: model }, source: { kind: 'synthetic', width: 64, height: 48, fps: 100, pattern: 'colours', frames: 0 } }),
-        pipelineConfig('door "2"', { model: { file: model }, source: { kind: 'synthetic', width: 64, height: 48, fps: 0, pattern: 'colours', frames: 5 } }),
+        pipelineConfig('door "2"', {
+          model: { file: model },
+          source: { kind: 'synthetic', width: 64, height: 48, fps: 0, pattern: 'colours', frames: 5 },
+          sinks: [{ kind: 'file', path: doorFile, maxBytes: 1024 * 1024, keep: 1 }],
+        }),
       ],
       context,
     ),
@@ -85,16 +131,7 @@ describe('the HTTP endpoint with running pipelines', () => {
     expect(response.type).toBe('text/plain; version=0.0.4; charset=utf-8');
     const families = parsePrometheusText(response.body);
     const types = Object.fromEntries([...families.values()].map((f) => [f.name, f.type]));
-    expect(types).toEqual({
-      edgepipe_frames_in_total: 'counter',
-      edgepipe_frames_out_total: 'counter',
-      edgepipe_frames_dropped_total: 'counter',
-      edgepipe_pipeline_up: 'gauge',
-      edgepipe_pipeline_start_attempts_total: 'counter',
-      edgepipe_delegate_info: 'gauge',
-      edgepipe_delegate_changes_total: 'counter',
-      edgepipe_stage_latency_seconds: 'histogram',
-    });
+    expect(types).toEqual(metricTypes);
     for (const family of families.values()) expect(family.help, family.name).not.toBe('');
     const sample = (name: string, labels: Record<string, string>) =>
       families.get(name.replace(/_(bucket|sum|count)$/, ''))!.samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
@@ -117,6 +154,51 @@ describe('the HTTP endpoint with running pipelines', () => {
       expect(count).toBeGreaterThanOrEqual(5);
       expect(sample('edgepipe_stage_latency_seconds_sum', { pipeline: 'camera', stage })!.value).toBeGreaterThanOrEqual(0);
     }
+  });
+
+  it('/metrics has the sinks, the SoC temperature, failovers and the state of each pipeline', async () => {
+    const scrape = async () => parsePrometheusText((await get(port, '/metrics')).body);
+    const value = (families: Map<string, { samples: Array<{ labels: Record<string, string>; value: number }> }>, name: string, labels: Record<string, string>) =>
+      families.get(name)!.samples.find((s) => Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
+    const door = { pipeline: 'door "2"', sink: 'door "2"/file', kind: 'file' };
+    // The file sink counts a line once it is on disk: scrape until the fifth is.
+    let families = await scrape();
+    for (let i = 0; i < 500 && value(families, 'edgepipe_sink_written_total', door) !== 5; i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      families = await scrape();
+    }
+    expect(value(families, 'edgepipe_sink_written_total', door)).toBe(5);
+    expect(readFileSync(doorFile, 'utf8').trim().split('\n')).toHaveLength(5);
+    expect(value(families, 'edgepipe_frames_out_total', { pipeline: 'door "2"' })).toBe(5);
+    expect(value(families, 'edgepipe_sink_dropped_total', door)).toBe(0);
+    expect(value(families, 'edgepipe_sink_errors_total', door)).toBe(0);
+    expect(value(families, 'edgepipe_sink_pending', door)).toBe(0);
+    // Only MQTT sinks have refusals; the metrics sink is an observer, not a configured sink.
+    expect(families.get('edgepipe_sink_refused_total')!.samples).toEqual([]);
+    expect(families.get('edgepipe_sink_written_total')!.samples.map((s) => s.labels['sink'])).toEqual(['door "2"/file']);
+    // Process-wide, without a pipeline label.
+    expect(families.get('edgepipe_soc_temperature_celsius')!.samples).toEqual([{ name: 'edgepipe_soc_temperature_celsius', labels: { zone: 'cpu-thermal' }, value: 55.5 }]);
+    expect(families.get('edgepipe_thermal_throttling')!.samples).toEqual([{ name: 'edgepipe_thermal_throttling', labels: {}, value: 0 }]);
+    expect(value(families, 'edgepipe_delegate_failovers_total', { pipeline: 'camera' })).toBe(0);
+    const states = families.get('edgepipe_pipeline_state')!.samples.filter((s) => s.labels['pipeline'] === 'camera');
+    expect(states.filter((s) => s.value === 1).map((s) => s.labels['state'])).toEqual(['running']);
+    expect(states.map((s) => s.labels['state'])).toEqual(expect.arrayContaining(['starting', 'running', 'backoff', 'ended', 'stopped']));
+    expect(value(families, 'edgepipe_pipeline_state', { pipeline: 'door "2"', state: 'ended' })).toBe(1);
+    expect(value(families, 'edgepipe_pipeline_paused', { pipeline: 'camera' })).toBe(0);
+    // Synthetic sources are not supervised and read no sensor.
+    for (const name of ['edgepipe_source_restarts_total', 'edgepipe_source_state', 'edgepipe_sensor_samples_total']) {
+      expect(families.get(name)!.samples, name).toEqual([]);
+    }
+  });
+
+  it('/metrics leaves the fps window of the stats lines alone', async () => {
+    const camera = supervisors[0]!.pipelines().find((p) => p.name === 'camera')!;
+    camera.report();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await get(port, '/metrics');
+    await get(port, '/status');
+    // Had the scrape called report(), the window would have restarted just now.
+    expect(camera.report().intervalS).toBeGreaterThanOrEqual(0.2);
   });
 
   it('/healthz is 200 while every pipeline runs or has ended', async () => {
@@ -179,6 +261,8 @@ describe('the HTTP endpoint address', () => {
 
   it('escapes label values and renders an empty registry', () => {
     expect(escapeLabelValue('a\\b"c\nd')).toBe('a\\\\b\\"c\\nd');
-    expect(parsePrometheusText(renderMetrics([], new MetricsRegistry())).size).toBe(8);
+    const empty = parsePrometheusText(renderMetrics([], new MetricsRegistry()));
+    expect(Object.fromEntries([...empty.values()].map((f) => [f.name, f.type]))).toEqual(metricTypes);
+    expect([...empty.values()].flatMap((f) => f.samples)).toEqual([]);
   });
 });

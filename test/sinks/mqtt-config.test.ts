@@ -28,6 +28,16 @@ describe('mqtt sink configuration', () => {
       protocol: 5,
       outbox: { maxBytes: 67108864, maxAgeS: 604800 },
       deadLetter: { maxAttempts: 3, maxBytes: 1048576 },
+      mode: 'every',
+      intervalS: 10,
+      minIntervalMs: 0,
+      threshold: 0.5,
+      events: { enabled: true, topic: 'edgepipe/{device}/{pipeline}/events', qos: 1, retain: false },
+      stats: { enabled: true, topic: 'edgepipe/{device}/{pipeline}/stats', intervalS: 60, qos: 0, retain: true },
+      pipelineStatus: { enabled: true, topic: 'edgepipe/{device}/{pipeline}/status' },
+      homeAssistant: { enabled: false, prefix: 'homeassistant' },
+      snapshots: { enabled: false, maxBytes: 262144, topic: 'edgepipe/{device}/{pipeline}/snapshot' },
+      commands: { enabled: true, topic: 'edgepipe/{device}/{pipeline}/commands', responseTopic: 'edgepipe/{device}/{pipeline}/responses', maxPerSecond: 5 },
       inflight: 20,
       reconnect: { initialMs: 500, maxMs: 30000 },
     } satisfies MqttSinkConfig);
@@ -39,7 +49,7 @@ describe('mqtt sink configuration', () => {
   });
 
   it('refuses device ids that are not one topic level, wildcard topics and other URLs', async () => {
-    for (const bad of ['device_id: "a/b"', 'device_id: "a+"', 'device_id: ""', 'topic: "x/#"', 'qos: 2']) {
+    for (const bad of ['device_id: "a/b"', 'device_id: "a+"', 'device_id: ""', 'topic: "x/#"', 'qos: 2', 'mode: sometimes', 'events: { topic: "a/+" }', 'min_interval_ms: -1', 'threshold: 1.5', 'home_assistant: { prefix: "a b" }', 'snapshots: { max_bytes: 100 }', 'commands: { response_topic: "edgepipe/{device}/{pipeline}/commands" }', 'commands: { topic: "a/#" }']) {
       const error = await configError(() => parseConfig('/etc/p.yaml', yaml(`{ kind: mqtt, url: "mqtt://b:1883", ${bad} }`)));
       expect(error.message, bad).toContain('sinks[0]');
     }

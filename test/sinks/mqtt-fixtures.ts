@@ -20,7 +20,7 @@ async function newOutboxDir(): Promise<string> {
   return dir;
 }
 
-/** A config for the broker at `url` with a fresh outbox folder (or `dir`), device `dev`, unique client id. */
+/** A config for the broker at `url` with a fresh outbox folder (or `dir`), device `dev`, unique client id; events off (tests of them turn them on). */
 export async function mqttConfig(
   url: string,
   { outbox, ...overrides }: Partial<Omit<MqttSinkConfig, 'outbox'>> & { outbox?: Partial<MqttSinkConfig['outbox']> } = {},
@@ -39,6 +39,16 @@ export async function mqttConfig(
     protocol: 5,
     inflight: 20,
     reconnect: { initialMs: 50, maxMs: 500 },
+    mode: 'every',
+    intervalS: 10,
+    minIntervalMs: 0,
+    threshold: 0.5,
+    events: { enabled: false, topic: 'edgepipe/{device}/{pipeline}/events', qos: 1, retain: false },
+    stats: { enabled: true, topic: 'edgepipe/{device}/{pipeline}/stats', intervalS: 60, qos: 0, retain: true },
+    pipelineStatus: { enabled: true, topic: 'edgepipe/{device}/{pipeline}/status' },
+    homeAssistant: { enabled: false, prefix: 'homeassistant' },
+    snapshots: { enabled: false, maxBytes: 262144, topic: 'edgepipe/{device}/{pipeline}/snapshot' },
+    commands: { enabled: true, topic: 'edgepipe/{device}/{pipeline}/commands', responseTopic: 'edgepipe/{device}/{pipeline}/responses', maxPerSecond: 5 },
     ...overrides,
     deadLetter: { maxAttempts: 3, maxBytes: 1024 * 1024, ...overrides.deadLetter },
     outbox: { dir: dir ?? (await newOutboxDir()), maxBytes: 64 * 1024 * 1024, maxAgeS: 3600, ...outbox },
@@ -48,13 +58,20 @@ export async function mqttConfig(
 export const predictionsTopic = 'edgepipe/dev/door/predictions';
 
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
-let schema: { [key: string]: Json } | undefined;
+const schemas = new Map<string, { [key: string]: Json }>();
 
-/** Errors of one received payload against schema/prediction.schema.json. */
-export function payloadErrors(payload: string): string[] {
-  schema ??= JSON.parse(readFileSync(new URL('../../schema/prediction.schema.json', import.meta.url), 'utf8')) as { [key: string]: Json };
+/** Errors of one received payload against schema/<name>.schema.json (shipped with the package). */
+export function schemaErrors(name: 'prediction' | 'event' | 'stats' | 'status', payload: string): string[] {
+  let schema = schemas.get(name);
+  if (!schema) {
+    schema = JSON.parse(readFileSync(new URL(`../../schema/${name}.schema.json`, import.meta.url), 'utf8')) as { [key: string]: Json };
+    schemas.set(name, schema);
+  }
   return jsonSchemaErrors(schema, JSON.parse(payload) as Json);
 }
+
+/** Errors of one received payload against schema/prediction.schema.json. */
+export const payloadErrors = (payload: string): string[] => schemaErrors('prediction', payload);
 
 /** seq of each payload. */
 export const seqs = (payloads: readonly string[]): number[] => payloads.map((p) => (JSON.parse(p) as { seq: number }).seq);

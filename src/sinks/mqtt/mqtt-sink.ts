@@ -1,38 +1,57 @@
 /**
- * The `mqtt` sink (docs/mqtt.md). write() serialises, numbers and queues the message in memory and returns; a
- * background committer appends queued messages to the disk outbox and fsyncs them (group commit: whatever
- * arrived while the previous fsync ran goes in the next one); only durable messages are published, at most
- * `inflight` unacknowledged, in seq order, and only while connected. A PUBACK settles a message (written); the
- * outbox bound and max age drop the oldest (dropped). Unsettled messages survive restarts and are sent again.
- * A message the broker refuses is published again after a delay, at most `dead_letter.max_attempts` times, then
- * written to the dead-letter file (dropped and deadLettered); the others keep flowing meanwhile.
+ * The `mqtt` sink (docs/mqtt.md). write() decides whether the prediction is published (`mode`, publish-gate.ts)
+ * and which events it raises (change.ts), then hands each message to its outbox (outbox-stream.ts: predictions
+ * in `outbox.dir`, events in `outbox.dir/events`, each fsync-ed before it is published and kept until
+ * acknowledged). Stats, the per-pipeline status and Home Assistant discovery are state, not history: published
+ * directly while connected (status and discovery again at each connect). Sinks naming the same broker, client id,
+ * user and TLS files share one connection (shared-connection.ts).
  */
 import { mkdir } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import type { MqttSinkConfig } from '../../config/types.js';
 import type { Prediction } from '../../pipeline/frame.js';
+import type { Result } from '../../postprocess/types.js';
+import { packageRoot } from '../../runtime/paths.js';
 import { defaultSinkWarn, describeFsError, sinkError } from '../errors.js';
 import type { PredictionSink, SinkContext, SinkStats } from '../types.js';
-import { delay, within } from '../timing.js';
-import { BrokerConnection, type PublishResult } from './connection.js';
-import { DeadLetterFile } from './dead-letter.js';
+import { changes } from './change.js';
 import { fillTopic, predictionPayload, topicLevelProblem } from './envelope.js';
-import { OutboxFiles, type OutboxRecord } from './outbox-files.js';
+import { discoveryMessages } from './home-assistant.js';
+import { deviceIdOf, openLease } from './lease.js';
+import { eventPayload, statsPayload, statusPayload } from './messages.js';
 import { OutboxLock } from './outbox-lock.js';
-import { OutboxQueue } from './outbox-queue.js';
-import { readTlsFiles, type TlsMaterial } from './tls-files.js';
+import { OutboxStream } from './outbox-stream.js';
+import { PublishGate } from './publish-gate.js';
+import type { ConnectionLease } from './shared-connection.js';
+import { SnapshotPublisher, type SnapshotCounts } from './snapshots.js';
+import type { ControlOutcome, PipelineControl } from '../../commands/control.js';
+import { MqttCommands, type MqttCommandStats } from '../../commands/mqtt-commands.js';
 
-/** SinkStats plus the broker's refusals; `refused` and `deadLettered` are present once non-zero. */
+/** A `snapshot` command waits this long for the next prediction to draw. */
+const SNAPSHOT_COMMAND_WAIT_MS = 10_000;
+
+/** SinkStats plus what the mqtt sink adds; the optional counters are present once non-zero. */
 export interface MqttSinkStats extends SinkStats {
-  /** PUBACKs with an error reason code (each attempt counts). */
+  /** Predictions not published by the mode (`change`, `interval`) or the rate limit: never queued. */
+  suppressed?: number;
+  /** PUBACKs with an error reason code (each attempt counts), predictions and events. */
   refused?: number;
-  /** Messages written to the dead-letter file after max_attempts refusals (also counted in dropped). */
+  /** Messages written to the dead-letter files after max_attempts refusals (also counted in dropped). */
   deadLettered?: number;
+  /** The events topic's outbox, once it had a message. */
+  events?: { written: number; dropped: number; pending: number };
+  /** Stats messages not published because the broker was not connected. */
+  statsDropped?: number;
+  /** Snapshots published, dropped (one in flight, no image, offline) and failed (undrawable, too large); once one was asked for. */
+  snapshots?: SnapshotCounts;
+  /** Commands received, answered ok, refused (invalid, rate-limited, failed); once one arrived. */
+  commands?: MqttCommandStats;
 }
 
-/** Refusal warnings: at most one line per this many ms (the rest are counted in the next line). */
-const REFUSAL_WARN_MS = 10_000;
+/** The subscribe side of the sink's connection, for modules that listen on the same broker (commands). */
+export type MqttSubscriptions = Pick<ConnectionLease, 'state' | 'subscribe' | 'unsubscribe' | 'publish'>;
 
 export interface MqttSinkOptions extends SinkContext {
   /** For the default device and client id (default os.hostname()). */
@@ -56,128 +75,248 @@ export function redactUrl(url: string): string {
   return url.replace(/^(mqtts?:\/\/)[^@/]*@/u, '$1');
 }
 
+let packageVersion: string | undefined;
+function version(): string {
+  try {
+    packageVersion ??= (JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    packageVersion = 'unknown';
+  }
+  return packageVersion;
+}
+
 export class MqttSink implements PredictionSink {
   readonly kind = 'mqtt';
   readonly name: string;
+  /** Snapshots need the frame (Prediction.frame). */
+  readonly wantsFrame: boolean;
   private readonly device: string;
-  private readonly topic: string;
-  private readonly files: OutboxFiles;
-  private readonly queue: OutboxQueue;
-  private readonly connection: BrokerConnection;
+  private readonly host: string;
+  private readonly topics: { predictions: string; events: string; stats: string; status: string; device: string; snapshot: string };
+  private readonly predictions: OutboxStream;
+  private readonly events: OutboxStream | undefined;
+  private readonly gate: PublishGate;
+  private readonly snapshots: SnapshotPublisher | undefined;
   private readonly warn: (message: string) => void;
   private readonly flushTimeoutMs: number;
   private readonly stopTimeoutMs: number;
   private state: 'new' | 'running' | 'stopped' = 'new';
   private stopping: Promise<void> | undefined;
-  private nextSeq = 1;
-  private counts = { written: 0, dropped: 0, errors: 0, refused: 0, deadLettered: 0 };
-  private readonly deadLetters: DeadLetterFile;
-  /** Refusals so far of messages still in the outbox (this run). */
-  private readonly attempts = new Map<number, number>();
-  private readonly retryTimers = new Set<NodeJS.Timeout>();
-  private readonly deadLettering = new Set<Promise<void>>();
+  private lease: ConnectionLease | undefined;
   private lock: OutboxLock | undefined;
-  private refusalWarn = { atMs: -Infinity, suppressed: 0 };
   private lastError: string | undefined;
-  private inFlight = 0;
-  private toAppend: OutboxRecord[] = [];
-  private committing: Promise<void> | undefined;
-  private watermarkSaving: Promise<void> | undefined;
-  private savedWatermark = 0;
-  private waiters: Array<{ upTo: number; resolve: () => void }> = [];
-  private readonly halt = new AbortController();
+  private connectionErrors = 0;
+  private suppressed = 0;
+  private statsDropped = 0;
+  private droppedWrites = 0;
+  private statsTimer: NodeJS.Timeout | undefined;
+  /** The last result seen (events) and the last published (mode change). */
+  private lastSeen: Result | undefined;
+  private lastPublished: Result | undefined;
+  private delegate: string | undefined;
+  private discoveredKind: Result['kind'] | undefined;
+  /** Retained state (pipeline status, discovery configs) by topic: published now if connected, and at each connect. */
+  private readonly retained = new Map<string, string>();
+  private commands: MqttCommands | undefined;
+  /** `snapshot` commands waiting for the next prediction. */
+  private snapshotWaiters: Array<(outcome: ControlOutcome) => void> = [];
 
   constructor(
-    pipelineName: string,
+    private readonly pipelineName: string,
     private readonly config: MqttSinkConfig,
-    options: MqttSinkOptions = {},
+    private readonly options: MqttSinkOptions = {},
   ) {
     this.name = `${pipelineName}/mqtt`;
-    const host = options.hostname ?? hostname();
-    this.device = config.deviceId ?? host;
+    this.host = options.hostname ?? hostname();
+    this.device = deviceIdOf(config, this.host);
     const problem = topicLevelProblem(this.device);
     if (problem) throw sinkError(this.name, 'ERR_SINK_INVALID', `device id "${this.device}" ${problem}: set device_id`);
-    this.topic = fillTopic(config.topic, { device: this.device, pipeline: pipelineName });
+    const fill = (template: string): string => fillTopic(template, { device: this.device, pipeline: pipelineName });
+    this.topics = {
+      predictions: fill(config.topic),
+      events: fill(config.events.topic),
+      stats: fill(config.stats.topic),
+      status: fill(config.pipelineStatus.topic),
+      device: fill(config.statusTopic),
+      snapshot: fill(config.snapshots.topic),
+    };
     this.warn = options.warn ?? defaultSinkWarn;
     this.flushTimeoutMs = options.flushTimeoutMs ?? 10_000;
     this.stopTimeoutMs = options.stopTimeoutMs ?? 5000;
+    this.gate = new PublishGate(config.mode, config.intervalS * 1000, config.minIntervalMs);
     const segmentBytes = options.segmentBytes ?? Math.max(4096, Math.min(1024 * 1024, Math.floor(config.outbox.maxBytes / 4)));
-    this.files = new OutboxFiles(config.outbox.dir ?? defaultOutboxDir(pipelineName), segmentBytes);
-    this.deadLetters = new DeadLetterFile(this.files.dir, config.deadLetter.maxBytes);
-    this.queue = new OutboxQueue({ maxBytes: config.outbox.maxBytes, maxAgeMs: config.outbox.maxAgeS * 1000 }, 0);
-    this.connection = new BrokerConnection(
-      {
-        url: config.url,
-        clientId: config.clientId ?? `edgepipe-${host}-${pipelineName}`,
-        protocol: config.protocol,
-        ...(config.username === undefined ? {} : { username: config.username }),
-        ...(config.password === undefined ? {} : { password: config.password }),
-        statusTopic: fillTopic(config.statusTopic, { device: this.device, pipeline: pipelineName }),
-        reconnect: config.reconnect,
-      },
-      {
-        online: () => this.pump(),
-        offline: () => {
-          this.inFlight = 0;
-          this.queue.resendAll();
-        },
-        error: (message) => this.fail(`broker ${redactUrl(config.url)}: ${message}`),
-      },
-    );
+    const dir = config.outbox.dir ?? defaultOutboxDir(pipelineName);
+    const stream = (streamDir: string, qos: 0 | 1, retain: boolean): OutboxStream =>
+      new OutboxStream({
+        dir: streamDir,
+        qos,
+        retain,
+        segmentBytes,
+        config,
+        warn: (message) => this.warn(`sink ${this.name}: ${message}`),
+        failed: (message) => (this.lastError = message),
+      });
+    this.predictions = stream(dir, config.qos, config.retain);
+    this.events = config.events.enabled ? stream(path.join(dir, 'events'), config.events.qos, config.events.retain) : undefined;
+    this.wantsFrame = config.snapshots.enabled;
+    const { maxBytes } = config.snapshots;
+    this.snapshots = config.snapshots.enabled
+      ? new SnapshotPublisher(
+          // Loaded on first use: sinks without snapshots never load the drawing code.
+          async (image, result) => (await import('../../snapshot/annotate.js')).annotatedSnapshot(image, result, { maxBytes }),
+          (jpeg, done) => this.publishDirect(this.topics.snapshot, jpeg, 0, false, done),
+        )
+      : undefined;
   }
 
   /** The outbox folder (locked while the sink runs; the dead-letter file is in it). */
   get outboxDir(): string {
-    return this.files.dir;
+    return this.predictions.dir;
   }
 
-  /** Opens the outbox (replaying what an earlier run left unacknowledged) and starts connecting; never waits for the broker. */
+  /** The shared connection (after start, until stop), to subscribe on the same broker. */
+  get connection(): MqttSubscriptions | undefined {
+    return this.lease;
+  }
+
+  /**
+   * Subscribe and publish (QoS 1) on the sink's connection, in the shape the MQTT commands take; usable after
+   * start(). publish() rejects when not connected or refused.
+   */
+  get channel(): {
+    subscribe(filter: string, onMessage: (topic: string, payload: Buffer) => void): Promise<void>;
+    unsubscribe(filter: string): Promise<void>;
+    publish(topic: string, payload: string): Promise<void>;
+  } {
+    const lease = (): ConnectionLease => {
+      if (!this.lease) throw new Error(`sink ${this.name} is not running`);
+      return this.lease;
+    };
+    return {
+      subscribe: async (filter, onMessage) => lease().subscribe(filter, 1, onMessage),
+      unsubscribe: async (filter) => lease().unsubscribe(filter),
+      publish: (topic, payload) =>
+        new Promise<void>((resolve, reject) => {
+          const sent = lease().publish(topic, payload, 1, false, (result) => (result === undefined ? resolve() : reject(new Error(result.message))));
+          if (!sent) reject(new Error('not connected to the broker'));
+        }),
+    };
+  }
+
+  /** Opens the outboxes (replaying what an earlier run left unacknowledged) and joins or opens the connection; never waits for the broker. */
   async start(): Promise<void> {
     if (this.state !== 'new') return;
-    let tls: TlsMaterial | undefined;
-    if (this.config.tls) {
-      try {
-        tls = await readTlsFiles(this.config.tls);
-      } catch (error) {
-        throw sinkError(this.name, 'ERR_SINK_OPEN', `cannot read the TLS files: ${(error as Error).message}`, error);
-      }
-    }
+    const dir = this.predictions.dir;
     try {
-      await mkdir(this.files.dir, { recursive: true });
-      this.lock = await OutboxLock.acquire(this.files.dir);
+      await mkdir(dir, { recursive: true });
+      this.lock = await OutboxLock.acquire(dir);
     } catch (error) {
-      throw sinkError(this.name, 'ERR_SINK_OPEN', `cannot use the outbox ${this.files.dir}: ${describeFsError(error)} (set outbox.dir)`, error);
+      throw sinkError(this.name, 'ERR_SINK_OPEN', `cannot use the outbox ${dir}: ${describeFsError(error)} (set outbox.dir)`, error);
     }
     try {
-      const contents = await this.files.open();
-      this.queue.watermark = contents.watermark;
-      this.savedWatermark = contents.watermark;
-      this.counts.dropped += this.queue.adopt(contents.records, contents.nextSeq);
-      this.nextSeq = contents.nextSeq;
-      if (contents.skipped > 0) this.warn(`sink ${this.name}: ${contents.skipped} unreadable outbox lines skipped in ${this.files.dir}`);
+      await this.predictions.open();
+      await this.events?.open();
     } catch (error) {
       await this.lock.release().catch(() => undefined);
-      throw sinkError(this.name, 'ERR_SINK_OPEN', `cannot open the outbox ${this.files.dir}: ${(error as Error).message} (set outbox.dir)`, error);
+      throw sinkError(this.name, 'ERR_SINK_OPEN', `cannot open the outbox ${dir}: ${(error as Error).message} (set outbox.dir)`, error);
+    }
+    try {
+      this.lease = await openLease(
+        this.config,
+        this.pipelineName,
+        {
+          online: () => this.online(),
+          offline: () => {
+            this.predictions.offline();
+            this.events?.offline();
+          },
+          error: (message, first) => this.connectionError(`broker ${redactUrl(this.config.url)}: ${message}`, first),
+        },
+        this.host,
+      );
+    } catch (error) {
+      await Promise.all([this.predictions.close(), this.events?.close()]);
+      await this.lock.release().catch(() => undefined);
+      throw sinkError(this.name, 'ERR_SINK_OPEN', (error as Error).message, error);
     }
     this.state = 'running';
-    this.connection.start(tls);
+    if (this.config.pipelineStatus.enabled) this.retained.set(this.topics.status, statusPayload('running', this.device, this.pipelineName, undefined, Date.now()));
+    this.predictions.attach(this.lease);
+    this.events?.attach(this.lease);
+    if (this.lease.state === 'online') this.online();
+    if (this.config.stats.enabled && this.options.stats) {
+      this.statsTimer = setInterval(() => this.publishStats(), this.config.stats.intervalS * 1000);
+      this.statsTimer.unref();
+    }
+    await this.startCommands();
+  }
+
+  /** Commands ride on this sink's connection; a broker that refuses the subscription costs the commands, not the sink. */
+  private async startCommands(): Promise<void> {
+    const control = this.options.control;
+    if (!this.config.commands.enabled || !control) return;
+    const withSnapshots: PipelineControl = this.snapshots ? { ...control, snapshot: () => this.snapshotNext() } : control;
+    try {
+      this.commands = await MqttCommands.start(this.channel, withSnapshots, this.config.commands, { device: this.device, pipeline: this.pipelineName });
+    } catch (error) {
+      this.connectionError(`commands on ${fillTopic(this.config.commands.topic, { device: this.device, pipeline: this.pipelineName })}: ${(error as Error).message}`, true);
+    }
+  }
+
+  /** The `snapshot` command: the next prediction's frame, drawn and published, and what became of it. */
+  private snapshotNext(): Promise<ControlOutcome> {
+    return new Promise<ControlOutcome>((resolve) => {
+      const timer = setTimeout(() => {
+        this.snapshotWaiters = this.snapshotWaiters.filter((waiter) => waiter !== settle);
+        resolve({ ok: false, error: { code: 'failed', message: `snapshot: no prediction within ${SNAPSHOT_COMMAND_WAIT_MS / 1000} s (paused, or the source is silent)` } });
+      }, SNAPSHOT_COMMAND_WAIT_MS);
+      const settle = (outcome: ControlOutcome): void => {
+        clearTimeout(timer);
+        resolve(outcome);
+      };
+      this.snapshotWaiters.push(settle);
+    });
   }
 
   write(prediction: Prediction): void {
     if (this.state !== 'running' || this.stopping) {
-      this.counts.dropped += 1;
+      this.droppedWrites += 1;
       return;
     }
-    const seq = this.nextSeq++;
-    const record: OutboxRecord = { seq, atMs: Date.now(), topic: this.topic, payload: predictionPayload(prediction, seq, this.device) };
-    this.counts.dropped += this.queue.add(record, false) + this.queue.dropExpired(record.atMs);
-    this.toAppend.push(record);
-    this.commit();
-    this.settled();
+    const { result } = prediction;
+    this.noteDelegate(prediction);
+    if (this.events || this.snapshots) {
+      const events = changes(this.lastSeen, result, this.config.threshold);
+      for (const event of events) this.events?.enqueue(this.topics.events, (seq) => eventPayload(event, prediction, seq, this.device));
+      const waiters = this.snapshotWaiters.splice(0);
+      if (events.length > 0 || waiters.length > 0) {
+        const taken = this.snapshots?.offer(prediction.frame, result);
+        if (taken && waiters.length > 0) {
+          void taken.then((outcome) => {
+            const answer: ControlOutcome =
+              outcome === 'published'
+                ? { ok: true, message: `snapshot of frame ${prediction.frameId} published on ${this.topics.snapshot}` }
+                : { ok: false, error: { code: 'failed', message: `snapshot of frame ${prediction.frameId} ${outcome === 'dropped' ? 'not sent (another one in flight, or offline)' : 'could not be drawn within snapshots.max_bytes'}` } };
+            for (const waiter of waiters) waiter(answer);
+          });
+        }
+      }
+    }
+    // Copies only when a later prediction is compared with this one (the caller may reuse the result).
+    const kept = this.events || this.snapshots || this.config.mode === 'change' ? structuredClone(result) : undefined;
+    this.lastSeen = kept;
+    const changed = this.config.mode === 'change' && changes(this.lastPublished, result, this.config.threshold).length > 0;
+    if (!this.gate.offer(performance.now(), changed)) {
+      this.suppressed += 1;
+      return;
+    }
+    this.lastPublished = kept;
+    this.predictions.enqueue(this.topics.predictions, (seq) => predictionPayload(prediction, seq, this.device));
   }
 
-  flush(): Promise<boolean> {
-    return this.settledWithin(this.flushTimeoutMs);
+  async flush(): Promise<boolean> {
+    const results = await Promise.all([this.predictions.settledWithin(this.flushTimeoutMs), this.events?.settledWithin(this.flushTimeoutMs) ?? true]);
+    return results.every(Boolean);
   }
 
   stop(): Promise<void> {
@@ -186,169 +325,109 @@ export class MqttSink implements PredictionSink {
   }
 
   stats(): MqttSinkStats {
-    const { refused, deadLettered, ...counts } = this.counts;
-    const stats: MqttSinkStats = { ...counts, pending: this.queue.size };
+    const p = this.predictions.counts;
+    const e = this.events?.counts;
+    const stats: MqttSinkStats = {
+      written: p.written,
+      dropped: p.dropped + this.droppedWrites,
+      errors: p.errors + (e?.errors ?? 0) + this.connectionErrors,
+      pending: this.predictions.pending,
+    };
+    const refused = p.refused + (e?.refused ?? 0);
+    const deadLettered = p.deadLettered + (e?.deadLettered ?? 0);
+    if (this.suppressed > 0) stats.suppressed = this.suppressed;
     if (refused > 0) stats.refused = refused;
     if (deadLettered > 0) stats.deadLettered = deadLettered;
+    const events = e && this.events ? { written: e.written, dropped: e.dropped, pending: this.events.pending } : undefined;
+    if (events && events.written + events.dropped + events.pending > 0) stats.events = events;
+    if (this.statsDropped > 0) stats.statsDropped = this.statsDropped;
+    const shots = this.snapshots?.counts;
+    if (shots && shots.published + shots.dropped + shots.failed > 0) stats.snapshots = { ...shots };
+    const commands = this.commands?.stats();
+    if (commands && commands.received + commands.ignored > 0) stats.commands = commands;
     if (this.lastError !== undefined) stats.lastError = this.lastError;
     return stats;
   }
 
   private async shutdown(): Promise<void> {
+    await this.commands?.stop();
     if (this.state === 'running') {
-      await this.settledWithin(this.stopTimeoutMs);
-      this.halt.abort();
-      for (const timer of this.retryTimers) clearTimeout(timer);
-      this.retryTimers.clear();
-      await this.committing;
-      await this.connection.stop(1000);
-      await Promise.all(this.deadLettering);
-      await this.saveWatermark();
-      await this.files.close().catch(() => undefined);
+      await Promise.all([this.predictions.settledWithin(this.stopTimeoutMs), this.events?.settledWithin(this.stopTimeoutMs)]);
+      clearInterval(this.statsTimer);
+      await this.snapshots?.idle();
+      if (this.config.pipelineStatus.enabled) await this.publishNow(this.topics.status, statusPayload('stopped', this.device, this.pipelineName, this.delegate, Date.now()), 1000);
+      await Promise.all([this.predictions.close(), this.events?.close()]);
+      await this.lease?.release(1000);
+      this.lease = undefined;
       await this.lock?.release().catch(() => undefined);
     }
     this.state = 'stopped';
-    for (const waiter of this.waiters.splice(0)) waiter.resolve();
   }
 
-  /** Whether everything accepted so far was settled within `ms`. */
-  private settledWithin(ms: number): Promise<boolean> {
-    const upTo = this.nextSeq - 1;
-    if (this.queue.watermark >= upTo) return Promise.resolve(true);
-    return within(new Promise<void>((resolve) => this.waiters.push({ upTo, resolve })), ms);
+  private online(): void {
+    for (const [topic, payload] of this.retained) this.publishDirect(topic, payload, 1, true);
+    this.predictions.online();
+    this.events?.online();
   }
 
-  /** Appends queued messages and fsyncs, in batches; a failed batch is retried (the messages wait in memory). */
-  private commit(): void {
-    if (this.committing) return;
-    this.committing = (async () => {
-      let retryMs = 100;
-      while (this.toAppend.length > 0 && !this.halt.signal.aborted) {
-        const batch = this.toAppend;
-        this.toAppend = [];
-        try {
-          await this.files.append(batch);
-          this.queue.markDurable(batch.map((r) => r.seq));
-          retryMs = 100;
-          this.pump();
-        } catch (error) {
-          this.toAppend = [...batch, ...this.toAppend];
-          this.fail(`outbox ${this.files.dir}: ${(error as Error).message}`);
-          await delay(retryMs, this.halt.signal);
-          retryMs = Math.min(retryMs * 2, 5000);
-        }
-      }
-    })().finally(() => {
-      this.committing = undefined;
-      if (this.toAppend.length > 0 && !this.halt.signal.aborted) this.commit();
+  /** Keeps the pipeline status (delegate in use) and the discovery configs (result kind) current. */
+  private noteDelegate(prediction: Prediction): void {
+    if (this.config.pipelineStatus.enabled && prediction.delegate !== this.delegate) {
+      this.delegate = prediction.delegate;
+      this.setRetained(this.topics.status, statusPayload('running', this.device, this.pipelineName, this.delegate, Date.now()));
+    }
+    const kind = prediction.result.kind;
+    if (this.config.homeAssistant.enabled && kind !== this.discoveredKind) {
+      this.discoveredKind = kind;
+      const messages = discoveryMessages(kind, {
+        prefix: this.config.homeAssistant.prefix,
+        device: this.device,
+        pipeline: this.pipelineName,
+        stateTopic: this.topics.predictions,
+        availabilityTopic: this.topics.device,
+        version: version(),
+      });
+      for (const message of messages) this.setRetained(message.topic, JSON.stringify(message.config));
+    }
+  }
+
+  private setRetained(topic: string, payload: string): void {
+    this.retained.set(topic, payload);
+    this.publishDirect(topic, payload, 1, true);
+  }
+
+  private publishStats(): void {
+    const report = this.options.stats?.();
+    if (!report || !this.lease) return;
+    const { qos, retain } = this.config.stats;
+    if (!this.publishDirect(this.topics.stats, statsPayload(report, this.device, Date.now()), qos, retain)) this.statsDropped += 1;
+  }
+
+  /** Publishes outside the outbox if connected; `done(ok)` runs once: acknowledged (QoS 1) or written (QoS 0), or not. */
+  private publishDirect(topic: string, payload: string | Buffer, qos: 0 | 1, retain: boolean, done?: (ok: boolean) => void): boolean {
+    const sent =
+      this.lease?.publish(topic, payload, qos, retain, (result) => {
+        if (result?.refused) this.connectionError(`broker refused a message on ${topic}: ${result.message}`, true);
+        done?.(result === undefined);
+      }) ?? false;
+    if (!sent) done?.(false);
+    return sent;
+  }
+
+  /** publishDirect, waiting for the acknowledgement at most `timeoutMs`. */
+  private publishNow(topic: string, payload: string, timeoutMs: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      this.publishDirect(topic, payload, 1, true, () => {
+        clearTimeout(timer);
+        resolve();
+      });
     });
   }
 
-  /** Publishes durable messages while connected, keeping at most `inflight` unacknowledged. */
-  private pump(): void {
-    this.counts.dropped += this.queue.dropExpired(Date.now());
-    while (this.inFlight < this.config.inflight && this.connection.state === 'online') {
-      const record = this.queue.takeNext();
-      if (!record) break;
-      this.inFlight += 1;
-      this.connection.publish(record.topic, record.payload, this.config.qos, this.config.retain, (result) => this.acked(record.seq, result));
-    }
-    this.settled();
-  }
-
-  private acked(seq: number, result: PublishResult): void {
-    this.inFlight = Math.max(0, this.inFlight - 1);
-    if (result === undefined) {
-      this.attempts.delete(seq);
-      if (this.queue.settle(seq)) this.counts.written += 1;
-    } else if (result.refused) {
-      this.refused(seq, result.message, result.reasonCode);
-    }
-    this.pump();
-  }
-
-  /** A refusal: the message waits (not blocking the others) and is published again, or dead-lettered. */
-  private refused(seq: number, message: string, reasonCode: number | undefined): void {
-    this.counts.refused += 1;
-    this.queue.refused(seq);
-    const attempts = (this.attempts.get(seq) ?? 0) + 1;
-    const { maxAttempts } = this.config.deadLetter;
-    if (attempts < maxAttempts) {
-      this.attempts.set(seq, attempts);
-      const delayMs = Math.min(this.config.reconnect.maxMs, this.config.reconnect.initialMs * 2 ** (attempts - 1));
-      this.refusal(`broker refused message ${seq} (attempt ${attempts} of ${maxAttempts}): ${message}; publishing it again in ${delayMs} ms`);
-      const timer = setTimeout(() => {
-        this.retryTimers.delete(timer);
-        if (this.queue.retry(seq)) this.pump();
-        else this.attempts.delete(seq);
-      }, delayMs);
-      this.retryTimers.add(timer);
-      return;
-    }
-    this.attempts.delete(seq);
-    const record = this.queue.peek(seq);
-    if (!record) return; // dropped by the bound meanwhile (counted there)
-    this.refusal(`broker refused message ${seq} ${attempts} times: ${message}; moved to ${this.deadLetters.file}`);
-    const writing = this.deadLetters
-      .append({ record, reasonCode, reason: message, attempts })
-      .then(
-        () => {
-          if (this.queue.settle(seq)) (this.counts.dropped += 1), (this.counts.deadLettered += 1);
-        },
-        (error: unknown) => {
-          this.fail(`dead-letter file ${this.deadLetters.file}: ${(error as Error).message}; message ${seq} dropped`);
-          if (this.queue.settle(seq)) this.counts.dropped += 1;
-        },
-      )
-      .finally(() => {
-        this.deadLettering.delete(writing);
-        this.settled();
-        if (this.state === 'running') this.pump();
-      });
-    this.deadLettering.add(writing);
-  }
-
-  /** Counts a refusal as an error; warns at most once per REFUSAL_WARN_MS (an ACL refusing a whole topic would flood the log). */
-  private refusal(message: string): void {
-    this.counts.errors += 1;
+  private connectionError(message: string, log: boolean): void {
+    this.connectionErrors += 1;
     this.lastError = message;
-    const now = Date.now();
-    if (now - this.refusalWarn.atMs < REFUSAL_WARN_MS) {
-      this.refusalWarn.suppressed += 1;
-      return;
-    }
-    const more = this.refusalWarn.suppressed > 0 ? ` (and ${this.refusalWarn.suppressed} more refusals since the last warning)` : '';
-    this.refusalWarn = { atMs: now, suppressed: 0 };
-    this.warn(`sink ${this.name}: ${message}${more}`);
-  }
-
-  /** Wakes flush() waiters and saves the watermark (one save at a time; acks arriving meanwhile go in the next). */
-  private settled(): void {
-    const watermark = this.queue.watermark;
-    this.waiters = this.waiters.filter((waiter) => (waiter.upTo <= watermark ? (waiter.resolve(), false) : true));
-    if (!this.watermarkSaving && watermark > this.savedWatermark) {
-      this.watermarkSaving = this.saveWatermark().finally(() => {
-        this.watermarkSaving = undefined;
-        if (this.queue.watermark > this.savedWatermark && this.state === 'running' && !this.halt.signal.aborted) this.settled();
-      });
-    }
-  }
-
-  private async saveWatermark(): Promise<void> {
-    await this.watermarkSaving;
-    const watermark = this.queue.watermark;
-    if (watermark <= this.savedWatermark) return;
-    try {
-      await this.files.settle(watermark);
-      this.savedWatermark = watermark;
-    } catch (error) {
-      this.fail(`outbox ${this.files.dir}: ${(error as Error).message}`);
-    }
-  }
-
-  private fail(message: string): void {
-    this.counts.errors += 1;
-    this.lastError = message;
-    this.warn(`sink ${this.name}: ${message}`);
+    if (log) this.warn(`sink ${this.name}: ${message}`);
   }
 }
