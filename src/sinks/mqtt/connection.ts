@@ -6,6 +6,7 @@
  * before the next; refused credentials wait the longest delay (retrying sooner cannot fix them).
  */
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
+import { disableNagle } from './no-delay.js';
 import { Backoff } from './backoff.js';
 import { describeTlsError, type TlsMaterial } from './tls-files.js';
 
@@ -161,6 +162,7 @@ export class BrokerConnection {
     let failure: { message: string; credentials: boolean } | undefined;
     client.on('connect', () => {
       if (client !== this.client) return;
+      disableNagle(client);
       this.backoff.reset();
       this.state = 'online';
       client.publish(statusTopic, 'online', { qos: 1, retain: true });

@@ -12,6 +12,7 @@ import { hostname } from 'node:os';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import { Observable } from 'rxjs';
 import type { MqttSourceConfig } from '../../config/types.js';
+import { disableNagle } from '../../sinks/mqtt/no-delay.js';
 import { Backoff } from '../../sinks/mqtt/backoff.js';
 import { RateLimitedWarn } from '../child-log.js';
 import { systemClock } from '../clock.js';
@@ -187,6 +188,7 @@ export class MqttSampleProducer implements SampleProducer {
         const current = connect(this.config.url, options);
         client = current;
         current.on('connect', () => {
+          disableNagle(current);
           current.subscribe(this.config.topics, { qos: this.config.qos }, (error) => {
             if (stopped || current !== client) return;
             if (!error) {
