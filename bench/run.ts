@@ -1,7 +1,8 @@
 /**
  * edgepipe's benchmarks. Prints one JSON object per line; docs/benchmarks.md records the figures measured.
  *   npm run bench [-- NAME ...]   names: event-loop-lag, c-comparison, async-overhead, pipeline (20,000 frames),
- *                                 pipeline-quick (without the memory run), camera (ffmpeg 640x480 RGB at 30 fps);
+ *                                 pipeline-quick (without the memory run), camera (ffmpeg 640x480 RGB at 30 fps),
+ *                                 mqtt-publish (mqtt sink + outbox against a local Mosquitto, ~3 minutes);
  *                                 default: all
  * Real models come from ../shared/models; a benchmark whose model is absent is reported as skipped.
  */
@@ -11,6 +12,7 @@ import { eventLoopLag } from './event-loop-lag.js';
 import { asyncOverhead, cComparison } from './c-comparison.js';
 import { cameraBenchmark } from './camera.js';
 import { pipelineBenchmarks } from './pipeline.js';
+import { mqttBenchmarks } from './mqtt.js';
 import { packageRoot } from '../src/runtime/paths.js';
 
 const root = packageRoot();
@@ -27,6 +29,7 @@ const benchmarks: Record<string, () => Promise<unknown[]>> = {
   'pipeline': async () => pipelineBenchmarks(models, ['throughput', 'latency', 'memory']),
   'pipeline-quick': async () => pipelineBenchmarks(models, ['throughput', 'latency']),
   'camera': async () => [await cameraBenchmark(models)],
+  'mqtt-publish': async () => mqttBenchmarks(models),
 };
 
 const selected = process.argv.slice(2);

@@ -112,6 +112,11 @@ export async function runCommand(argv: string[]): Promise<number> {
         result = { ok: false, message: 'reload failed (see the journal)' };
       }
       notifier.ready(result.message);
+      // Every problem, on the status topic too: the engineer who made the edit may be watching MQTT, not the journal.
+      const problems = result.problems ?? [];
+      const shown = problems.slice(0, 20).join('; ') + (problems.length > 20 ? `; and ${problems.length - 20} more` : '');
+      const notice = { kind: 'reload' as const, ok: result.ok, message: shown ? `${result.message}: ${shown}` : result.message, atMs: Date.now() };
+      for (const supervisor of pipelines.supervisors()) for (const pipeline of supervisor.pipelines()) pipeline.notice(notice);
       return result;
     });
     reload = next;
@@ -153,6 +158,8 @@ export interface ReloadResult {
   message: string;
   /** The first configuration problem of a refused reload (for the `reload` command's answer). */
   detail?: string;
+  /** Every problem of a refused reload, each with its file:line:col (for the MQTT status topic). */
+  problems?: string[];
 }
 
 /**
@@ -171,8 +178,9 @@ export async function reloadFiles(request: ReloadRequest): Promise<ReloadResult>
       const count = error.problems.length === 1 ? '1 problem' : `${error.problems.length} problems`;
       logger.log('error', `edgepipe: reload refused, pipelines unchanged: ${count} in the configuration`);
       for (const problem of error.problems) logger.log('error', `edgepipe: reload refused: ${formatProblem(problem)}`);
-      const first = error.problems[0];
-      return { ok: false, message: `reload refused (${count} in the configuration), pipelines unchanged`, ...(first ? { detail: formatProblem(first) } : {}) };
+      const problems = error.problems.map((problem) => formatProblem(problem));
+      const first = problems[0];
+      return { ok: false, message: `reload refused (${count} in the configuration), pipelines unchanged`, problems, ...(first ? { detail: first } : {}) };
     }
     logger.log('error', `edgepipe: reload refused, pipelines unchanged: ${(error as Error).message}`);
     return { ok: false, message: 'reload refused, pipelines unchanged' };

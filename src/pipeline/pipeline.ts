@@ -17,7 +17,7 @@ import { createSource } from '../sources/index.js';
 import { isSensorSource, sensorChannels } from '../sources/series/channels.js';
 import type { FrameSource } from '../sources/types.js';
 import { createSink } from '../sinks/index.js';
-import type { PredictionSink } from '../sinks/types.js';
+import type { PredictionSink, ServiceNotice } from '../sinks/types.js';
 import type { Frame, FramePayload, ImageGeometry, Prediction } from './frame.js';
 import { scheduleFrames } from './frame-scheduler.js';
 import { DemandGate } from './demand.js';
@@ -332,6 +332,11 @@ export class Pipeline {
     } finally {
       runner.release(interpreter);
     }
+  }
+
+  /** Tells the configured sinks about a service event (a reload's outcome). */
+  notice(notice: ServiceNotice): void {
+    for (const sink of this.sinks) sink.notice?.(notice);
   }
 
   /** The stats line's report: fps since the previous report(), which starts a new window. */

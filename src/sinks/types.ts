@@ -31,6 +31,11 @@ export interface PredictionSink {
   readonly name: string;
   /** Set when write() needs `Prediction.frame` (snapshots); the pipeline attaches it only then. */
   readonly wantsFrame?: boolean;
+  /**
+   * Service events the sink may publish besides predictions (the MQTT sink puts the last reload's outcome on the
+   * pipeline's status topic). Optional; never throws, never waits.
+   */
+  notice?(notice: ServiceNotice): void;
   /** Prepares the target (folders, file handle). Rejects with an EdgepipeError naming the sink if it is unusable. */
   start(): Promise<void>;
   /**
@@ -50,6 +55,15 @@ export interface PredictionSink {
    */
   stop(): Promise<void>;
   stats(): SinkStats;
+}
+
+/** An event of the service as a whole, told to every pipeline's sinks. */
+export interface ServiceNotice {
+  kind: 'reload';
+  ok: boolean;
+  /** One line: what changed, or why nothing did (with the first problem's file:line:col). */
+  message: string;
+  atMs: number;
 }
 
 /** What a sink may need from its surroundings. */

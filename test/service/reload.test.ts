@@ -4,15 +4,18 @@
  * prediction within runtime.reload_health_s is rolled back (or removed) and reported.
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { writeColourModel } from '../helpers/image-models.js';
+import { jsonSchemaErrors } from '../config/json-schema-check.js';
+import { Mosquitto, mosquittoOrSkip, Subscriber } from '../sinks/mqtt-broker.js';
 import { listenerSkipReason } from './notify-listener.js';
 import { startService, starts, type PipelineStatus } from './run-service.js';
 
 const skip = listenerSkipReason() !== undefined;
+const statusSchema = JSON.parse(readFileSync(new URL('../../schema/status.schema.json', import.meta.url), 'utf8')) as Parameters<typeof jsonSchemaErrors>[0];
 const dir = mkdtempSync(path.join(tmpdir(), 'edgepipe-reload-'));
 const model = writeColourModel(dir);
 const brokenModel = path.join(dir, 'broken.tflite');
@@ -140,5 +143,42 @@ describe.skipIf(skip)('edgepipe run: SIGHUP reload', () => {
     expect(stopping.message).toBe('STOPPING=1\nSTATUS=stopping: SIGTERM, stopping');
     expect(await code, service.stderr()).toBe(0);
     expect(service.stderr()).not.toContain('failed its health check');
+  });
+});
+
+const mosquitto = mosquittoOrSkip();
+
+describe.skipIf(skip || !mosquitto)('edgepipe run: a reload on the MQTT status topic', () => {
+  it("a refused edit is reported on each pipeline's retained status with every problem's position", async () => {
+    const broker = await Mosquitto.start(mosquitto!);
+    const watcher = await Subscriber.start(broker.url, 'edgepipe/gate/a/status');
+    try {
+      const mqttPipeline = (postprocess = '{ kind: classify, top_k: 1 }'): string[] => [
+        '  - name: a',
+        `    source: ${synthetic}`,
+        `    model: { file: "${model}" }`,
+        `    postprocess: ${postprocess}`,
+        `    sinks: [ { kind: mqtt, url: "${broker.url}", device_id: gate, outbox: { dir: "${path.join(dir, 'outbox-a')}" } } ]`,
+      ];
+      const config = writeConfig(path.join(dir, 'mqtt-status.yaml'), [...header(5), ...mqttPipeline()]);
+      const service = await startService(config, children);
+      const edited = [...header(5), ...mqttPipeline('{ kind: clasify }'), ...pipeline('Door C')];
+      writeConfig(config, edited);
+      await service.reload();
+      const messages = await watcher.settle(Infinity, 300);
+      const status = JSON.parse(messages.at(-1)!) as { state: string; last_reload?: { ok: boolean; message: string } };
+      expect(status.state).toBe('running');
+      const kindLine = edited.findIndex((line) => line.includes('clasify')) + 1;
+      const nameLine = edited.findIndex((line) => line.includes('Door C')) + 1;
+      expect(status.last_reload?.ok).toBe(false);
+      expect(status.last_reload?.message).toContain('reload refused (2 problems in the configuration), pipelines unchanged: ');
+      expect(status.last_reload?.message).toContain(`${config}:${kindLine}:`);
+      expect(status.last_reload?.message).toContain(`${config}:${nameLine}:`);
+      expect(jsonSchemaErrors(statusSchema, status as unknown as Parameters<typeof jsonSchemaErrors>[1])).toEqual([]);
+      expect(await service.stop(), service.stderr()).toBe(0);
+    } finally {
+      await watcher.stop();
+      await broker.stop();
+    }
   });
 });

@@ -4,6 +4,7 @@
  */
 import type { Prediction } from '../../pipeline/frame.js';
 import type { StatsReport } from '../../pipeline/stats.js';
+import type { ServiceNotice } from '../types.js';
 import { roundSignificant, roundTo } from '../json-lines.js';
 import type { ChangeEvent } from './change.js';
 import { uuidv7 } from './envelope.js';
@@ -63,7 +64,14 @@ export function statsPayload(report: StatsReport, device: string, nowMs: number)
 }
 
 /** The retained per-pipeline status: `running` (with the delegate in use, once known) or `stopped`. */
-export function statusPayload(state: 'running' | 'stopped', device: string, pipeline: string, delegate: string | undefined, nowMs: number): string {
+export function statusPayload(
+  state: 'running' | 'stopped',
+  device: string,
+  pipeline: string,
+  delegate: string | undefined,
+  nowMs: number,
+  lastReload?: ServiceNotice,
+): string {
   return JSON.stringify({
     schema: STATUS_SCHEMA_ID,
     device,
@@ -72,5 +80,6 @@ export function statusPayload(state: 'running' | 'stopped', device: string, pipe
     delegate: delegate ?? null,
     time: new Date(nowMs).toISOString(),
     time_ms: nowMs,
+    ...(lastReload ? { last_reload: { ok: lastReload.ok, message: lastReload.message, time: new Date(lastReload.atMs).toISOString() } } : {}),
   });
 }

@@ -15,7 +15,7 @@ import type { Prediction } from '../../pipeline/frame.js';
 import type { Result } from '../../postprocess/types.js';
 import { packageRoot } from '../../runtime/paths.js';
 import { defaultSinkWarn, describeFsError, sinkError } from '../errors.js';
-import type { PredictionSink, SinkContext, SinkStats } from '../types.js';
+import type { PredictionSink, ServiceNotice, SinkContext, SinkStats } from '../types.js';
 import { changes } from './change.js';
 import { fillTopic, predictionPayload, topicLevelProblem } from './envelope.js';
 import { discoveryMessages } from './home-assistant.js';
@@ -118,6 +118,8 @@ export class MqttSink implements PredictionSink {
   /** Retained state (pipeline status, discovery configs) by topic: published now if connected, and at each connect. */
   private readonly retained = new Map<string, string>();
   private commands: MqttCommands | undefined;
+  /** The last reload's outcome, kept in the retained pipeline status. */
+  private lastReload: ServiceNotice | undefined;
   /** `snapshot` commands waiting for the next prediction. */
   private snapshotWaiters: Array<(outcome: ControlOutcome) => void> = [];
 
@@ -240,7 +242,7 @@ export class MqttSink implements PredictionSink {
       throw sinkError(this.name, 'ERR_SINK_OPEN', (error as Error).message, error);
     }
     this.state = 'running';
-    if (this.config.pipelineStatus.enabled) this.retained.set(this.topics.status, statusPayload('running', this.device, this.pipelineName, undefined, Date.now()));
+    if (this.config.pipelineStatus.enabled) this.retained.set(this.topics.status, statusPayload('running', this.device, this.pipelineName, undefined, Date.now(), this.lastReload));
     this.predictions.attach(this.lease);
     this.events?.attach(this.lease);
     if (this.lease.state === 'online') this.online();
@@ -319,6 +321,13 @@ export class MqttSink implements PredictionSink {
     return results.every(Boolean);
   }
 
+  /** A reload's outcome goes into the retained pipeline status, so a field engineer sees a refused edit and where. */
+  notice(notice: ServiceNotice): void {
+    if (notice.kind !== 'reload' || !this.config.pipelineStatus.enabled || this.state !== 'running') return;
+    this.lastReload = notice;
+    this.setRetained(this.topics.status, statusPayload('running', this.device, this.pipelineName, this.delegate, Date.now(), notice));
+  }
+
   stop(): Promise<void> {
     this.stopping ??= this.shutdown();
     return this.stopping;
@@ -355,7 +364,7 @@ export class MqttSink implements PredictionSink {
       await Promise.all([this.predictions.settledWithin(this.stopTimeoutMs), this.events?.settledWithin(this.stopTimeoutMs)]);
       clearInterval(this.statsTimer);
       await this.snapshots?.idle();
-      if (this.config.pipelineStatus.enabled) await this.publishNow(this.topics.status, statusPayload('stopped', this.device, this.pipelineName, this.delegate, Date.now()), 1000);
+      if (this.config.pipelineStatus.enabled) await this.publishNow(this.topics.status, statusPayload('stopped', this.device, this.pipelineName, this.delegate, Date.now(), this.lastReload), 1000);
       await Promise.all([this.predictions.close(), this.events?.close()]);
       await this.lease?.release(1000);
       this.lease = undefined;
@@ -374,7 +383,7 @@ export class MqttSink implements PredictionSink {
   private noteDelegate(prediction: Prediction): void {
     if (this.config.pipelineStatus.enabled && prediction.delegate !== this.delegate) {
       this.delegate = prediction.delegate;
-      this.setRetained(this.topics.status, statusPayload('running', this.device, this.pipelineName, this.delegate, Date.now()));
+      this.setRetained(this.topics.status, statusPayload('running', this.device, this.pipelineName, this.delegate, Date.now(), this.lastReload));
     }
     const kind = prediction.result.kind;
     if (this.config.homeAssistant.enabled && kind !== this.discoveredKind) {
