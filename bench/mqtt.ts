@@ -208,7 +208,7 @@ export async function mqttPublishRun(models: string, spec: MqttRunSpec): Promise
     const sampler = (async () => {
       while (sampling) {
         peakOutboxBytes = Math.max(peakOutboxBytes, await bytesIn(outboxDir));
-        await sleep(20);
+        await sleep(50);
       }
     })();
 
@@ -258,7 +258,7 @@ export async function mqttPublishRun(models: string, spec: MqttRunSpec): Promise
       ackedPerS: r2(n / ackedS),
       seconds: { fed: r2(fedS), acked: r2(ackedS), lastArrival: r2((lastArrival - t0) / 1000) },
       writeToArrivalMs: { p50: r2(lat.p50), p99: r2(lat.p99), max: r2(lat.max) },
-      cpuUsPerMessage: { process: r2((cpu.user + cpu.system) / n), broker: r2((brokerCpuS * 1e6) / n) },
+      cpuUsPerMessage: { process: r2((cpu.user + cpu.system) / n), processSystem: r2(cpu.system / n), broker: r2((brokerCpuS * 1e6) / n) },
       peakOutboxKiB: Math.round(peakOutboxBytes / 1024),
       arrivedOnce: once,
       duplicates,

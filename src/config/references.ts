@@ -39,7 +39,8 @@ export function referenceProblems(parsed: ParsedFile): ConfigProblem[] {
     if (!known) return;
     pipeline.model.delegates.forEach((name, j) => {
       const yamlPath = `${at}.delegates[${j}]`;
-      if (known.includes(name) || !parsed.positions.has(yamlPath)) return;
+      // `board`: the detected board profile's delegates, known only at run time (src/boards/defaults.ts).
+      if (name === 'board' || known.includes(name) || !parsed.positions.has(yamlPath)) return;
       const close = closestMatch(name, known);
       const list = known.join(', ');
       const hint = close ? `did you mean "${close}"? (known: ${list})` : `known: ${list}; others need a descriptor in runtime.delegate_dirs`;

@@ -64,7 +64,7 @@ export const sourceSchema = union(
           description:
             'A V4L2 device (`/dev/video0`), an `rtsp://` or `http(s)://` URL, or a video file (absolute path). ' +
             '`lavfi:GRAPH` uses an ffmpeg test source (`lavfi:testsrc2=size=320x240:rate=30`), for tests and demos. ' +
-            'With `command`: a name for the camera in messages.',
+            'With `command`: a name for the camera in messages. `board`: the camera command of this board\'s profile (devices/).',
           required: true,
           example: '/dev/video0',
           examples: ['/dev/video0', 'rtsp://192.168.1.20:554/stream1', 'lavfi:testsrc2=size=640x480:rate=15'],
@@ -122,7 +122,7 @@ export const sourceSchema = union(
       [
         {
           run(value, report) {
-            if (!value.command && !/^(\/|lavfi:|[a-z][a-z0-9+.-]*:\/\/)/i.test(value.input)) {
+            if (!value.command && value.input !== 'board' && !/^(\/|lavfi:|[a-z][a-z0-9+.-]*:\/\/)/i.test(value.input)) {
               report('input', 'a video file must be an absolute path (it is not resolved against this file), or give a device or URL');
             }
             if ((value.width === undefined) !== (value.height === undefined)) {

@@ -243,7 +243,7 @@ export const modelSchema = object(
     }),
     delegates: list(
       string({
-        description: 'A delegate name: a descriptor in delegates/ or runtime.delegate_dirs, or cpu.',
+        description: "A delegate name: a descriptor in delegates/ or runtime.delegate_dirs, cpu, or board (the board profile's order).",
         expected: 'a delegate name (lowercase letters, digits, - and _)',
         pattern: delegateName,
         plural: 'delegate names',

@@ -26,6 +26,7 @@ import { ModelRunner } from './model-runner.js';
 import { PipelineStats, type DropReason, type StatsReport } from './stats.js';
 import { readLabels } from './labels.js';
 import { ThermalMonitor } from './thermal.js';
+import { applyBoardDefaults } from '../boards/defaults.js';
 import type { ControlOutcome, PipelineControl } from '../commands/control.js';
 import type { ThresholdSetting } from '../postprocess/threshold.js';
 
@@ -63,7 +64,8 @@ export class Pipeline {
   readonly name: string;
   state: PipelineState = 'starting';
   readonly stats: PipelineStats;
-  private readonly config: PipelineConfig;
+  /** As configured, then with `board` resolved to the board profile's camera and delegates at start. */
+  private config: PipelineConfig;
   private readonly context: PipelineContext;
   private runner: ModelRunner | undefined;
   private sinks: PredictionSink[] = [];
@@ -103,6 +105,7 @@ export class Pipeline {
 
   /** Loads the model (probed in a child process first), builds the stages and starts the source. */
   async start(): Promise<void> {
+    this.config = await applyBoardDefaults(this.config);
     const { config, context } = this;
     const model = await loadVerifiedModel(config.model.file, {
       ...(context.runtime.library ? { library: context.runtime.library } : {}),

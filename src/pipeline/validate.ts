@@ -13,6 +13,7 @@ import { createSeriesPreprocessor } from '../preprocess/series-preprocessor.js';
 import { isSensorSource, sensorChannels } from '../sources/series/channels.js';
 import { createPostprocessor } from '../postprocess/index.js';
 import { readLabels } from './labels.js';
+import { applyBoardDefaults } from '../boards/defaults.js';
 
 export interface ModelProblem {
   pipeline: string;
@@ -26,8 +27,17 @@ export function descriptorsFor(config: ConfigFile): Map<string, DelegateDescript
   return loadDelegateDescriptors([builtinDelegatesDir, ...config.runtime.delegateDirs]);
 }
 
-async function checkPipeline(config: ConfigFile, pipeline: PipelineConfig, descriptors: ReadonlyMap<string, DelegateDescriptor>): Promise<string[]> {
+async function checkPipeline(config: ConfigFile, configured: PipelineConfig, descriptors: ReadonlyMap<string, DelegateDescriptor>): Promise<string[]> {
   const problems: string[] = [];
+  let pipeline = configured;
+  try {
+    pipeline = await applyBoardDefaults(configured);
+  } catch (error) {
+    if (!(error instanceof EdgepipeError)) throw error;
+    problems.push(error.message);
+    // Check the rest as if `board` were not there, rather than report it a second time as an unknown delegate.
+    pipeline = { ...configured, model: { ...configured.model, delegates: configured.model.delegates.filter((name) => name !== 'board') } };
+  }
   const attempt = async (step: () => Promise<void> | void): Promise<void> => {
     try {
       await step();
