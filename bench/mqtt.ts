@@ -2,8 +2,8 @@
  * Sustained publish rate of the mqtt sink with its disk outbox (fsync-ed group commit) against a real Mosquitto
  * on 127.0.0.1, QoS 1: messages/s acknowledged, write()-to-arrival latency at a subscriber in this process, CPU
  * per message of this process (sink + subscriber) and of the broker (/proc/<pid>/stat), the outbox's peak bytes
- * on disk, and whether every seq arrived exactly once. Broker persistence off and on, fed as fast as write()
- * returns or at a fixed rate, and the in-flight window at 1 against the default 20.
+ * on disk, and whether every seq arrived exactly once. Broker persistence off and on, fed as fast as the sink
+ * settles messages (at most 1,000 unsettled) or at a fixed rate, and the in-flight window at 1 against 20.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -21,13 +21,15 @@ import { summarise } from '../src/runtime/timing.js';
 
 export interface MqttRunSpec {
   persistence: boolean;
-  /** Messages per second offered; 0 = as fast as write() returns (in batches of 100 per event-loop turn). */
+  /** Messages per second offered; 0 = as fast as the sink settles them (at most MAX_PENDING unsettled). */
   rate: number;
   inflight: number;
   messages: number;
 }
 
 const TOPIC = 'edgepipe/bench/bench/predictions';
+/** Unsettled messages the max-rate feed allows before it waits. */
+const MAX_PENDING = 1000;
 const LABELS = ['tabby', 'tiger cat', 'Egyptian cat', 'lynx', 'remote control'];
 
 function mosquittoBinary(): string | undefined {
@@ -229,9 +231,12 @@ export async function mqttPublishRun(models: string, spec: MqttRunSpec): Promise
         await sleep(2);
       }
     } else {
+      // As fast as the sink settles them: at most MAX_PENDING unsettled, else the run measures a queue filling up.
       while (written < n) {
-        for (let i = 0; i < 100 && written < n; i++) write();
-        await yieldToLoop();
+        const room = MAX_PENDING - sink.stats().pending;
+        for (let i = 0; i < Math.min(room, 100) && written < n; i++) write();
+        if (room > 0) await yieldToLoop();
+        else await sleep(1);
       }
     }
     const fedS = (performance.now() - t0) / 1000;
@@ -278,8 +283,8 @@ export async function mqttPublishRun(models: string, spec: MqttRunSpec): Promise
 /** The runs docs/benchmarks.md reports. */
 export async function mqttBenchmarks(models: string): Promise<unknown[]> {
   const runs: MqttRunSpec[] = [
-    { persistence: false, rate: 0, inflight: 20, messages: 20_000 },
-    { persistence: true, rate: 0, inflight: 20, messages: 20_000 },
+    { persistence: false, rate: 0, inflight: 20, messages: 50_000 },
+    { persistence: true, rate: 0, inflight: 20, messages: 50_000 },
     { persistence: false, rate: 500, inflight: 20, messages: 10_000 },
     { persistence: true, rate: 500, inflight: 20, messages: 10_000 },
     { persistence: false, rate: 0, inflight: 1, messages: 20_000 },

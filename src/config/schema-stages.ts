@@ -93,6 +93,14 @@ export const sourceSchema = union(
           synonyms: { rgb: 'rgb24', gray: 'gray8', grey: 'gray8', yuv420p: 'i420', jpeg: 'mjpeg' },
         }),
         rtsp_transport: oneOf(['tcp', 'udp'], { description: 'RTSP only: how the video travels.', default: 'tcp' }),
+        io_timeout_ms: integer({
+          description:
+            'RTSP and HTTP only: ffmpeg gives up on a connection that takes this long (ms) to connect or to send data, and ' +
+            'is restarted with backoff. Shorter than stall_timeout_ms, it tells a dead camera from a slow pipeline.',
+          min: 100,
+          max: 600000,
+          default: 10000,
+        }),
         loop: boolean({ description: 'Files only: start again at the end (ffmpeg `-stream_loop -1`).', default: false }),
         stall_timeout_ms: integer({
           description: 'No frame for this long (ms) means the producer is stalled: it is killed and restarted.',

@@ -128,6 +128,8 @@ export interface CameraSourceConfig {
   realtime: boolean;
   output: CameraOutput;
   rtspTransport: 'tcp' | 'udp';
+  /** RTSP/HTTP: connect and read timeout given to ffmpeg, ms. */
+  ioTimeoutMs: number;
   /** Files: start again at the end (`-stream_loop -1`). */
   loop: boolean;
   /** No frame for this long (ms) = stalled: the producer is restarted. */

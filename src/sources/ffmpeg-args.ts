@@ -69,11 +69,12 @@ export function ffmpegArgs(config: CameraSourceConfig): string[] {
       if (config.fps !== undefined) args.push('-framerate', String(config.fps));
       args.push('-i', config.input);
       break;
+    // ffmpeg's socket timeouts are in microseconds: `-timeout` of the RTSP demuxer, `-rw_timeout` of the protocols.
     case 'rtsp':
-      args.push('-rtsp_transport', config.rtspTransport, '-i', config.input);
+      args.push('-rtsp_transport', config.rtspTransport, '-timeout', String(config.ioTimeoutMs * 1000), '-i', config.input);
       break;
     case 'http':
-      args.push('-i', config.input);
+      args.push('-rw_timeout', String(config.ioTimeoutMs * 1000), '-i', config.input);
       break;
     case 'lavfi':
       if (config.realtime) args.push('-re');

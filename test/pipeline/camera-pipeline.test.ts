@@ -60,6 +60,11 @@ describe.skipIf(!runFfmpegTests)('camera pipeline', () => {
       const report = pipeline.report();
       expect(report.source).toMatchObject({ state: 'running', restarts: 1 });
       expect(report.state).toBe('running');
+      // The gap is counted: time without frames while the producer restarted, and a hole in the capture times.
+      expect(report.source!.downtimeMs).toBeGreaterThan(0);
+      const captured = predictions.map((p) => p.capturedWallMs);
+      const widest = Math.max(...captured.slice(1).map((t, i) => t - captured[i]!));
+      expect(widest).toBeGreaterThan(2 * (1000 / 23));
       // Frame ids keep increasing across the restart.
       const ids = predictions.map((p) => p.frameId);
       expect([...ids].sort((a, b) => a - b)).toEqual(ids);

@@ -29,9 +29,9 @@ describe('ffmpeg arguments', () => {
   });
 
   it('RTSP over tcp (default) or udp; output at the input size and rate when none is given', () => {
-    expect(tail(ffmpegArgs(cameraConfig({ input: 'rtsp://cam/s' })))).toBe('-rtsp_transport tcp -i rtsp://cam/s -an -sn -dn -f rawvideo -pix_fmt rgb24 pipe:1');
+    expect(tail(ffmpegArgs(cameraConfig({ input: 'rtsp://cam/s' })))).toBe('-rtsp_transport tcp -timeout 10000000 -i rtsp://cam/s -an -sn -dn -f rawvideo -pix_fmt rgb24 pipe:1');
     expect(tail(ffmpegArgs(cameraConfig({ input: 'rtsp://cam/s', rtspTransport: 'udp', output: 'gray8' })))).toBe(
-      '-rtsp_transport udp -i rtsp://cam/s -an -sn -dn -f rawvideo -pix_fmt gray pipe:1',
+      '-rtsp_transport udp -timeout 10000000 -i rtsp://cam/s -an -sn -dn -f rawvideo -pix_fmt gray pipe:1',
     );
   });
 

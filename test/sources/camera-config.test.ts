@@ -19,6 +19,7 @@ describe('camera source configuration', () => {
       realtime: false,
       output: 'rgb24',
       rtspTransport: 'tcp',
+      ioTimeoutMs: 10000,
       loop: false,
       stallTimeoutMs: 5000,
       restart: { initialMs: 500, maxMs: 30000 },

@@ -24,6 +24,7 @@ export function cameraConfig(options: Partial<CameraSourceConfig> = {}): CameraS
     realtime: true,
     output: 'rgb24',
     rtspTransport: 'tcp',
+    ioTimeoutMs: 10000,
     loop: false,
     stallTimeoutMs: 5000,
     restart: { initialMs: 50, maxMs: 200 },

@@ -4,6 +4,8 @@
  * never writes (fails with its stderr), and arecord itself where a capture device exists.
  */
 import { spawnSync } from 'node:child_process';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { AudioSourceConfig } from '../../../src/config/types.js';
 import type { Frame, SeriesPayload } from '../../../src/pipeline/frame.js';
@@ -164,6 +166,46 @@ describe('audio source supervision', () => {
     const { error } = await runToEnd(createSource('mic', audioConfig({ command: ['edgepipe-no-such-recorder'] }), quiet).frames());
     expect(String(error)).toMatch(/source mic\/audio: edgepipe-no-such-recorder was not found on PATH/);
     expect((error as { code: string }).code).toBe('ERR_SOURCE_NOT_FOUND');
+  });
+});
+
+/**
+ * A fake `arecord` first on PATH: a program that takes arecord's arguments and plays a WAV file in the format they
+ * ask for (through ffmpeg), so the source's default path (no `command`) runs end to end without a sound card.
+ */
+describe.skipIf(!runFfmpegTests)('audio source with a fake arecord on PATH', () => {
+  it('runs arecord with the configured device, format, rate and channels, and windows the samples it writes', async () => {
+    const dir = tempDir('fake-arecord');
+    const wav = makeWav(dir, 'doorbell.wav', 'sine=frequency=880:sample_rate=16000:duration=0.5');
+    const argsFile = path.join(dir, 'args.json');
+    const script = [
+      `#!${process.execPath}`,
+      "const { spawn } = require('node:child_process');",
+      "const fs = require('node:fs');",
+      'const args = process.argv.slice(2);',
+      `fs.writeFileSync(${JSON.stringify(argsFile)}, JSON.stringify(args));`,
+      "const at = (flag) => args[args.indexOf(flag) + 1];",
+      "const formats = { S16_LE: 's16le', S32_LE: 's32le', FLOAT_LE: 'f32le', U8: 'u8' };",
+      `const ffmpeg = spawn('ffmpeg', ['-v', 'error', '-i', ${JSON.stringify(wav)}, '-f', formats[at('-f')], '-ac', at('-c'), '-ar', at('-r'), '-'], { stdio: ['ignore', 'inherit', 'inherit'] });`,
+      // Like a capture device that stays open after the sound: arecord does not exit on its own.
+      'ffmpeg.on(\'exit\', () => setInterval(() => undefined, 1000));',
+    ].join('\n');
+    writeFileSync(path.join(dir, 'arecord'), script);
+    chmodSync(path.join(dir, 'arecord'), 0o755);
+    const savedPath = process.env['PATH'];
+    process.env['PATH'] = `${dir}:${savedPath ?? ''}`;
+    try {
+      const config = audioConfig({ device: 'plughw:1,0', format: 'S32_LE', window: audioWindow({ length: 800 }) });
+      const { source } = producerAndSource(config);
+      const state = record(source.frames());
+      await until(() => state.frames.length >= 10, 20_000, '10 windows');
+      state.subscription.unsubscribe();
+      expect(JSON.parse(readFileSync(argsFile, 'utf8'))).toEqual(['-D', 'plughw:1,0', '-f', 'S32_LE', '-r', '16000', '-c', '1', '-t', 'raw', '-q']);
+      // S32 carries the 16-bit file's samples shifted up by 16 bits: the same values in -1..1.
+      expect(state.frames.slice(0, 10).flatMap(values)).toEqual(Array.from(wavSamples(wav), (v) => v / 32768));
+    } finally {
+      process.env['PATH'] = savedPath;
+    }
   });
 });
 
