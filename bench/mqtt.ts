@@ -242,7 +242,7 @@ export async function mqttPublishRun(models: string, spec: MqttRunSpec): Promise
     const fedS = (performance.now() - t0) / 1000;
     while (!(await sink.flush())) await sleep(10);
     const ackedS = (performance.now() - t0) / 1000;
-    await Promise.race([everyOne, sleep(30_000)]);
+    await Promise.race([everyOne, sleep(30_000, undefined, { ref: false })]);
     const cpu = process.cpuUsage(cpu0);
     const brokerCpuS = processCpuS(broker.child.pid!) - brokerCpu0;
     sampling = false;

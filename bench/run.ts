@@ -2,7 +2,7 @@
  * edgepipe's benchmarks. Prints one JSON object per line; docs/benchmarks.md records the figures measured.
  *   npm run bench [-- NAME ...]   names: event-loop-lag, c-comparison, async-overhead, pipeline (20,000 frames),
  *                                 pipeline-quick (without the memory run), camera (ffmpeg 640x480 RGB at 30 fps),
- *                                 mqtt-publish (mqtt sink + outbox against a local Mosquitto, ~3 minutes);
+ *                                 mqtt-publish (mqtt sink + outbox against a local Mosquitto, ~2 minutes);
  *                                 default: all
  * Real models come from ../shared/models; a benchmark whose model is absent is reported as skipped.
  */
