@@ -36,12 +36,12 @@ interface Run {
   seconds: number;
   framesIn: number;
   drops: Record<string, number | undefined>;
-  stage: { preprocess: number[]; infer: number[]; postprocess: number[]; total: number[] };
+  stage: { queue: number[]; preprocess: number[]; infer: number[]; postprocess: number[]; total: number[] };
   rssMb: number[];
 }
 
 async function run(cfg: PipelineConfig, frames: number, rssEvery = 0): Promise<Run> {
-  const stage = { preprocess: [] as number[], infer: [] as number[], postprocess: [] as number[], total: [] as number[] };
+  const stage = { queue: [] as number[], preprocess: [] as number[], infer: [] as number[], postprocess: [] as number[], total: [] as number[] };
   const rssMb: number[] = [];
   let count = 0;
   let first = 0;
@@ -56,6 +56,7 @@ async function run(cfg: PipelineConfig, frames: number, rssEvery = 0): Promise<R
     last = performance.now();
     // The first frames pay warm-up effects of sharp and the allocator; measure the steady state.
     if (count > 20) {
+      stage.queue.push(p.latencyMs.queue);
       stage.preprocess.push(p.latencyMs.preprocess);
       stage.infer.push(p.latencyMs.infer);
       stage.postprocess.push(p.latencyMs.postprocess);
@@ -101,7 +102,10 @@ export async function pipelineBenchmarks(models: string, which: readonly string[
     const total = summarise(latencyRun.stage.total);
     out.push({
       name: 'pipeline_latency', source_fps: rate, frames: latencyRun.predictions, total_p50_ms: r3(total.p50), total_p99_ms: r3(total.p99),
-      work_p50_ms: r3(median(work)), ratio_p99_to_work: r3(total.p99 / median(work)), drops: latencyRun.drops,
+      work_p50_ms: r3(median(work)), work_p99_ms: r3(summarise(work).p99), queue_p99_ms: r3(summarise(latencyRun.stage.queue).p99),
+      preprocess_p50_p99_ms: [r3(median(latencyRun.stage.preprocess)), r3(summarise(latencyRun.stage.preprocess).p99)],
+      infer_p50_p99_ms: [r3(median(latencyRun.stage.infer)), r3(summarise(latencyRun.stage.infer).p99)],
+      ratio_p99_to_work: r3(total.p99 / median(work)), drops: latencyRun.drops,
     });
   }
   if (which.includes('memory')) {
