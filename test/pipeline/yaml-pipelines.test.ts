@@ -14,7 +14,7 @@ import { memoryLogger } from '../../src/pipeline/log.js';
 import { Supervisor } from '../../src/pipeline/supervisor.js';
 import { descriptorsFor, validateModels } from '../../src/pipeline/validate.js';
 import { callbackSink } from '../../src/sinks/callback-sink.js';
-import { writeColourModel } from '../helpers/image-models.js';
+import { writeColourModel, writeYoloLayoutModel } from '../helpers/image-models.js';
 import { writeSensorExampleModels } from '../helpers/sensor-models.js';
 import { hasSharedModels, projectRoot, sharedModel, sharedModelsDir } from '../helpers/shared-models.js';
 
@@ -24,6 +24,16 @@ const modelsDir = path.join(dir, 'models');
 mkdirSync(modelsDir);
 if (existsSync(sharedModelsDir)) for (const name of readdirSync(sharedModelsDir)) symlinkSync(path.join(sharedModelsDir, name), path.join(modelsDir, name));
 writeSensorExampleModels(modelsDir);
+// A model with a YOLOv8 export's output layout ([1, 84, boxes]) and 80 class names, for detect-yolo.yaml.
+// A person in the middle of the 32x32 input, a car at its top left, a dog (not in the example's classes) and a
+// weak truck (below its threshold).
+writeYoloLayoutModel(modelsDir, 'yolo_int8.tflite', 80, 20, [
+  { cx: 0.5, cy: 0.5, w: 0.25, h: 0.25, classIndex: 0, score: 0.9 },
+  { cx: 0.25, cy: 0.375, w: 0.125, h: 0.125, classIndex: 2, score: 0.8 },
+  { cx: 0.75, cy: 0.5, w: 0.25, h: 0.25, classIndex: 16, score: 0.95 },
+  { cx: 0.75, cy: 0.75, w: 0.125, h: 0.125, classIndex: 7, score: 0.2 },
+]);
+writeFileSync(path.join(modelsDir, 'coco80_labels.txt'), `${['person', 'bicycle', 'car', 'motorcycle', 'airplane', 'bus', 'train', 'truck', ...Array.from({ length: 72 }, (_, i) => `class${i + 8}`)].join('\n')}\n`);
 const env = { ...process.env, EDGEPIPE_MODELS: modelsDir, EDGEPIPE_DEMO_MODEL: writeColourModel(dir) };
 const examplesDir = path.join(projectRoot, 'pipelines');
 const examples = readdirSync(examplesDir).filter((f) => f.endsWith('.yaml'));
@@ -67,6 +77,29 @@ describe('shipped example pipelines', () => {
     const configs = await loadConfigFiles(sensorExamples.map((f) => path.join(examplesDir, f)), { env });
     expect(configs.flatMap((c) => c.pipelines.map((p) => p.source.kind))).toEqual(['iio', 'audio', 'serial', 'mqtt']);
     expect(await validateModels(configs)).toEqual([]);
+  });
+
+  it('detect-yolo.yaml fits a model with a YOLOv8 output layout, and finds boxes in camera pixels through it', async () => {
+    const file = path.join(examplesDir, 'detect-yolo.yaml');
+    const configs = await loadConfigFiles([file], { env });
+    expect(await validateModels(configs)).toEqual([]);
+    // The same pipeline on a synthetic 1280x720 source: every box is inside the frame, after undoing the letterbox.
+    const text = readFileSync(file, 'utf8').replace(/source:\n(\s+kind: camera\n(?:\s+\w+: .*\n)+)/u, 'source: { kind: synthetic, width: 1280, height: 720, fps: 0, frames: 3 }\n');
+    const config = parseConfig(file, text, { env });
+    expect(config.pipelines[0]!.source.kind).toBe('synthetic');
+    const predictions = await runToEnd({ ...config, pipelines: config.pipelines.map((p) => ({ ...p, buffer: { policy: 'queue', size: 4 } })) });
+    expect(predictions).toHaveLength(3);
+    // 1280x720 letterboxed into 32x32: scale 1/40, 18 rows of image with 7 rows of pad above. The person's
+    // 8x8-pixel box centred at (16,16) is 320x320 at (480,200) in the camera's pixels; the car's 4x4 box centred
+    // at (8,12) is 160x160 at (240,120). The dog is not among the classes, the truck below the threshold.
+    for (const prediction of predictions) {
+      if (prediction.result.kind !== 'detect') throw new Error(`expected detect, got ${prediction.result.kind}`);
+      const found = prediction.result.objects.map((o) => ({ label: o.label, score: Math.round(o.score * 100) / 100, box: o.box }));
+      expect(found).toEqual([
+        { label: 'person', score: 0.9, box: { x: expect.closeTo(480, 0), y: expect.closeTo(200, 0), width: expect.closeTo(320, 0), height: expect.closeTo(320, 0) } },
+        { label: 'car', score: 0.8, box: { x: expect.closeTo(240, 0), y: expect.closeTo(120, 0), width: expect.closeTo(160, 0), height: expect.closeTo(160, 0) } },
+      ]);
+    }
   });
 
   it('a sensor window that does not fit the model is named with its numbers', async () => {
