@@ -4,7 +4,11 @@
  *
  * Reads the counters directly: `Pipeline.report()` resets the fps window of the stats lines, so it is not called.
  */
+import type { DropReason } from '../pipeline/stats.js';
 import type { Supervisor } from '../pipeline/supervisor.js';
+
+/** Drops that end a frame's processing (as a prediction would), as opposed to frames never taken in. */
+const FINISHING_DROPS: readonly DropReason[] = ['preprocess_error', 'infer_error', 'infer_timeout', 'postprocess_error'];
 
 /** One pipeline's counters at one moment. */
 export interface ProgressSample {
@@ -16,6 +20,12 @@ export interface ProgressSample {
   framesOut: number;
   /** All drops, every reason. */
   dropped: number;
+  /**
+   * Frames whose processing ended: predictions, and frames that failed in a stage (preprocess, invoke,
+   * postprocess). Drops at the door (a full buffer, every, max_fps, paused, thermal) are not in it: a live source
+   * keeps causing them while an invoke hangs.
+   */
+  finished: number;
   /** The supervisor's last error for a failing pipeline. */
   lastError?: string;
 }
@@ -33,6 +43,7 @@ export function sampleSupervisors(supervisors: readonly Supervisor[]): ProgressS
         framesIn: pipeline?.stats.framesIn ?? 0,
         framesOut: pipeline?.stats.framesOut ?? 0,
         dropped: pipeline?.stats.dropped ?? 0,
+        finished: (pipeline?.stats.framesOut ?? 0) + FINISHING_DROPS.reduce((n, reason) => n + (pipeline?.stats.drops[reason] ?? 0), 0),
         ...(status.lastError ? { lastError: status.lastError } : {}),
       };
     });
@@ -43,9 +54,10 @@ export type Verdict = { progress: true } | { progress: false; stalled: string[] 
 
 /**
  * Compares samples between two watchdog ticks. A running pipeline is stalled when it holds frames (in > out +
- * dropped) and accounted for none since the previous tick. A source with nothing to give (a watched folder with no
- * new file, a finite source that ended) is idle, not stalled: nothing is pending. Pipelines that are starting, in
- * backoff or ended are the supervisor's business and do not stop the pings.
+ * dropped) and finished none since the previous tick: no prediction, no frame failed in a stage. Frames a full
+ * buffer turned away do not count as progress (a camera keeps sending while an invoke hangs). A source with nothing
+ * to give (a watched folder with no new file, a finite source that ended) is idle, not stalled: nothing is pending.
+ * Pipelines that are starting, in backoff or ended are the supervisor's business and do not stop the pings.
  */
 export class ProgressTracker {
   private previous = new Map<string, ProgressSample>();
@@ -54,9 +66,8 @@ export class ProgressTracker {
     const stalled: string[] = [];
     for (const sample of samples) {
       const before = this.previous.get(sample.name);
-      const accounted = sample.framesOut + sample.dropped;
-      const pending = sample.framesIn - accounted;
-      const moved = !before || accounted !== before.framesOut + before.dropped || sample.framesIn < before.framesIn; // restarted
+      const pending = sample.framesIn - sample.framesOut - sample.dropped;
+      const moved = !before || sample.finished !== before.finished || sample.framesIn < before.framesIn; // restarted
       if (sample.state === 'running' && pending > 0 && !moved) stalled.push(sample.name);
     }
     this.previous = new Map(samples.map((s) => [s.name, s]));

@@ -19,7 +19,7 @@ class RecordingTransport implements NotifyTransport {
 
 /** One pipeline whose counters the test moves by hand. */
 function fakePipeline(state = 'running'): ProgressSample {
-  return { name: 'door', state, delegate: 'xnnpack', framesIn: 0, framesOut: 0, dropped: 0 };
+  return { name: 'door', state, delegate: 'xnnpack', framesIn: 0, framesOut: 0, dropped: 0, finished: 0 };
 }
 
 const WATCHDOG_MS = 15_000;
@@ -58,6 +58,7 @@ describe('ServiceNotifier', () => {
   const flow = (frames: number): void => {
     door.framesIn += frames;
     door.framesOut += frames;
+    door.finished += frames;
   };
 
   it('sends READY with STATUS, then WATCHDOG with STATUS while frames flow, then STOPPING and nothing after', () => {
@@ -85,11 +86,26 @@ describe('ServiceNotifier', () => {
     advance(WATCHDOG_MS);
     advance(WATCHDOG_MS);
     door.framesOut += 2; // inference came back
+    door.finished += 2;
     door.dropped += 1;
     advance(WATCHDOG_MS);
     const pings = transport.sent.map((m) => m.split('\n')[0]);
     expect(pings).toEqual(['READY=1', 'WATCHDOG=1', 'STATUS=stalled: door; 1/1 pipelines running; 0.0 fps out; delegate xnnpack', 'STATUS=stalled: door; 1/1 pipelines running; 0.0 fps out; delegate xnnpack', 'WATCHDOG=1']);
     expect(logger.entries.map((e) => e.message)).toContain('service: no progress in door, watchdog ping withheld');
+  });
+
+  it('a hung invoke with a live camera is stalled although its full buffer keeps dropping frames', () => {
+    notifier.ready();
+    flow(10);
+    advance(WATCHDOG_MS);
+    // One frame stuck in the invoke; the camera's new frames push older ones out of the buffer (drops, not progress).
+    door.framesIn += 300;
+    door.dropped += 298;
+    advance(WATCHDOG_MS);
+    door.framesIn += 300;
+    door.dropped += 300;
+    advance(WATCHDOG_MS);
+    expect(transport.sent.map((m) => m.split('\n')[0])).toEqual(['READY=1', 'WATCHDOG=1', 'STATUS=stalled: door; 1/1 pipelines running; 0.0 fps out; delegate xnnpack', 'STATUS=stalled: door; 1/1 pipelines running; 0.0 fps out; delegate xnnpack']);
   });
 
   it('keeps pinging while a source is idle with nothing pending (a watched folder with no new file)', () => {
@@ -156,8 +172,8 @@ describe('ServiceNotifier', () => {
 describe('ProgressTracker', () => {
   it('treats a restarted pipeline (counters back to zero) as progress', () => {
     const tracker = new ProgressTracker();
-    expect(tracker.check([{ ...fakePipeline(), framesIn: 9, framesOut: 5 }])).toEqual({ progress: true });
-    expect(tracker.check([{ ...fakePipeline(), framesIn: 9, framesOut: 5 }])).toEqual({ progress: false, stalled: ['door'] });
+    expect(tracker.check([{ ...fakePipeline(), framesIn: 9, framesOut: 5, finished: 5 }])).toEqual({ progress: true });
+    expect(tracker.check([{ ...fakePipeline(), framesIn: 9, framesOut: 5, finished: 5 }])).toEqual({ progress: false, stalled: ['door'] });
     expect(tracker.check([{ ...fakePipeline(), framesIn: 2, framesOut: 0 }])).toEqual({ progress: true });
   });
 
