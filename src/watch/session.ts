@@ -4,13 +4,30 @@
  * clear) on a terminal, else a new block at most once a second and only when something changed.
  */
 import { hostname } from 'node:os';
-import { connect, type MqttClient } from 'mqtt';
+import { connect, type IClientOptions, type MqttClient } from 'mqtt';
+import { describeTlsError, type TlsMaterial } from '../sinks/mqtt/tls-files.js';
 import { renderJson, renderText, type ViewContext } from './render.js';
 import type { PayloadCheck } from './schema-check.js';
 import { WatchState } from './state.js';
 import { parseTopic, subscriptions, type WatchFilter } from './topics.js';
 
 export const REFRESH_MS = 1000;
+
+/** The sink's config field names in describeTlsError's hints, as the flags of `edgepipe watch`. */
+const tlsFlags: Record<string, string> = { 'tls.ca': '--ca', 'tls.cert': '--cert', 'tls.key': '--key', 'tls.server_name': '--server-name' };
+
+/**
+ * One line for a connection error, and whether retrying can fix it: refused credentials (CONNACK 4 or 5 under
+ * 3.1.1) and TLS failures cannot, a refused or dropped TCP connection can. MQTT.js and TLS messages carry no password.
+ */
+export function describeWatchError(error: Error & { code?: unknown }): { message: string; fatal: boolean } {
+  if (error.code === 4 || error.code === 5) {
+    return { message: `not authorised: the broker refused the connection (CONNACK ${error.code}): check --username and the password (--password-file or EDGEPIPE_MQTT_PASSWORD)`, fatal: true };
+  }
+  const tls = describeTlsError(error);
+  if (tls !== undefined) return { message: tls.replace(/tls\.(ca|cert|key|server_name)/gu, (field) => tlsFlags[field] ?? field), fatal: true };
+  return { message: error.message.split('\n')[0]!, fatal: false };
+}
 
 type Connection = { state: 'connecting' } | { state: 'connected' } | { state: 'disconnected'; reason?: string };
 
@@ -25,8 +42,13 @@ export interface Output {
 }
 
 export interface WatchOptions {
-  /** Validated mqtt:// or mqtts:// URL (may carry user:password). */
+  /** Validated mqtt:// or mqtts:// URL (may carry a user name, never a password). */
   url: string;
+  username?: string;
+  /** From a file or the environment, never from the command line; never printed. */
+  password?: string;
+  /** PEM contents and checks for mqtts:// (see readTlsFiles). */
+  tls?: TlsMaterial;
   /** The URL as shown: without credentials. */
   shownUrl: string;
   filter: WatchFilter;
@@ -55,7 +77,13 @@ export function watch(options: WatchOptions): Promise<number> {
   let changes = 0;
   let printed = -1;
   let announced = false;
+  const secure: IClientOptions = {
+    ...(options.username === undefined ? {} : { username: options.username }),
+    ...(options.password === undefined ? {} : { password: options.password }),
+    ...(options.tls === undefined ? {} : options.tls),
+  };
   const client: MqttClient = connect(options.url, {
+    ...secure,
     protocolVersion: 4,
     clean: true,
     clientId: `edgepipe-watch-${hostname().replace(/[^A-Za-z0-9_-]/gu, '')}-${process.pid}-${Math.random().toString(16).slice(2, 8)}`,
@@ -103,9 +131,15 @@ export function watch(options: WatchOptions): Promise<number> {
       if (connection.state === 'connected') connection = { state: 'disconnected' };
       changes += 1;
     });
+    let reported = '';
     client.on('error', (error) => {
-      connection = { state: 'disconnected', reason: error.message };
+      const { message, fatal } = describeWatchError(error);
+      connection = { state: 'disconnected', reason: message };
       changes += 1;
+      // Retrying cannot fix refused credentials or certificates: one line and exit 1, in every mode.
+      if (fatal) finish(1, `broker ${options.shownUrl}: ${message}`);
+      else if (message !== reported && !limited) options.err.write(`edgepipe watch: broker ${options.shownUrl}: ${message}; retrying\n`);
+      reported = message;
     });
     client.on('message', (topic, payload) => {
       if (finished) return;

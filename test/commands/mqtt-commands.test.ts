@@ -7,7 +7,7 @@ import { connect, type MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_COMMAND_OPTIONS, MqttCommands, type CommandChannel, type CommandOptions } from '../../src/commands/mqtt-commands.js';
 import type { CommandResponse } from '../../src/commands/protocol.js';
-import { jsonSchemaErrors } from '../config/json-schema-check.js';
+import { jsonSchemaErrors } from '../../src/config/json-schema-check.js';
 import { Mosquitto, mosquittoOrSkip, Subscriber } from '../sinks/mqtt-broker.js';
 import { startPipeline, until, type RunningPipeline } from './running-pipeline.js';
 

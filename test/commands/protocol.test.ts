@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { COMMAND_RESPONSE_SCHEMA_ID, errorResponse, okResponse, parseCommand, type ParsedCommand } from '../../src/commands/protocol.js';
-import { jsonSchemaErrors } from '../config/json-schema-check.js';
+import { jsonSchemaErrors } from '../../src/config/json-schema-check.js';
 
 type Json = Parameters<typeof jsonSchemaErrors>[1];
 type Schema = Parameters<typeof jsonSchemaErrors>[0];

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { writeColourModel } from '../helpers/image-models.js';
-import { jsonSchemaErrors } from '../config/json-schema-check.js';
+import { jsonSchemaErrors } from '../../src/config/json-schema-check.js';
 import { Mosquitto, mosquittoOrSkip, Subscriber } from '../sinks/mqtt-broker.js';
 import { listenerSkipReason } from './notify-listener.js';
 import { startService, starts, type PipelineStatus } from './run-service.js';

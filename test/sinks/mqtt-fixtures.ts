@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { MqttSinkConfig } from '../../src/config/types.js';
-import { jsonSchemaErrors } from '../config/json-schema-check.js';
+import { jsonSchemaErrors } from '../../src/config/json-schema-check.js';
 
 let counter = 0;
 const outboxDirs: string[] = [];

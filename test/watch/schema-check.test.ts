@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { compileSchema, predictionSchemaCheck, type Json } from '../../src/watch/schema-check.js';
-import { payloadErrors } from '../sinks/mqtt-fixtures.js';
 import { edited, payload } from './payloads.js';
 
 const check = predictionSchemaCheck();
@@ -14,12 +13,12 @@ describe('watch: payload check against schema/prediction.schema.json', () => {
     expect(problems(payload(3, 'cam', 'door', { capturedWallMs: undefined }))).toEqual([]);
   });
 
-  it('names the path and the problem, and agrees with the test suite checker on each broken payload', () => {
+  it('names the path, what was expected and what was received, one problem per broken payload', () => {
     const broken: Array<[string, (v: Record<string, unknown>) => void, string]> = [
       ['schema', (v) => (v['schema'] = 'edgepipe.prediction/2'), '$.schema: expected "edgepipe.prediction/1", got "edgepipe.prediction/2"'],
       ['seq type', (v) => (v['seq'] = '7'), '$.seq: expected integer, got string'],
-      ['seq zero', (v) => (v['seq'] = 0), '$.seq: 0 is below 1'],
-      ['id', (v) => (v['id'] = 'not-a-uuid'), '$.id: "not-a-uuid" does not match ^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$'],
+      ['seq zero', (v) => (v['seq'] = 0), '$.seq: expected at least 1, got 0'],
+      ['id', (v) => (v['id'] = 'not-a-uuid'), '$.id: expected a match for /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/, got "not-a-uuid"'],
       ['missing', (v) => delete v['device'], '$.device: missing'],
       ['extra', (v) => (v['extra'] = 1), '$.extra: not allowed'],
       ['kind', (v) => (v['result'] = { kind: 'guess' }), '$.result.kind: expected one of "classify", "detect", "pose", "segment", "scalar", got "guess"'],
@@ -29,13 +28,12 @@ describe('watch: payload check against schema/prediction.schema.json', () => {
     for (const [name, edit, expected] of broken) {
       const text = edited(payload(1), edit);
       expect(problems(text), name).toEqual([expected]);
-      expect(payloadErrors(text), name).toHaveLength(1);
     }
   });
 
   it('refuses a schema with a keyword it does not implement instead of passing everything', () => {
     expect(() => compileSchema({ type: 'object', properties: { a: { type: 'string', format: 'date-time' } } })).toThrow(
-      'keyword "format" at $.a is not supported',
+      'prediction schema: keyword "format" at $.a is not supported',
     );
   });
 });

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from 'mqtt';
 import { predictionSchemaCheck } from '../../src/watch/schema-check.js';
 import { watch } from '../../src/watch/session.js';
-import { Mosquitto, mosquittoOrSkip } from '../sinks/mqtt-broker.js';
+import { freePort, Mosquitto, mosquittoOrSkip } from '../sinks/mqtt-broker.js';
 import { payload } from './payloads.js';
 
 const binary = mosquittoOrSkip();
@@ -37,5 +37,21 @@ describe.skipIf(binary === undefined)('watch session', () => {
     for (const frame of screen) expect(frame.startsWith('\u001b[H\u001b[2J')).toBe(true);
     expect(screen[screen.length - 1]).toMatch(/^\u001b\[H\u001b\[2Jedgepipe watch {2}mqtt:\/\/127\.0\.0\.1:\d+ {2}connected/u);
     expect(messages).toEqual([`edgepipe watch: subscribed to edgepipe/tty/+/predictions and edgepipe/tty/status on ${broker.url}\n`]);
+  });
+});
+
+describe('watch session without a broker', () => {
+  it('the live view reports a refused connection once on stderr, keeps retrying and shows it in the view', async () => {
+    const url = `mqtt://127.0.0.1:${await freePort()}`;
+    const frames: string[] = [];
+    const messages: string[] = [];
+    const halt = new AbortController();
+    // Three frames need three reconnect attempts (one a second): each one fails the same way.
+    const out = { write: (text: string) => (frames.push(text), frames.length >= 3 && halt.abort()) };
+    const err = { write: (text: string) => messages.push(text) };
+    const code = await watch({ url, shownUrl: url, filter: {}, json: true, once: false, count: 0, timeoutMs: 1000, check: predictionSchemaCheck(), out, err, signal: halt.signal });
+    expect(code).toBe(0);
+    expect(messages).toEqual([`edgepipe watch: broker ${url}: connect ECONNREFUSED ${url.slice('mqtt://'.length)}; retrying\n`]);
+    expect(JSON.parse(frames[frames.length - 1]!)).toMatchObject({ connection: `disconnected: connect ECONNREFUSED ${url.slice('mqtt://'.length)}` });
   });
 });
