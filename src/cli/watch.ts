@@ -66,7 +66,7 @@ export function brokerUrl(raw: string): { url: string; shown: string; username?:
   if (url.password !== '') {
     throw new EdgepipeError(
       'ERR_INVALID_OPTION',
-      `edgepipe watch: --broker "${masked(raw)}" carries a password: a password on the command line shows in ps and in the shell history; use --password-file FILE or ${PASSWORD_ENV}`,
+      `--broker "${masked(raw)}" carries a password: a password on the command line shows in ps and in the shell history; use --password-file FILE or ${PASSWORD_ENV}`,
       { exitCode: 2 },
     );
   }
@@ -82,7 +82,7 @@ export function brokerUrl(raw: string): { url: string; shown: string; username?:
 }
 
 function usage(message: string): EdgepipeError {
-  return new EdgepipeError('ERR_USAGE', `edgepipe watch: ${message} (see edgepipe watch --help)`, { exitCode: 2 });
+  return new EdgepipeError('ERR_USAGE', `${message} (see edgepipe watch --help)`, { exitCode: 2 });
 }
 
 /** The flags' PEM files, through the mqtt sink's reader; its `tls.<field>` in messages becomes the flag. */
@@ -103,7 +103,7 @@ async function tlsOptions(parsed: Parsed, err: NodeJS.WritableStream): Promise<T
     try {
       material[field] = (await readTlsFiles({ [field]: file, rejectUnauthorized: true }))[field];
     } catch (error) {
-      throw new EdgepipeError('ERR_INVALID_OPTION', `edgepipe watch: --${field} ${(error as Error).message.replace(/^tls\.[a-z]+ /u, '')}`, { exitCode: 2 });
+      throw new EdgepipeError('ERR_INVALID_OPTION', `--${field} ${(error as Error).message.replace(/^tls\.[a-z]+ /u, '')}`, { exitCode: 2 });
     }
   }
   if (serverName !== undefined) material.servername = serverName;
@@ -122,12 +122,12 @@ async function passwordOption(parsed: Parsed, env: NodeJS.ProcessEnv): Promise<s
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    throw new EdgepipeError('ERR_INVALID_OPTION', `edgepipe watch: --password-file ${file}: ${describeFsError(error)}`, { exitCode: 2 });
+    throw new EdgepipeError('ERR_INVALID_OPTION', `--password-file ${file}: ${describeFsError(error)}`, { exitCode: 2 });
   }
   const lines = text.replace(/\r?\n$/u, '').split(/\r?\n/u);
   // The contents are never echoed: only what is wrong with them.
   if (lines.length > 1 || lines[0] === '') {
-    throw new EdgepipeError('ERR_INVALID_OPTION', `edgepipe watch: --password-file ${file}: expected the password on a single line, found ${lines[0] === '' ? 'an empty file' : `${lines.length} lines`}`, { exitCode: 2 });
+    throw new EdgepipeError('ERR_INVALID_OPTION', `--password-file ${file}: expected the password on a single line, found ${lines[0] === '' ? 'an empty file' : `${lines.length} lines`}`, { exitCode: 2 });
   }
   return lines[0];
 }
@@ -162,7 +162,7 @@ export async function watchCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (parsed.positionals.length > 0) {
-    throw new EdgepipeError('ERR_USAGE', `edgepipe watch: unexpected argument "${parsed.positionals[0]}" (see edgepipe watch --help)`, { exitCode: 2 });
+    throw new EdgepipeError('ERR_USAGE', `unexpected argument "${parsed.positionals[0]}" (see edgepipe watch --help)`, { exitCode: 2 });
   }
   const broker = brokerUrl(stringOption(parsed, 'broker') ?? DEFAULT_BROKER);
   const device = filterOption('--device', stringOption(parsed, 'device'));
@@ -170,10 +170,10 @@ export async function watchCommand(argv: string[]): Promise<number> {
   const filter: WatchFilter = { ...(device === undefined ? {} : { device }), ...(pipeline === undefined ? {} : { pipeline }) };
   const once = parsed.values['once'] === true;
   const count = intOption(parsed, 'count', 1, 1_000_000, 0);
-  if (once && count > 0) throw new EdgepipeError('ERR_USAGE', 'edgepipe watch: --once and --count exclude each other (see edgepipe watch --help)', { exitCode: 2 });
+  if (once && count > 0) throw new EdgepipeError('ERR_USAGE', '--once and --count exclude each other (see edgepipe watch --help)', { exitCode: 2 });
   const timeoutS = intOption(parsed, 'timeout', 1, 86_400, 10);
   if (stringOption(parsed, 'timeout') !== undefined && !once && count === 0) {
-    throw new EdgepipeError('ERR_USAGE', 'edgepipe watch: --timeout needs --once or --count (see edgepipe watch --help)', { exitCode: 2 });
+    throw new EdgepipeError('ERR_USAGE', '--timeout needs --once or --count (see edgepipe watch --help)', { exitCode: 2 });
   }
   const tlsFlag = ['ca', 'cert', 'key', 'server-name', 'insecure'].find((name) => parsed.values[name] !== undefined);
   if (tlsFlag !== undefined && !broker.tls) throw usage(`--${tlsFlag} needs an mqtts:// --broker (TLS), got "${broker.shown}"`);
