@@ -99,7 +99,7 @@ describe.skipIf(!binary)('commands through the mqtt sink', () => {
       await operator.client.publishAsync('edgepipe/gate/yard/commands', JSON.stringify({ id: 's1', command: 'snapshot' }), { qos: 1 });
       await operator.client.publishAsync('edgepipe/gate/shed/commands', JSON.stringify({ id: 's2', command: 'snapshot' }), { qos: 1 });
       await until('both answers', () => responses(operator.messages, 'yard').length === 1 && responses(operator.messages, 'shed').length === 1);
-      expect(responses(operator.messages, 'yard')[0]).toMatchObject({ id: 's1', ok: true, message: expect.stringContaining('published on edgepipe/gate/yard/snapshot') });
+      expect(responses(operator.messages, 'yard')[0], JSON.stringify(responses(operator.messages, 'yard'))).toMatchObject({ id: 's1', ok: true, message: expect.stringContaining('published on edgepipe/gate/yard/snapshot') });
       expect(responses(operator.messages, 'shed')[0]).toMatchObject({ id: 's2', ok: false, error: { code: 'unavailable' } });
       await until('the snapshot', () => (operator.messages.get('edgepipe/gate/yard/snapshot') ?? []).length > 0);
       const jpeg = operator.messages.get('edgepipe/gate/yard/snapshot')![0]!;

@@ -1,10 +1,11 @@
 /**
- * A real Mosquitto for tests: 127.0.0.1, a port from the OS, persistence on in a temp folder (so a SIGKILL-ed
- * broker restarted on the same port keeps sessions saved by the 1 s autosave). Without mosquitto the tests skip
- * locally and fail under CI=true.
+ * A real Mosquitto for tests, run with the shipped deploy/mosquitto/edgepipe.conf: on 127.0.0.1 with a port from
+ * the OS, persistence in a temp folder, and an autosave every second instead of 300 s (so a SIGKILL-ed broker
+ * restarted on the same port keeps the sessions the tests create). Without mosquitto the tests skip locally and fail
+ * under CI=true.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -47,6 +48,21 @@ function canConnect(port: number): Promise<boolean> {
   });
 }
 
+const shipped = readFileSync(new URL('../../deploy/mosquitto/edgepipe.conf', import.meta.url), 'utf8').split('\n');
+
+/** One line replaced; fails when the shipped file no longer has it (so a test cannot silently run on defaults). */
+export function replaceLine(lines: readonly string[], from: string | RegExp, to: string): string[] {
+  const index = lines.findIndex((line) => (typeof from === 'string' ? line === from : from.test(line)));
+  if (index < 0) throw new Error(`deploy/mosquitto/edgepipe.conf has no line ${String(from)}`);
+  return lines.map((line, i) => (i === index ? to : line));
+}
+
+/** deploy/mosquitto/edgepipe.conf listening on 127.0.0.1:`port`, with its persistence in `dir`. */
+export function shippedConfig(dir: string, port: number): string[] {
+  const lines = replaceLine(shipped, 'listener 1883 127.0.0.1', `listener ${port} 127.0.0.1`);
+  return replaceLine(lines, 'persistence_location /var/lib/mosquitto/', `persistence_location ${dir}/`);
+}
+
 export class Mosquitto {
   private child: ChildProcess | undefined;
 
@@ -60,16 +76,9 @@ export class Mosquitto {
     return `mqtt://127.0.0.1:${this.port}`;
   }
 
+  /** The shipped configuration (shippedConfig) with a 1 s autosave. */
   static start(binary: string): Promise<Mosquitto> {
-    return Mosquitto.startWith(binary, (dir, port) => [
-      `listener ${port} 127.0.0.1`,
-      'allow_anonymous true',
-      'persistence true',
-      `persistence_location ${dir}/`,
-      'autosave_interval 1',
-      'max_queued_messages 0',
-      'max_inflight_messages 0',
-    ]);
+    return Mosquitto.startWith(binary, (dir, port) => replaceLine(shippedConfig(dir, port), 'autosave_interval 300', 'autosave_interval 1'));
   }
 
   /**

@@ -8,24 +8,15 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MqttSink } from '../../src/sinks/mqtt/mqtt-sink.js';
 import { prediction } from './helpers.js';
-import { freePort, Mosquitto, mosquittoOrSkip, Subscriber } from './mqtt-broker.js';
+import { freePort, Mosquitto, mosquittoOrSkip, replaceLine, shippedConfig, Subscriber } from './mqtt-broker.js';
 import { makePki, opensslOrSkip, type TestPki } from './mqtt-certs.js';
 import { mqttConfig, predictionsTopic, removeOutboxDirs, seqs } from './mqtt-fixtures.js';
 
 const binary = mosquittoOrSkip();
-const shipped = readFileSync(new URL('../../deploy/mosquitto/edgepipe.conf', import.meta.url), 'utf8').split('\n');
-
-/** One line replaced; fails when the shipped file no longer has it (so the test cannot silently test defaults). */
-function replaceLine(lines: string[], from: string | RegExp, to: string): string[] {
-  const index = lines.findIndex((line) => (typeof from === 'string' ? line === from : from.test(line)));
-  if (index < 0) throw new Error(`deploy/mosquitto/edgepipe.conf has no line ${String(from)}`);
-  return lines.map((line, i) => (i === index ? to : line));
-}
 
 /** The shipped file on `port` with persistence in `dir`; with `tls`, its TLS listener enabled on `tlsPort`. */
 function variant(dir: string, port: number, tls?: { pki: TestPki; port: number }): string[] {
-  let lines = replaceLine(shipped, 'listener 1883 127.0.0.1', `listener ${port} 127.0.0.1`);
-  lines = replaceLine(lines, 'persistence_location /var/lib/mosquitto/', `persistence_location ${dir}/`);
+  let lines = shippedConfig(dir, port);
   if (!tls) return lines;
   lines = replaceLine(lines, '#listener 8883 0.0.0.0', `listener ${tls.port} 127.0.0.1`);
   lines = replaceLine(lines, '#cafile /etc/mosquitto/certs/ca.crt', `cafile ${tls.pki.ca}`);

@@ -290,7 +290,8 @@ export class MqttSink implements PredictionSink {
     if (this.events || this.snapshots) {
       const events = changes(this.lastSeen, result, this.config.threshold);
       for (const event of events) this.events?.enqueue(this.topics.events, (seq) => eventPayload(event, prediction, seq, this.device));
-      const waiters = this.snapshotWaiters.splice(0);
+      // A command's snapshot waits for the next frame that finds the publisher free (an event's may be in flight).
+      const waiters = this.snapshots?.busy ? [] : this.snapshotWaiters.splice(0);
       if (events.length > 0 || waiters.length > 0) {
         const taken = this.snapshots?.offer(prediction.frame, result);
         if (taken && waiters.length > 0) {

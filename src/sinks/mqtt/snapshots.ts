@@ -28,7 +28,7 @@ export type SnapshotOutcome = 'published' | 'dropped' | 'failed';
 
 export class SnapshotPublisher {
   readonly counts: SnapshotCounts = { published: 0, dropped: 0, failed: 0 };
-  private busy: Promise<void> | undefined;
+  private inFlight: Promise<void> | undefined;
 
   /**
    * `render`: the annotated JPEG or undefined (annotatedSnapshot). `send`: publishes it and calls `done` once,
@@ -41,19 +41,24 @@ export class SnapshotPublisher {
 
   /** Takes a snapshot of `frame` with `result` drawn on it, unless one is in flight (then it is dropped). */
   offer(frame: FramePayload | undefined, result: Result): Promise<SnapshotOutcome> {
-    const image = this.busy ? undefined : copyImage(frame);
+    const image = this.inFlight ? undefined : copyImage(frame);
     if (!image) {
       this.counts.dropped += 1;
       return Promise.resolve('dropped');
     }
     const taken = this.take(image, structuredClone(result));
-    this.busy = taken.then(() => undefined).finally(() => (this.busy = undefined));
+    this.inFlight = taken.then(() => undefined).finally(() => (this.inFlight = undefined));
     return taken;
+  }
+
+  /** A snapshot is being drawn or sent: another one offered now would be dropped. */
+  get busy(): boolean {
+    return this.inFlight !== undefined;
   }
 
   /** Resolves once no snapshot is in flight. */
   async idle(): Promise<void> {
-    await this.busy;
+    await this.inFlight;
   }
 
   private async take(image: ImagePayload, result: Result): Promise<SnapshotOutcome> {
