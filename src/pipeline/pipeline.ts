@@ -27,8 +27,8 @@ import { PipelineStats, type DropReason, type StatsReport } from './stats.js';
 import { readLabels } from './labels.js';
 import { ThermalMonitor } from './thermal.js';
 import { applyBoardDefaults } from '../boards/defaults.js';
-import type { ControlOutcome, PipelineControl } from '../commands/control.js';
-import type { ThresholdSetting } from '../postprocess/threshold.js';
+import type { PipelineControl } from '../commands/control.js';
+import { pipelineControl } from './pipeline-control.js';
 
 export type PipelineState = 'starting' | 'running' | 'ended' | 'failed' | 'stopping' | 'stopped';
 
@@ -90,7 +90,29 @@ export class Pipeline {
     this.config = config;
     this.context = context;
     this.name = config.name;
-    this.control = this.createControl();
+    // Getters: a command reads the pipeline as it is when the command arrives.
+    const pipeline = this;
+    this.control = pipelineControl({
+      name: this.name,
+      get state() {
+        return pipeline.state;
+      },
+      get stopping() {
+        return pipeline.stopping;
+      },
+      get paused() {
+        return pipeline.paused;
+      },
+      set paused(value: boolean) {
+        pipeline.paused = value;
+      },
+      get postprocessor() {
+        return pipeline.postprocessor;
+      },
+      postprocessKind: config.postprocess.kind,
+      logger: context.logger,
+      ...(context.requestReload ? { requestReload: context.requestReload } : {}),
+    });
     this.stats = new PipelineStats(config.name);
     this.finished = new Promise<void>((resolve, reject) => {
       this.settle = { resolve, reject };
@@ -360,49 +382,6 @@ export class Pipeline {
     return this.paused ? { ...report, paused: true } : report;
   }
 
-  private createControl(): PipelineControl {
-    return {
-      pause: () => this.setPaused(true),
-      resume: () => this.setPaused(false),
-      setThreshold: (setting) => this.setThreshold(setting),
-      ...(this.context.requestReload ? { reload: this.context.requestReload } : {}),
-      state: () => ({
-        pipeline: this.name,
-        state: this.state,
-        paused: this.paused,
-        ...(this.postprocessor?.threshold ? { threshold: this.postprocessor.threshold.current() } : {}),
-      }),
-    };
-  }
-
-  /** Commands change a pipeline that runs (or is starting), not one that ended, failed or is stopping. */
-  private notRunning(command: string): ControlOutcome | undefined {
-    if (!this.stopping && this.state !== 'failed' && this.state !== 'ended') return undefined;
-    return { ok: false, error: { code: 'not_running', message: `${command}: pipeline ${this.name} is ${this.state}` } };
-  }
-
-  private setPaused(paused: boolean): ControlOutcome {
-    const refused = this.notRunning(paused ? 'pause' : 'resume');
-    if (refused) return refused;
-    if (this.paused !== paused) this.context.logger.log('info', `pipeline ${this.name}: ${paused ? 'paused' : 'resumed'} by a command`);
-    this.paused = paused;
-    return { ok: true };
-  }
-
-  private setThreshold(setting: ThresholdSetting): ControlOutcome {
-    const refused = this.notRunning('set_threshold');
-    if (refused) return refused;
-    const threshold = this.postprocessor?.threshold;
-    if (!this.postprocessor) return notAvailable(`set_threshold: pipeline ${this.name} is ${this.state}; try again once it runs`);
-    if (!threshold) {
-      return { ok: false, error: { code: 'not_applicable', message: `set_threshold: postprocess.kind ${this.config.postprocess.kind} of pipeline ${this.name} has no threshold` } };
-    }
-    const problem = threshold.set(setting);
-    if (problem) return { ok: false, error: { code: 'not_applicable', message: `set_threshold: ${problem}` } };
-    this.context.logger.log('info', `pipeline ${this.name}: threshold set by a command`, { threshold: threshold.current() });
-    return { ok: true };
-  }
-
   /** Stops the source, finishes frames in flight (waiting ones are dropped and counted), flushes the sinks. */
   async stop(): Promise<void> {
     if (this.state === 'stopped' || this.state === 'stopping') return this.finished.catch(() => undefined);
@@ -425,8 +404,4 @@ export class Pipeline {
     this.settle.resolve();
     this.context.onStats?.(this.report());
   }
-}
-
-function notAvailable(message: string): ControlOutcome {
-  return { ok: false, error: { code: 'unavailable', message } };
 }
