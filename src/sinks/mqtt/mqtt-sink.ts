@@ -120,8 +120,6 @@ export class MqttSink implements PredictionSink {
   private commands: MqttCommands | undefined;
   /** The last reload's outcome, kept in the retained pipeline status. */
   private lastReload: ServiceNotice | undefined;
-  /** `snapshot` commands waiting for the next prediction. */
-  private snapshotWaiters: Array<(outcome: ControlOutcome) => void> = [];
 
   constructor(
     private readonly pipelineName: string,
@@ -266,18 +264,15 @@ export class MqttSink implements PredictionSink {
   }
 
   /** The `snapshot` command: the next prediction's frame, drawn and published, and what became of it. */
-  private snapshotNext(): Promise<ControlOutcome> {
-    return new Promise<ControlOutcome>((resolve) => {
-      const timer = setTimeout(() => {
-        this.snapshotWaiters = this.snapshotWaiters.filter((waiter) => waiter !== settle);
-        resolve({ ok: false, error: { code: 'failed', message: `snapshot: no prediction within ${SNAPSHOT_COMMAND_WAIT_MS / 1000} s (paused, or the source is silent)` } });
-      }, SNAPSHOT_COMMAND_WAIT_MS);
-      const settle = (outcome: ControlOutcome): void => {
-        clearTimeout(timer);
-        resolve(outcome);
-      };
-      this.snapshotWaiters.push(settle);
-    });
+  private async snapshotNext(): Promise<ControlOutcome> {
+    const answer = await this.snapshots!.request(SNAPSHOT_COMMAND_WAIT_MS);
+    if ('timedOut' in answer) {
+      return { ok: false, error: { code: 'failed', message: `snapshot: no prediction within ${SNAPSHOT_COMMAND_WAIT_MS / 1000} s (paused, or the source is silent)` } };
+    }
+    const { frameId, outcome } = answer;
+    if (outcome === 'published') return { ok: true, message: `snapshot of frame ${frameId} published on ${this.topics.snapshot}` };
+    const why = outcome === 'dropped' ? 'not sent (another one in flight, or offline)' : 'could not be drawn within snapshots.max_bytes';
+    return { ok: false, error: { code: 'failed', message: `snapshot of frame ${frameId} ${why}` } };
   }
 
   write(prediction: Prediction): void {
@@ -290,20 +285,7 @@ export class MqttSink implements PredictionSink {
     if (this.events || this.snapshots) {
       const events = changes(this.lastSeen, result, this.config.threshold);
       for (const event of events) this.events?.enqueue(this.topics.events, (seq) => eventPayload(event, prediction, seq, this.device));
-      // A command's snapshot waits for the next frame that finds the publisher free (an event's may be in flight).
-      const waiters = this.snapshots?.busy ? [] : this.snapshotWaiters.splice(0);
-      if (events.length > 0 || waiters.length > 0) {
-        const taken = this.snapshots?.offer(prediction.frame, result);
-        if (taken && waiters.length > 0) {
-          void taken.then((outcome) => {
-            const answer: ControlOutcome =
-              outcome === 'published'
-                ? { ok: true, message: `snapshot of frame ${prediction.frameId} published on ${this.topics.snapshot}` }
-                : { ok: false, error: { code: 'failed', message: `snapshot of frame ${prediction.frameId} ${outcome === 'dropped' ? 'not sent (another one in flight, or offline)' : 'could not be drawn within snapshots.max_bytes'}` } };
-            for (const waiter of waiters) waiter(answer);
-          });
-        }
-      }
+      this.snapshots?.consider(prediction.frame, result, prediction.frameId, events.length > 0);
     }
     // Copies only when a later prediction is compared with this one (the caller may reuse the result).
     const kept = this.events || this.snapshots || this.config.mode === 'change' ? structuredClone(result) : undefined;

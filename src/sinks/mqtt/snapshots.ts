@@ -26,9 +26,14 @@ function copyImage(frame: FramePayload | undefined): ImagePayload | undefined {
 /** What became of one snapshot. */
 export type SnapshotOutcome = 'published' | 'dropped' | 'failed';
 
+/** A `snapshot` command's answer: the frame it showed and what became of it, or that no frame came in time. */
+export type RequestedSnapshot = { frameId: number; outcome: SnapshotOutcome } | { timedOut: true };
+
 export class SnapshotPublisher {
   readonly counts: SnapshotCounts = { published: 0, dropped: 0, failed: 0 };
   private inFlight: Promise<void> | undefined;
+  /** `snapshot` commands waiting for the next frame that finds the publisher free. */
+  private requests: Array<(answer: RequestedSnapshot) => void> = [];
 
   /**
    * `render`: the annotated JPEG or undefined (annotatedSnapshot). `send`: publishes it and calls `done` once,
@@ -51,9 +56,27 @@ export class SnapshotPublisher {
     return taken;
   }
 
-  /** A snapshot is being drawn or sent: another one offered now would be dropped. */
-  get busy(): boolean {
-    return this.inFlight !== undefined;
+  /** A command's snapshot: of the next frame that finds no other snapshot in flight, at most `timeoutMs` away. */
+  request(timeoutMs: number): Promise<RequestedSnapshot> {
+    return new Promise<RequestedSnapshot>((resolve) => {
+      const timer = setTimeout(() => {
+        this.requests = this.requests.filter((waiter) => waiter !== settle);
+        resolve({ timedOut: true });
+      }, timeoutMs);
+      const settle = (answer: RequestedSnapshot): void => {
+        clearTimeout(timer);
+        resolve(answer);
+      };
+      this.requests.push(settle);
+    });
+  }
+
+  /** Each prediction: a snapshot when it raised an event or a command asked for one (and none is in flight). */
+  consider(frame: FramePayload | undefined, result: Result, frameId: number, event: boolean): void {
+    const waiting = this.inFlight ? [] : this.requests.splice(0);
+    if (!event && waiting.length === 0) return;
+    const taken = this.offer(frame, result);
+    if (waiting.length > 0) void taken.then((outcome) => waiting.forEach((settle) => settle({ frameId, outcome })));
   }
 
   /** Resolves once no snapshot is in flight. */
