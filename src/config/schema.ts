@@ -4,7 +4,7 @@
  * schema/pipeline.schema.json, docs/configuration.md and the types in types.ts all follow from (or are tested
  * against) these definitions.
  */
-import { sensorSourceKinds } from './schema-sensors.js';
+import { isSensorSource, sensorChannels } from '../sources/series/channels.js';
 import { boolean, integer, list, number, object, oneOf, string } from './schema-dsl.js';
 import { postprocessSchema, preprocessSchema, sinkSchema, sourceSchema } from './schema-stages.js';
 
@@ -373,15 +373,25 @@ export const pipelineSchema = object(
   [
     {
       run(value, report) {
-        if (!(sensorSourceKinds as readonly string[]).includes(value.source.kind)) return;
-        const kind = value.source.kind;
+        const source = value.source;
+        if (!isSensorSource(source)) return;
+        const kind = source.kind;
+        const aSource = `${/^[aeiou]/u.test(kind) ? 'an' : 'a'} ${kind} source`;
+        // normalize: fixed needs one mean and one std per channel; the model check would say it later, this says where.
+        const channels = sensorChannels(source).length;
+        for (const key of ['mean', 'std'] as const) {
+          const given = source.window[key];
+          if (given && given.length !== channels) {
+            report('source', `window.${key} has ${given.length} value${given.length === 1 ? '' : 's'} but the ${kind} source has ${channels} channel${channels === 1 ? '' : 's'}; give one per channel, in channel order`);
+          }
+        }
         if (['detect-ssd', 'detect-yolo', 'pose', 'segment'].includes(value.postprocess.kind)) {
-          report('postprocess', `${value.postprocess.kind} finds things in images; a ${kind} source gives sensor windows: use classify or scalar`);
+          report('postprocess', `${value.postprocess.kind} finds things in images; ${aSource} gives sensor windows: use classify or scalar`);
         }
         const p = value.preprocess;
         const imageSettings = p.resize !== 'fill' || p.rotate !== 0 || p.flip !== 'none' || p.padColour.some((v) => v !== 0) ||
           p.roi !== undefined || p.colour !== undefined || p.layout !== undefined || p.mean !== undefined || p.std !== undefined;
-        if (imageSettings) report('preprocess', `is for images; a ${kind} source sets its normalisation and layout in source.window`);
+        if (imageSettings) report('preprocess', `is for images; ${aSource} sets its normalisation and layout in source.window`);
       },
     },
   ],
