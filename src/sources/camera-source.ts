@@ -15,7 +15,7 @@ import type { Frame, ImagePayload } from '../pipeline/frame.js';
 import { rawFrameBytes } from '../preprocess/raw-frame.js';
 import { checkCameraInput, spawnFailure } from './camera-preflight.js';
 import { LineTail, RateLimitedWarn } from './child-log.js';
-import { ChildSupervisor, type AfterRun, type ChildRunEnd } from './child-supervisor.js';
+import { ChildSupervisor, type AfterRun, type ChildRunEnd, type SupervisedRunCounters } from './child-supervisor.js';
 import { sourceError } from './errors.js';
 import { cameraInputKind, FfmpegOutputSize, ffmpegLogLevel, isExpectedFfmpegWarning, producerCommand, type ProducerCommand } from './ffmpeg-args.js';
 import { RawFrameSplitter } from './frame-splitter.js';
@@ -30,18 +30,8 @@ export const MAX_RUNS_WITHOUT_FRAME = 5;
 const MAX_UNSIZED_BYTES = 64 * 1024 * 1024;
 
 /** Counters of one camera source instance, over all its subscriptions. */
-export interface CameraStats {
+export interface CameraStats extends SupervisedRunCounters {
   frames: number;
-  /** Producer runs started after the first of a subscription. */
-  restarts: number;
-  /** Runs killed because no frame came for `stall_timeout_ms`. */
-  stalls: number;
-  /** Frames dropped: JPEGs without EOI within the size limit or cut short, raw frames cut short by a restart. */
-  corruptFrames: number;
-  /** stderr lines not forwarded to warn because of the rate limit. */
-  suppressedLogLines: number;
-  /** Milliseconds without frames between a run's end and the next run's first frame (the restart gaps). */
-  downtimeMs: number;
 }
 
 /** Per-subscription working state. */

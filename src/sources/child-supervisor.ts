@@ -10,6 +10,20 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { LineSplitter } from './child-log.js';
 
+/** What every supervised producer (a camera's ffmpeg, an audio recorder) counts, over all its subscriptions. */
+export interface SupervisedRunCounters {
+  /** Producer runs started after the first of a subscription. */
+  restarts: number;
+  /** Runs killed because nothing came for `stall_timeout_ms`. */
+  stalls: number;
+  /** Units dropped: frames or samples cut short by a restart, JPEGs without an end marker. */
+  corruptFrames: number;
+  /** stderr lines not forwarded to warn because of the rate limit. */
+  suppressedLogLines: number;
+  /** Milliseconds without data between a run's end and the next run's first data (the restart gaps). */
+  downtimeMs: number;
+}
+
 /** Why a run ended, as the owner sees it. */
 export interface ChildRunEnd {
   code: number | null;

@@ -11,7 +11,7 @@
 import { Observable, type Subscriber } from 'rxjs';
 import type { AudioSourceConfig } from '../../config/types.js';
 import { LineTail, RateLimitedWarn } from '../child-log.js';
-import { ChildSupervisor, type AfterRun, type ChildRunEnd } from '../child-supervisor.js';
+import { ChildSupervisor, type AfterRun, type ChildRunEnd, type SupervisedRunCounters } from '../child-supervisor.js';
 import { systemClock } from '../clock.js';
 import { describeFsError, errnoCode, sourceError } from '../errors.js';
 import { defaultWarn } from '../images-source.js';
@@ -25,19 +25,9 @@ import { sensorChannels } from './channels.js';
 export const MAX_RUNS_WITHOUT_SAMPLES = 5;
 
 /** Counters over all subscriptions of one producer. */
-export interface AudioSourceStats {
+export interface AudioSourceStats extends SupervisedRunCounters {
   /** Sample frames (all channels of one instant) decoded. */
   samples: number;
-  /** Producer runs started after the first of a subscription. */
-  restarts: number;
-  /** Runs killed because no sample came for `stall_timeout_ms`. */
-  stalls: number;
-  /** Partial sample frames left by a run that ended (dropped). */
-  corruptFrames: number;
-  /** stderr lines not forwarded to warn because of the rate limit. */
-  suppressedLogLines: number;
-  /** Milliseconds without samples between a run's end and the next run's first sample. */
-  downtimeMs: number;
 }
 
 interface Run {
