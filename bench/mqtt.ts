@@ -32,7 +32,7 @@ const TOPIC = 'edgepipe/bench/bench/predictions';
 const MAX_PENDING = 1000;
 const LABELS = ['tabby', 'tiger cat', 'Egyptian cat', 'lynx', 'remote control'];
 
-function mosquittoBinary(): string | undefined {
+export function mosquittoBinary(): string | undefined {
   for (const dir of [...(process.env['PATH'] ?? '').split(':'), '/usr/sbin', '/usr/local/sbin']) {
     const file = path.join(dir, 'mosquitto');
     if (dir && existsSync(file)) return file;
@@ -56,7 +56,7 @@ const canConnect = (port: number): Promise<boolean> =>
     socket.once('error', () => (socket.destroy(), resolve(false)));
   });
 
-interface Broker {
+export interface Broker {
   child: ChildProcess;
   dir: string;
   url: string;
@@ -66,7 +66,7 @@ interface Broker {
  * Mosquitto with defaults except: unlimited queue towards the subscriber (so a slow subscriber loses nothing) and,
  * with persistence on, a save every second (as the tests use; the default 1,800 s would never save during a run).
  */
-async function startBroker(binary: string, persistence: boolean): Promise<Broker> {
+export async function startBroker(binary: string, persistence: boolean, extraLines: readonly string[] = []): Promise<Broker> {
   const dir = await mkdtemp(path.join(tmpdir(), 'edgepipe-bench-mosquitto-'));
   const port = await freePort();
   const lines = [
@@ -74,6 +74,7 @@ async function startBroker(binary: string, persistence: boolean): Promise<Broker
     'allow_anonymous true',
     'max_queued_messages 0',
     ...(persistence ? ['persistence true', `persistence_location ${dir}/`, 'autosave_interval 1'] : ['persistence false']),
+    ...extraLines,
     ...(process.getuid?.() === 0 ? ['user root'] : []),
   ];
   await writeFile(path.join(dir, 'mosquitto.conf'), `${lines.join('\n')}\n`);
@@ -89,7 +90,7 @@ async function startBroker(binary: string, persistence: boolean): Promise<Broker
   throw new Error(`mosquitto did not start on port ${port}: ${stderr.trim()}`);
 }
 
-async function stopBroker(broker: Broker): Promise<void> {
+export async function stopBroker(broker: Broker): Promise<void> {
   if (broker.child.exitCode === null) {
     await new Promise<void>((resolve) => {
       broker.child.once('exit', () => resolve());

@@ -3,6 +3,7 @@
  *   npm run bench [-- NAME ...]   names: event-loop-lag, c-comparison, async-overhead, pipeline (20,000 frames),
  *                                 pipeline-quick (without the memory run), camera (ffmpeg 640x480 RGB at 30 fps),
  *                                 mqtt-publish (mqtt sink + outbox against a local Mosquitto, ~2 minutes);
+ *                                 mqtt-command-rtt (a command's round trip, with and without TCP_NODELAY);
  *                                 default: all
  * Real models come from ../shared/models; a benchmark whose model is absent is reported as skipped.
  */
@@ -11,6 +12,7 @@ import path from 'node:path';
 import { eventLoopLag } from './event-loop-lag.js';
 import { asyncOverhead, cComparison } from './c-comparison.js';
 import { cameraBenchmark } from './camera.js';
+import { commandRoundTrip } from './mqtt-rtt.js';
 import { pipelineBenchmarks } from './pipeline.js';
 import { mqttBenchmarks } from './mqtt.js';
 import { packageRoot } from '../src/runtime/paths.js';
@@ -30,6 +32,7 @@ const benchmarks: Record<string, () => Promise<unknown[]>> = {
   'pipeline-quick': async () => pipelineBenchmarks(models, ['throughput', 'latency']),
   'camera': async () => [await cameraBenchmark(models)],
   'mqtt-publish': async () => mqttBenchmarks(models),
+  'mqtt-command-rtt': async () => commandRoundTrip(),
 };
 
 const selected = process.argv.slice(2);
