@@ -15,7 +15,7 @@ import type { Frame, ImagePayload } from '../pipeline/frame.js';
 import { rawFrameBytes } from '../preprocess/raw-frame.js';
 import { checkCameraInput, spawnFailure } from './camera-preflight.js';
 import { LineTail, RateLimitedWarn } from './child-log.js';
-import { ChildSupervisor, type AfterRun, type ChildRunEnd, type SupervisedRunCounters } from './child-supervisor.js';
+import { ChildSupervisor, judgeEndedRun, type AfterRun, type ChildRunEnd, type SupervisedRunCounters } from './child-supervisor.js';
 import { sourceError } from './errors.js';
 import { cameraInputKind, FfmpegOutputSize, ffmpegLogLevel, isExpectedFfmpegWarning, producerCommand, type ProducerCommand } from './ffmpeg-args.js';
 import { RawFrameSplitter } from './frame-splitter.js';
@@ -249,22 +249,25 @@ export class CameraSource implements FrameSource {
 
   private afterRun(run: Run, end: ChildRunEnd): AfterRun {
     if (run.closed) return 'complete';
-    const how = end.stalled
-      ? `stalled (no frame for ${this.config.stallTimeoutMs} ms) and was killed`
-      : end.signal
-        ? `was killed by ${end.signal}`
-        : `exited with code ${end.code}`;
     if (end.stalled) this.counters.stalls += 1;
     const file = !this.config.command && cameraInputKind(this.config.input) === 'file';
     if (file && !this.config.loop && end.code === 0 && !end.stalled && run.framesThisRun > 0) return 'complete';
     if (run.framesThisRun === 0) run.runsWithoutFrame += 1;
-    const tail = run.tail.text();
-    const detail = `${this.command.program} ${how} after ${run.framesThisRun} frame${run.framesThisRun === 1 ? '' : 's'} from ${this.config.input}`;
-    if (run.runsWithoutFrame >= MAX_RUNS_WITHOUT_FRAME) {
-      const message = `${detail}, ${run.runsWithoutFrame} runs in a row without a frame${tail ? `: ${tail}` : ''}`;
-      return sourceError(this.name, 'ERR_SOURCE_READ', message);
-    }
-    run.log.send(`source ${this.name}: ${detail}; restarting${tail && run.framesThisRun === 0 ? `: ${tail}` : ''}`);
+    const verdict = judgeEndedRun({
+      source: this.name,
+      program: this.command.program,
+      end,
+      stallTimeoutMs: this.config.stallTimeoutMs,
+      unit: 'frame',
+      stallNoun: 'frame',
+      produced: run.framesThisRun,
+      from: this.config.input,
+      emptyRuns: run.runsWithoutFrame,
+      maxEmptyRuns: MAX_RUNS_WITHOUT_FRAME,
+      tail: run.tail.text(),
+    });
+    if ('error' in verdict) return verdict.error;
+    run.log.send(verdict.restartLine);
     run.tail.clear();
     run.downSince ??= performance.now();
     this.stateSubject.next('restarting');

@@ -9,6 +9,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { LineSplitter } from './child-log.js';
+import { sourceError } from './errors.js';
 
 /** What every supervised producer (a camera's ffmpeg, an audio recorder) counts, over all its subscriptions. */
 export interface SupervisedRunCounters {
@@ -32,6 +33,46 @@ export interface ChildRunEnd {
   stalled: boolean;
   /** Milliseconds the run lasted. */
   ranMs: number;
+}
+
+/** One run that ended and was not the last, as its owner (a camera, an audio source) judges it. */
+export interface EndedRun {
+  /** `<pipeline>/<kind>`, for the error. */
+  source: string;
+  program: string;
+  end: ChildRunEnd;
+  stallTimeoutMs: number;
+  /** What a run produces, singular: `frame`, `sample`. */
+  unit: string;
+  /** How the stall line names what did not come: `frame` (no frame for ...), `samples` (no samples for ...). */
+  stallNoun: string;
+  /** How many of them this run produced, and from where (`/dev/video0`, `plughw:1,0`). */
+  produced: number;
+  from: string;
+  /** Runs in a row that produced nothing, this one included; the source fails at `maxEmptyRuns`. */
+  emptyRuns: number;
+  maxEmptyRuns: number;
+  /** The producer's last stderr lines. */
+  tail: string;
+}
+
+/**
+ * The error that fails the source (too many runs in a row without output), or the line to log before restarting:
+ * `ffmpeg exited with code 1 after 0 frames from /dev/video0; restarting: <its last stderr lines>`.
+ */
+export function judgeEndedRun(run: EndedRun): { error: Error } | { restartLine: string } {
+  const { end } = run;
+  const how = end.stalled
+    ? `stalled (no ${run.stallNoun} for ${run.stallTimeoutMs} ms) and was killed`
+    : end.signal
+      ? `was killed by ${end.signal}`
+      : `exited with code ${end.code}`;
+  const detail = `${run.program} ${how} after ${run.produced} ${run.unit}${run.produced === 1 ? '' : 's'} from ${run.from}`;
+  if (run.emptyRuns >= run.maxEmptyRuns) {
+    const message = `${detail}, ${run.emptyRuns} runs in a row without a ${run.unit}${run.tail ? `: ${run.tail}` : ''}`;
+    return { error: sourceError(run.source, 'ERR_SOURCE_READ', message) };
+  }
+  return { restartLine: `source ${run.source}: ${detail}; restarting${run.tail && run.produced === 0 ? `: ${run.tail}` : ''}` };
 }
 
 /** What the owner decides after a run ended: run again, end quietly, or fail with this error. */

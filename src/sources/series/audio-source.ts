@@ -11,7 +11,7 @@
 import { Observable, type Subscriber } from 'rxjs';
 import type { AudioSourceConfig } from '../../config/types.js';
 import { LineTail, RateLimitedWarn } from '../child-log.js';
-import { ChildSupervisor, type AfterRun, type ChildRunEnd, type SupervisedRunCounters } from '../child-supervisor.js';
+import { ChildSupervisor, judgeEndedRun, type AfterRun, type ChildRunEnd, type SupervisedRunCounters } from '../child-supervisor.js';
 import { systemClock } from '../clock.js';
 import { describeFsError, errnoCode, sourceError } from '../errors.js';
 import { defaultWarn } from '../images-source.js';
@@ -154,19 +154,22 @@ export class AudioSampleProducer implements SampleProducer {
   private afterRun(run: Run, end: ChildRunEnd): AfterRun {
     if (run.closed) return 'complete';
     if (end.stalled) this.counters.stalls += 1;
-    const how = end.stalled
-      ? `stalled (no samples for ${this.config.stallTimeoutMs} ms) and was killed`
-      : end.signal
-        ? `was killed by ${end.signal}`
-        : `exited with code ${end.code}`;
     if (run.samplesThisRun === 0) run.runsWithoutSamples += 1;
-    const tail = run.tail.text();
-    const detail = `${this.command.program} ${how} after ${run.samplesThisRun} sample${run.samplesThisRun === 1 ? '' : 's'} from ${this.device()}`;
-    if (run.runsWithoutSamples >= MAX_RUNS_WITHOUT_SAMPLES) {
-      const message = `${detail}, ${run.runsWithoutSamples} runs in a row without a sample${tail ? `: ${tail}` : ''}`;
-      return sourceError(this.name, 'ERR_SOURCE_READ', message);
-    }
-    this.forward(run, `source ${this.name}: ${detail}; restarting${tail && run.samplesThisRun === 0 ? `: ${tail}` : ''}`);
+    const verdict = judgeEndedRun({
+      source: this.name,
+      program: this.command.program,
+      end,
+      stallTimeoutMs: this.config.stallTimeoutMs,
+      unit: 'sample',
+      stallNoun: 'samples',
+      produced: run.samplesThisRun,
+      from: this.device(),
+      emptyRuns: run.runsWithoutSamples,
+      maxEmptyRuns: MAX_RUNS_WITHOUT_SAMPLES,
+      tail: run.tail.text(),
+    });
+    if ('error' in verdict) return verdict.error;
+    this.forward(run, verdict.restartLine);
     run.tail.clear();
     run.downSince ??= performance.now();
     this.state = 'restarting';
