@@ -3,8 +3,7 @@ import path from 'node:path';
 import { firstValueFrom } from 'rxjs';
 import { parseConfig } from '../../../src/config/load.js';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { IioSourceConfig, WindowConfig } from '../../../src/config/types.js';
-import type { Frame } from '../../../src/pipeline/frame.js';
+import type { IioSourceConfig } from '../../../src/config/types.js';
 import { EdgepipeError } from '../../../src/runtime/errors.js';
 import { createSource } from '../../../src/sources/index.js';
 import { attributeCandidates, IioProducer, openIioDevice } from '../../../src/sources/series/iio.js';
@@ -12,6 +11,7 @@ import { SeriesSource } from '../../../src/sources/series/series-source.js';
 import { record, removeTempDirs, tempDir, until, VirtualClock } from '../helpers.js';
 import { describeSourceContract } from '../source-contract.js';
 import { placeholderModel } from '../../config/helpers.js';
+import { f32, seriesValues, windowOf } from './series-helpers.js';
 
 afterAll(removeTempDirs);
 
@@ -58,19 +58,7 @@ const config = (root: string, options: Partial<IioSourceConfig> = {}): IioSource
   ...options,
 });
 
-const windowOf = (length: number, options: Partial<WindowConfig> = {}): WindowConfig => ({
-  length,
-  normalize: 'none',
-  layout: 'steps_channels',
-  maxMissing: 0,
-  ...options,
-});
 
-const f32 = (numbers: number[]): number[] => [...Float32Array.from(numbers)];
-const seriesValues = (frame: Frame): number[] => {
-  if (frame.payload.kind !== 'series') throw new Error('expected a series frame');
-  return [...frame.payload.values];
-};
 
 /** A producer on a virtual clock, wrapped in a SeriesSource and subscribed; `tick` moves one period on. */
 function sampled(cfg: IioSourceConfig) {

@@ -3,8 +3,7 @@ import path from 'node:path';
 import { firstValueFrom, type Subscription } from 'rxjs';
 import { parseConfig } from '../../../src/config/load.js';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import type { SerialSourceConfig, WindowConfig } from '../../../src/config/types.js';
-import type { Frame } from '../../../src/pipeline/frame.js';
+import type { SerialSourceConfig } from '../../../src/config/types.js';
 import { EdgepipeError } from '../../../src/runtime/errors.js';
 import { createSource } from '../../../src/sources/index.js';
 import { nmeaLine } from '../../../src/sources/series/line-parsers.js';
@@ -14,6 +13,7 @@ import { record, removeTempDirs, tempDir, until } from '../helpers.js';
 import { describeSourceContract } from '../source-contract.js';
 import { placeholderModel } from '../../config/helpers.js';
 import { pointLink, Pty, runPtyTests } from './serial-pty.js';
+import { f32, seriesValues, windowOf } from './series-helpers.js';
 
 const ptys: Pty[] = [];
 /** Unsubscribed after each test even when it failed: a leftover producer would reopen the next test's pty. */
@@ -29,13 +29,6 @@ afterEach(async () => {
 });
 afterAll(removeTempDirs);
 
-const windowOf = (length: number, options: Partial<WindowConfig> = {}): WindowConfig => ({
-  length,
-  normalize: 'none',
-  layout: 'steps_channels',
-  maxMissing: 0,
-  ...options,
-});
 
 const serialConfig = (device: string, options: Partial<SerialSourceConfig> = {}): SerialSourceConfig => ({
   kind: 'serial',
@@ -50,11 +43,6 @@ const serialConfig = (device: string, options: Partial<SerialSourceConfig> = {})
   ...options,
 });
 
-const f32 = (numbers: number[]): number[] => [...Float32Array.from(numbers)];
-const seriesValues = (frame: Frame): number[] => {
-  if (frame.payload.kind !== 'series') throw new Error('expected a series frame');
-  return [...frame.payload.values];
-};
 
 /** A producer on `config` inside a SeriesSource, subscribed; quiet (warnings collected). */
 function subscribed(config: SerialSourceConfig) {
