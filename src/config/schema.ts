@@ -4,7 +4,7 @@
  * schema/pipeline.schema.json, docs/configuration.md and the types in types.ts all follow from (or are tested
  * against) these definitions.
  */
-import { isSensorSource, sensorChannels } from '../sources/series/channels.js';
+import { isSensorSource, sensorChannels } from './sensor-channels.js';
 import { boolean, integer, list, number, object, oneOf, string } from './schema-dsl.js';
 import { postprocessSchema, preprocessSchema, sinkSchema, sourceSchema } from './schema-stages.js';
 

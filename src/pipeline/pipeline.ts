@@ -14,7 +14,7 @@ import { createSeriesPreprocessor } from '../preprocess/series-preprocessor.js';
 import { createPostprocessor } from '../postprocess/index.js';
 import type { Postprocessor } from '../postprocess/types.js';
 import { createSource } from '../sources/index.js';
-import { isSensorSource, sensorChannels } from '../sources/series/channels.js';
+import { isSensorSource, sensorChannels } from '../config/sensor-channels.js';
 import type { FrameSource } from '../sources/types.js';
 import { createSink } from '../sinks/index.js';
 import type { PredictionSink, ServiceNotice } from '../sinks/types.js';

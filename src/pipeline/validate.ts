@@ -10,7 +10,7 @@ import { EdgepipeError } from '../runtime/errors.js';
 import { loadVerifiedModel } from '../runtime/probe.js';
 import { createImagePreprocessor } from '../preprocess/index.js';
 import { createSeriesPreprocessor } from '../preprocess/series-preprocessor.js';
-import { isSensorSource, sensorChannels } from '../sources/series/channels.js';
+import { isSensorSource, sensorChannels } from '../config/sensor-channels.js';
 import { createPostprocessor } from '../postprocess/index.js';
 import { readLabels } from './labels.js';
 import { applyBoardDefaults } from '../boards/defaults.js';

@@ -19,7 +19,7 @@ import type { Clock, SourceContext, SourceHealth, SourceState } from '../types.j
 import { audioCommand, type AudioCommand } from './audio-args.js';
 import { PcmDecoder } from './audio-decode.js';
 import type { SampleBatch, SampleProducer } from './types.js';
-import { sensorChannels } from './channels.js';
+import { sensorChannels } from '../../config/sensor-channels.js';
 
 /** Runs in a row that end without a sample before the source fails. */
 export const MAX_RUNS_WITHOUT_SAMPLES = 5;

@@ -24,7 +24,7 @@ import { defaultWarn } from '../images-source.js';
 import { FramePacer } from '../pacer.js';
 import type { Clock, SourceContext, SourceHealth, SourceState } from '../types.js';
 import type { SampleBatch, SampleProducer } from './types.js';
-import { sensorChannels } from './channels.js';
+import { sensorChannels } from '../../config/sensor-channels.js';
 import { IioBufferReader } from './iio-buffer.js';
 
 /** Counters over all subscriptions of one producer. */

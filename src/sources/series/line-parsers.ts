@@ -6,6 +6,7 @@
  */
 import type { SerialSourceConfig } from '../../config/types.js';
 import type { ChannelUpdate } from './resample.js';
+import { SKIP_COLUMN, serialChannels } from '../../config/sensor-channels.js';
 
 export type LineResult =
   | { kind: 'values'; values: ChannelUpdate }
@@ -31,13 +32,7 @@ export function createLineParser(config: ParserConfig): LineParser {
   }
 }
 
-/** The CSV field that skips a column (schema-sensors.ts). */
-export const SKIP_COLUMN = '_';
-
-/** Channel names of a serial source: its fields without the skipped (`_`) CSV columns. */
-export function serialChannels(config: ParserConfig): string[] {
-  return config.format === 'csv' ? config.fields.filter((field) => field !== SKIP_COLUMN) : [...config.fields];
-}
+export { SKIP_COLUMN, serialChannels } from '../../config/sensor-channels.js';
 
 /** Plain decimal numbers only: `Number()` would also take '', '0x1f' and 'Infinity'. */
 const decimal = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/u;

@@ -22,7 +22,7 @@ import type { Clock, SourceContext, SourceHealth, SourceState } from '../types.j
 import { compileJsonPath, MessageReader, topicFilterProblem, topicMatches, type CompiledField } from './mqtt-payload.js';
 import { samplesFromUpdates } from './resample.js';
 import type { SampleBatch, SampleProducer } from './types.js';
-import { sensorChannels } from './channels.js';
+import { sensorChannels } from '../../config/sensor-channels.js';
 
 /** Payloads above this are skipped and counted: sensor readings are small, a large payload is not one. */
 export const MAX_PAYLOAD_BYTES = 256 * 1024;
