@@ -59,7 +59,8 @@ describe.skipIf(binary === undefined)('mqtt sink topics with Mosquitto', () => {
     for (const frame of frames) sink.write(frame);
     expect(await sink.flush()).toBe(true);
     const topic = 'edgepipe/evt/yard/events';
-    await watcher.until(() => watcher.on(topic).length >= 4, 'four events');
+    // The broker's PUBACK (flush) does not mean the subscriber has them yet: wait for both topics.
+    await watcher.until(() => watcher.on(topic).length >= 4 && watcher.on('edgepipe/evt/yard/predictions').length >= 5, 'four events and five predictions');
     const received = watcher.on(topic);
     for (const payload of received) expect(schemaErrors('event', payload)).toEqual([]);
     expect(parse(received).map((e) => [e['seq'], e['type'], e['label'], e['frame_id']])).toEqual([
