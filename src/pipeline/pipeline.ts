@@ -377,8 +377,7 @@ export class Pipeline {
   private reportWith(advance: boolean): StatsReport {
     // Only the configured sinks: the extra ones (metrics, the demo's console, tests) are the observers.
     const sinks = Object.fromEntries(this.sinks.slice(0, this.config.sinks.length).map((sink) => [sink.name, sink.stats()]));
-    const { failovers = 0 } = this.runner ?? {};
-    const report = this.stats.report(this.state, this.delegate, failovers, this.source?.health?.(), this.thermal?.current, sinks, advance);
+    const report = this.stats.report(this.state, this.delegate, this.runner?.failovers ?? 0, this.source?.health?.(), this.thermal?.current, sinks, advance);
     return this.paused ? { ...report, paused: true } : report;
   }
 

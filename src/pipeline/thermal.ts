@@ -17,23 +17,19 @@ export interface ThermalReading {
   throttling: boolean;
 }
 
-interface Watch {
-  /** thermal_zone types to watch; undefined: every zone (a board without a profile). */
-  zones: readonly string[] | undefined;
-  /** undefined: no throttling. */
-  throttleC: number | undefined;
-}
-
 export class ThermalMonitor {
   private static readonly shared = new Map<string, { monitor: ThermalMonitor; users: number }>();
   private readonly config: ThermalConfig;
+  private readonly key: string;
   private timer: NodeJS.Timeout | undefined;
-  private watch: Watch | undefined;
+  /** thermal_zone types to watch, resolved once; undefined inside: every zone (a board without a profile). */
+  private watched: { zones: readonly string[] | undefined } | undefined;
   private latest: ThermalReading | undefined;
   private reading: Promise<void> | undefined;
 
-  private constructor(config: ThermalConfig) {
+  private constructor(config: ThermalConfig, key: string) {
     this.config = config;
+    this.key = key;
   }
 
   /** The monitor for these settings, started on first use. Call `release()` once per `acquire()`. */
@@ -41,7 +37,7 @@ export class ThermalMonitor {
     const key = JSON.stringify(config);
     let entry = ThermalMonitor.shared.get(key);
     if (!entry) {
-      entry = { monitor: new ThermalMonitor(config), users: 0 };
+      entry = { monitor: new ThermalMonitor(config, key), users: 0 };
       ThermalMonitor.shared.set(key, entry);
       entry.monitor.start();
     }
@@ -50,12 +46,11 @@ export class ThermalMonitor {
   }
 
   release(): void {
-    const key = JSON.stringify(this.config);
-    const entry = ThermalMonitor.shared.get(key);
+    const entry = ThermalMonitor.shared.get(this.key);
     if (!entry || entry.monitor !== this) return;
     entry.users -= 1;
     if (entry.users > 0) return;
-    ThermalMonitor.shared.delete(key);
+    ThermalMonitor.shared.delete(this.key);
     clearInterval(this.timer);
   }
 
@@ -83,26 +78,23 @@ export class ThermalMonitor {
     this.timer.unref();
   }
 
-  private async resolveWatch(): Promise<Watch> {
-    if (this.watch) return this.watch;
-    const { zones, throttleC } = this.config;
+  private async watchedZones(): Promise<readonly string[] | undefined> {
     // The board's profile knows which zones are the SoC's; detection reads a few small files, once.
-    const watched = zones ?? (await detectBoard({ root: this.config.root })).profile?.thermal.zones;
-    this.watch = { zones: watched, throttleC };
-    return this.watch;
+    this.watched ??= { zones: this.config.zones ?? (await detectBoard({ root: this.config.root })).profile?.thermal.zones };
+    return this.watched.zones;
   }
 
   private async read(): Promise<void> {
-    const watch = await this.resolveWatch();
+    const watched = await this.watchedZones();
     const zones = await readThermalZones(this.config.root);
-    const types = watch.zones ?? zones.flatMap((zone) => ('celsius' in zone ? [zone.type] : []));
-    const hottest = socTemperature(zones, { thermal: { zones: types, throttleC: watch.throttleC ?? Infinity } });
+    const types = watched ?? zones.flatMap((zone) => ('celsius' in zone ? [zone.type] : []));
+    const limit = this.config.throttleC;
+    const hottest = socTemperature(zones, { thermal: { zones: types, throttleC: limit ?? Infinity } });
     if (!hottest) {
       this.latest = undefined;
       return;
     }
     const wasThrottling = this.latest?.throttling ?? false;
-    const limit = watch.throttleC;
     const throttling =
       limit !== undefined && (wasThrottling ? hottest.celsius > limit - this.config.hysteresisC : hottest.celsius >= limit);
     this.latest = { celsius: hottest.celsius, zone: hottest.type, throttling };
