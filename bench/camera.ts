@@ -17,6 +17,7 @@ import { memoryLogger } from '../src/pipeline/log.js';
 import { Pipeline } from '../src/pipeline/pipeline.js';
 import { summarise } from '../src/runtime/timing.js';
 import { callbackSink } from '../src/sinks/callback-sink.js';
+import { applyHeapSetting, countCollections } from './collections.js';
 
 const CLOCK_TICKS_PER_S = 100;
 
@@ -39,6 +40,7 @@ function childrenCpuSeconds(): number {
 }
 
 export async function cameraBenchmark(models: string, seconds = 20): Promise<unknown> {
+  const heap = applyHeapSetting();
   const yaml = [
     'version: 1',
     'pipelines:',
@@ -52,6 +54,7 @@ export async function cameraBenchmark(models: string, seconds = 20): Promise<unk
   const config = { ...parseConfig(path.join(models, 'camera-bench.yaml'), yaml).pipelines[0]!, sinks: [] };
   const infer: number[] = [];
   const total: number[] = [];
+  const work: number[] = [];
   let predictions = 0;
   let warm = false;
   let cpuStart: NodeJS.CpuUsage | undefined;
@@ -63,6 +66,7 @@ export async function cameraBenchmark(models: string, seconds = 20): Promise<unk
     predictions += 1;
     infer.push(p.latencyMs.infer);
     total.push(p.latencyMs.total);
+    work.push(p.latencyMs.preprocess + p.latencyMs.infer + p.latencyMs.postprocess);
   };
   const pipeline = new Pipeline(config, { runtime: defaultRuntime(), logger: memoryLogger(), extraSinks: (n) => [callbackSink(n, onPrediction)] });
   await pipeline.start();
@@ -72,10 +76,12 @@ export async function cameraBenchmark(models: string, seconds = 20): Promise<unk
   const ffmpegBefore = childrenCpuSeconds();
   warm = true;
   cpuStart = process.cpuUsage();
+  const collections = countCollections();
   inferAtStart = inferSum;
   const wallStart = performance.now();
   await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
   const cpu = process.cpuUsage(cpuStart);
+  const gc = collections.stop();
   const wallS = (performance.now() - wallStart) / 1000;
   const ffmpegCpuS = childrenCpuSeconds() - ffmpegBefore;
   const after = pipeline.report();
@@ -101,6 +107,10 @@ export async function cameraBenchmark(models: string, seconds = 20): Promise<unk
     invoke_p50_ms: r3(summarise(infer).p50),
     capture_to_sink_p50_ms: r3(summarise(total).p50),
     capture_to_sink_p99_ms: r3(summarise(total).p99),
+    work_p50_ms: r3(summarise(work).p50),
+    ratio_p99_to_work: r3(summarise(total).p99 / summarise(work).p50),
+    gc,
+    heap_growing_percent: heap,
     process_cpu_ms_per_frame: r3(processCpuMs / framesIn),
     cpu_outside_tflite_ms_per_frame: r3((processCpuMs - inferMs) / framesIn),
     ffmpeg_cpu_ms_per_frame: r3((ffmpegCpuS * 1000) / framesIn),

@@ -8,7 +8,6 @@
 import { copyFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { constants, PerformanceObserver } from 'node:perf_hooks';
 import type { PipelineConfig } from '../src/config/types.js';
 import type { Prediction } from '../src/pipeline/frame.js';
 import { memoryLogger } from '../src/pipeline/log.js';
@@ -16,6 +15,7 @@ import { Pipeline } from '../src/pipeline/pipeline.js';
 import { summarise } from '../src/runtime/timing.js';
 import { defaultRuntime, parseConfig } from '../src/config/load.js';
 import { callbackSink } from '../src/sinks/callback-sink.js';
+import { applyHeapSetting, countCollections } from './collections.js';
 
 /** The benchmark's pipeline, through the real YAML loader so every other field takes its documented default. */
 function config(models: string, imagesGlob: string, fps: number): PipelineConfig {
@@ -56,8 +56,9 @@ async function run(cfg: PipelineConfig, frames: number, rssEvery = 0): Promise<R
     count += 1;
     if (count === 1) first = performance.now();
     last = performance.now();
-    // The first frames pay warm-up effects of sharp and the allocator; measure the steady state.
-    if (count > 20) {
+    // The first frames pay warm-up effects of sharp and the allocator; measure the steady state. The memory run
+    // keeps no per-frame timings: 20,000 of them would be growth of the bench's own, not the pipeline's.
+    if (count > 20 && rssEvery === 0) {
       stage.queue.push(p.latencyMs.queue);
       stage.preprocess.push(p.latencyMs.preprocess);
       stage.infer.push(p.latencyMs.infer);
@@ -77,28 +78,11 @@ async function run(cfg: PipelineConfig, frames: number, rssEvery = 0): Promise<R
 
 const median = (xs: number[]): number => summarise(xs).p50;
 
-/** Garbage collections by kind while `body` runs: the mechanism behind a latency tail, reported beside it. */
-async function countingCollections<T>(body: () => Promise<T>): Promise<{ result: T; gc: { major: number; minor: number; incremental: number } }> {
-  const gc = { major: 0, minor: 0, incremental: 0 };
-  const observer = new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) {
-      const kind = (entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
-      if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) gc.major += 1;
-      else if (kind === constants.NODE_PERFORMANCE_GC_MINOR) gc.minor += 1;
-      else if (kind === constants.NODE_PERFORMANCE_GC_INCREMENTAL) gc.incremental += 1;
-    }
-  });
-  observer.observe({ entryTypes: ['gc'] });
-  try {
-    return { result: await body(), gc };
-  } finally {
-    observer.disconnect();
-  }
-}
-
 /** p99 capture-to-sink at `rate` against the median of preprocess + invoke + postprocess of the same frames. */
-async function latencyRun(cfg: PipelineConfig, rate: number, frames: number): Promise<unknown> {
-  const { result: measured, gc } = await countingCollections(() => run(cfg, frames));
+async function latencyRun(cfg: PipelineConfig, rate: number, frames: number, heap: number | 'v8 default'): Promise<unknown> {
+  const collections = countCollections();
+  const measured = await run(cfg, frames);
+  const gc = collections.stop();
   const { stage } = measured;
   const work = stage.preprocess.map((p, i) => p + stage.infer[i]! + stage.postprocess[i]!);
   const total = summarise(stage.total);
@@ -107,15 +91,14 @@ async function latencyRun(cfg: PipelineConfig, rate: number, frames: number): Pr
     work_p50_ms: r3(median(work)), work_p99_ms: r3(summarise(work).p99), queue_p99_ms: r3(summarise(stage.queue).p99),
     preprocess_p50_p99_ms: [r3(median(stage.preprocess)), r3(summarise(stage.preprocess).p99)],
     infer_p50_p99_ms: [r3(median(stage.infer)), r3(summarise(stage.infer).p99)],
-    ratio_p99_to_work: r3(total.p99 / median(work)), gc, node_options: nodeOptions(), drops: measured.drops,
+    ratio_p99_to_work: r3(total.p99 / median(work)), gc, heap_growing_percent: heap, drops: measured.drops,
   };
 }
 
-/** The V8 flags this process runs with (the service sets its young generation size in the unit's NODE_OPTIONS). */
-const nodeOptions = (): string => [...process.execArgv, process.env['NODE_OPTIONS'] ?? ''].join(' ').trim();
 const r3 = (x: number): number => Math.round(x * 1000) / 1000;
 
 export async function pipelineBenchmarks(models: string, which: readonly string[]): Promise<unknown[]> {
+  const heap = applyHeapSetting();
   const dir = mkdtempSync(path.join(tmpdir(), 'edgepipe-bench-'));
   // Several copies so the source really reads and decodes a file per frame.
   for (let i = 0; i < 8; i += 1) copyFileSync(path.join(models, 'images', 'cat_720p.jpg'), path.join(dir, `frame${i}.jpg`));
@@ -140,14 +123,14 @@ export async function pipelineBenchmarks(models: string, which: readonly string[
     const chosen = process.env['EDGEPIPE_BENCH_LATENCY_FPS'];
     const rates = chosen !== undefined ? [Number(chosen)] : [30, Math.floor(fps / 2)];
     const frames = Number(process.env['EDGEPIPE_BENCH_LATENCY_FRAMES'] ?? 1000);
-    for (const rate of rates) out.push(await latencyRun(config(models, glob, rate), rate, frames));
+    for (const rate of rates) out.push(await latencyRun(config(models, glob, rate), rate, frames, heap));
   }
   if (which.includes('memory')) {
     const frames = Number(process.env['EDGEPIPE_BENCH_FRAMES'] ?? 20000);
     const memoryRun = await run(config(models, glob, 0), frames, 1000);
     out.push({
       name: 'pipeline_memory', frames: memoryRun.predictions, seconds: r3(memoryRun.seconds),
-      rss_mb_every_1000: memoryRun.rssMb, rss_mb_max: Math.max(...memoryRun.rssMb),
+      heap_growing_percent: heap, rss_mb_every_1000: memoryRun.rssMb, rss_mb_max: Math.max(...memoryRun.rssMb),
       rss_growth_mb_after_first_5000: (memoryRun.rssMb[memoryRun.rssMb.length - 1] ?? 0) - (memoryRun.rssMb[4] ?? 0),
     });
   }

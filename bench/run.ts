@@ -6,6 +6,8 @@
  *                                 mqtt-command-rtt (a command's round trip, with and without TCP_NODELAY);
  *                                 default: all
  * Real models come from ../shared/models; a benchmark whose model is absent is reported as skipped.
+ * The pipeline and camera benchmarks run with edgepipe's heap setting (src/runtime/heap.ts, as `edgepipe run`);
+ * EDGEPIPE_BENCH_HEAP=default measures V8's default instead.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';

@@ -17,6 +17,7 @@ import type { StatsReport } from '../pipeline/stats.js';
 import { Supervisor } from '../pipeline/supervisor.js';
 import { descriptorsFor } from '../pipeline/validate.js';
 import { invalidOption } from '../runtime/errors.js';
+import { tuneHeapForFrames } from '../runtime/heap.js';
 import { packageRoot } from '../runtime/paths.js';
 import { callbackSink } from '../sinks/callback-sink.js';
 import { parseCommand } from './args.js';
@@ -87,6 +88,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const json = parsed.values['json'] === true;
+  tuneHeapForFrames(); // as `edgepipe run` does
   const dir = mkdtempSync(path.join(tmpdir(), 'edgepipe-demo-'));
   let broker: EmbeddedBroker | undefined;
   const halt = new AbortController();

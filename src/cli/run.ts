@@ -2,6 +2,7 @@
 import { loadConfigFiles } from '../config/load.js';
 import type { ConfigFile } from '../config/types.js';
 import { EdgepipeError } from '../runtime/errors.js';
+import { tuneHeapForFrames } from '../runtime/heap.js';
 import { ConfigError, formatProblem } from '../config/problems.js';
 import type { LogLevel, Logger } from '../pipeline/log.js';
 import { HttpEndpoint } from '../service/http-endpoint.js';
@@ -48,6 +49,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     throw new EdgepipeError('ERR_USAGE', `Expected one of ${formats.join(', ')} for --log-format but received "${format}"`, { exitCode: 2 });
   }
   const configs = await loadConfigs(parsed.positionals);
+  // Frames leave off-heap buffers behind; without room for them V8 runs a mark-compact every few frames.
+  tuneHeapForFrames();
   const loggerOptions = {
     ...(level ? { level: level as LogLevel } : {}),
     ...(format ? { format: format as (typeof formats)[number] } : {}),
