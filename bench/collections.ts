@@ -1,37 +1,18 @@
 /**
  * Garbage collections by kind over a measured window: a latency tail is reported beside the collections that ran
- * meanwhile (a mark-compact stops the JS thread for milliseconds and lands on whichever frame awaits it).
+ * meanwhile (the counters /metrics exports, read before and after).
  */
-import { constants, PerformanceObserver } from 'node:perf_hooks';
+import { gcKinds, processGcCounters, type GcKind } from '../src/service/gc-counters.js';
 import { HEAP_GROWING_PERCENT, tuneHeapForFrames } from '../src/runtime/heap.js';
 
-export interface CollectionCounts {
-  /** Mark-compacts (full collections). */
-  major: number;
-  /** Scavenges (young generation). */
-  minor: number;
-  incremental: number;
-}
-
-/** Starts counting now; `stop()` disconnects and returns the counts. */
-export function countCollections(): { stop: () => CollectionCounts } {
-  const counts: CollectionCounts = { major: 0, minor: 0, incremental: 0 };
-  const tally = (entries: PerformanceEntry[]): void => {
-    for (const entry of entries) {
-      const kind = (entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
-      if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) counts.major += 1;
-      else if (kind === constants.NODE_PERFORMANCE_GC_MINOR) counts.minor += 1;
-      else if (kind === constants.NODE_PERFORMANCE_GC_INCREMENTAL) counts.incremental += 1;
-    }
-  };
-  const observer = new PerformanceObserver((list) => tally(list.getEntries()));
-  observer.observe({ entryTypes: ['gc'] });
+/** Starts counting now; `stop()` returns the collections since, by kind. */
+export function countCollections(): { stop: () => Record<GcKind, number> } {
+  const counters = processGcCounters();
+  const before = counters.read();
   return {
     stop: () => {
-      // Entries reach the callback asynchronously: count the ones still queued.
-      tally(observer.takeRecords());
-      observer.disconnect();
-      return counts;
+      const after = counters.read();
+      return Object.fromEntries(gcKinds.map((kind) => [kind, after[kind].collections - before[kind].collections])) as Record<GcKind, number>;
     },
   };
 }

@@ -11,6 +11,7 @@ import type { StatsReport } from '../pipeline/stats.js';
 import type { Supervisor } from '../pipeline/supervisor.js';
 import type { MqttSinkStats } from '../sinks/mqtt/mqtt-sink.js';
 import type { PredictionSink, SinkStats } from '../sinks/types.js';
+import { processGcCounters, type GcCounters } from './gc-counters.js';
 
 export const stages: ReadonlyArray<keyof StageLatency> = ['queue', 'preprocess', 'infer', 'postprocess', 'total'];
 
@@ -124,6 +125,8 @@ export interface PipelineMetrics {
 export class MetricsRegistry {
   private readonly pipelines = new Map<string, PipelineMetrics>();
   private supervisors: (() => readonly Supervisor[]) | undefined;
+  /** The process's garbage collections (one observer per process, shared by every registry). */
+  readonly gc: GcCounters = processGcCounters();
 
   get(pipeline: string): PipelineMetrics | undefined {
     return this.pipelines.get(pipeline);

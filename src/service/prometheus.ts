@@ -8,6 +8,7 @@ import type { StatsReport } from '../pipeline/stats.js';
 import type { PipelineStatus, Supervisor } from '../pipeline/supervisor.js';
 import type { ThermalReading } from '../pipeline/thermal.js';
 import type { SourceState } from '../sources/types.js';
+import { gcKinds } from './gc-counters.js';
 import { latencyBuckets, stages, type MetricsRegistry, type SinkTotals, type Totals } from './metrics.js';
 
 export const contentType = 'text/plain; version=0.0.4; charset=utf-8';
@@ -183,6 +184,12 @@ export function renderMetrics(pipelines: readonly PipelineSnapshot[], registry: 
   if (thermal) out.sample('edgepipe_soc_temperature_celsius', { zone: thermal.zone }, thermal.celsius);
   out.family('edgepipe_thermal_throttling', 'gauge', '1 while pipelines are throttled because the SoC is hot, else 0.');
   if (thermal) out.sample('edgepipe_thermal_throttling', {}, Number(thermal.throttling));
+
+  const gc = registry.gc.read();
+  out.family('edgepipe_gc_collections_total', 'counter', 'Garbage collections of the process, by kind (major: mark-compacts, which stop the JS thread for milliseconds).');
+  for (const kind of gcKinds) out.sample('edgepipe_gc_collections_total', { kind }, gc[kind].collections);
+  out.family('edgepipe_gc_pause_seconds_total', 'counter', 'Time the JS thread spent in garbage collections, by kind, seconds.');
+  for (const kind of gcKinds) out.sample('edgepipe_gc_pause_seconds_total', { kind }, gc[kind].seconds);
 
   out.family('edgepipe_stage_latency_seconds', 'histogram', 'Time per stage of each prediction (total: capture to sinks), seconds.');
   for (const p of pipelines) {

@@ -106,6 +106,33 @@ describe('/metrics for cameras, sensors and MQTT sinks', () => {
   });
 });
 
+describe('/metrics garbage collections', () => {
+  it('counts the collections of the process and their pause time by kind, monotonic across scrapes and registries', async () => {
+    const gcOf = (families: Map<string, Family>) => ({
+      minor: find(families, 'edgepipe_gc_collections_total', { kind: 'minor' })!,
+      minorSeconds: find(families, 'edgepipe_gc_pause_seconds_total', { kind: 'minor' })!,
+      major: find(families, 'edgepipe_gc_collections_total', { kind: 'major' })!,
+    });
+    const before = gcOf(render([]));
+    // Short-lived garbage well past any young generation's size: scavenges must run.
+    let keep: object[] = [];
+    for (let i = 0; i < 3_000_000; i += 1) {
+      keep.push({ i, pair: [i, i] });
+      if (keep.length > 1000) keep = [];
+    }
+    // node queues a collection's entry for the next turn of the event loop.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const after = gcOf(render([])); // a new registry: the counters are the process's, not the registry's
+    expect(keep.length).toBeLessThanOrEqual(1001);
+    expect(after.minor).toBeGreaterThan(before.minor);
+    expect(after.minorSeconds).toBeGreaterThan(before.minorSeconds);
+    expect(after.major).toBeGreaterThanOrEqual(before.major);
+    expect(Object.keys(Object.fromEntries(render([]).get('edgepipe_gc_collections_total')!.samples.map((s) => [s.labels['kind'], 1])))).toEqual([
+      'major', 'minor', 'incremental', 'weakcb',
+    ]);
+  });
+});
+
 describe('totals of a pipeline over its instances', () => {
   it('add up counters of every kind, keep sinks a later instance lacks and leave the inputs alone', () => {
     const before = totalsOf(camera);
