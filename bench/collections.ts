@@ -1,6 +1,6 @@
 /**
- * Garbage collections by kind over a measured window: a latency tail is reported beside the collections that ran
- * meanwhile (the counters /metrics exports, read before and after).
+ * The heap side of a latency measurement: which setting the process runs with, and the garbage collections by
+ * kind over the measured window (the counters /metrics exports, read before and after).
  */
 import { gcKinds, processGcCounters, type GcKind } from '../src/service/gc-counters.js';
 import { HEAP_GROWING_PERCENT, tuneHeapForFrames } from '../src/runtime/heap.js';

@@ -77,6 +77,7 @@ async function run(cfg: PipelineConfig, frames: number, rssEvery = 0): Promise<R
 }
 
 const median = (xs: number[]): number => summarise(xs).p50;
+const r3 = (x: number): number => Math.round(x * 1000) / 1000;
 
 /** p99 capture-to-sink at `rate` against the median of preprocess + invoke + postprocess of the same frames. */
 async function latencyRun(cfg: PipelineConfig, rate: number, frames: number, heap: number | 'v8 default'): Promise<unknown> {
@@ -95,7 +96,6 @@ async function latencyRun(cfg: PipelineConfig, rate: number, frames: number, hea
   };
 }
 
-const r3 = (x: number): number => Math.round(x * 1000) / 1000;
 
 export async function pipelineBenchmarks(models: string, which: readonly string[]): Promise<unknown[]> {
   const heap = applyHeapSetting();

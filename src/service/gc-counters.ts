@@ -7,8 +7,6 @@ import { constants, PerformanceObserver, type PerformanceEntry } from 'node:perf
 
 export type GcKind = 'major' | 'minor' | 'incremental' | 'weakcb';
 
-export const gcKinds: readonly GcKind[] = ['major', 'minor', 'incremental', 'weakcb'];
-
 export interface GcTotal {
   collections: number;
   /** Time the JS thread spent in them, seconds. */
@@ -22,8 +20,13 @@ const kindOf = new Map<number, GcKind>([
   [constants.NODE_PERFORMANCE_GC_WEAKCB, 'weakcb'],
 ]);
 
+export const gcKinds: readonly GcKind[] = [...kindOf.values()];
+
+const zeros = (): Record<GcKind, GcTotal> =>
+  Object.fromEntries(gcKinds.map((kind) => [kind, { collections: 0, seconds: 0 }])) as Record<GcKind, GcTotal>;
+
 export class GcCounters {
-  private readonly totals = new Map<GcKind, GcTotal>(gcKinds.map((kind) => [kind, { collections: 0, seconds: 0 }]));
+  private readonly totals = zeros();
   private readonly observer = new PerformanceObserver((list) => this.add(list.getEntries()));
 
   constructor() {
@@ -36,16 +39,15 @@ export class GcCounters {
    */
   read(): Record<GcKind, GcTotal> {
     this.add(this.observer.takeRecords());
-    return Object.fromEntries(gcKinds.map((kind) => [kind, { ...this.totals.get(kind)! }])) as Record<GcKind, GcTotal>;
+    return structuredClone(this.totals);
   }
 
   private add(entries: readonly PerformanceEntry[]): void {
     for (const entry of entries) {
       const kind = kindOf.get((entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind ?? -1);
       if (!kind) continue;
-      const total = this.totals.get(kind)!;
-      total.collections += 1;
-      total.seconds += entry.duration / 1000;
+      this.totals[kind].collections += 1;
+      this.totals[kind].seconds += entry.duration / 1000;
     }
   }
 }
