@@ -102,6 +102,14 @@ export const httpSchema = object(
       description: 'Allow an address other than loopback (127.0.0.1, ::1, localhost). The endpoint has no authentication: put it behind a firewall.',
       default: false,
     }),
+    max_connections: integer({
+      description:
+        'Connections open at once; more are closed as they arrive (logged as refused). Each holds a file descriptor: ' +
+        'the cap keeps a flood of idle connections from taking those the pipelines need.',
+      min: 1,
+      max: 1024,
+      default: 64,
+    }),
   },
   [
     {

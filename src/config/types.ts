@@ -61,6 +61,8 @@ export interface HttpConfig {
   /** `host:port`; loopback unless allowRemote. Port 0: chosen by the system. */
   listen: string;
   allowRemote: boolean;
+  /** Connections open at once, 1-1024 (default 64); more are closed on arrival. */
+  maxConnections: number;
 }
 
 export interface PipelineConfig {
