@@ -72,12 +72,21 @@ export async function runCommand(argv: string[]): Promise<number> {
       return { ok: result.ok, message: result.detail ? `${result.message}; first: ${result.detail}` : result.message };
     },
   });
+  // The notifier first: its socket is opened now and kept, so no HTTP connection can take the descriptor a
+  // watchdog ping needs.
+  const { notifier, underSystemd } = serviceNotifierFromEnv(() => sampleSupervisors(pipelines.supervisors()), logger);
   const endpoint =
     httpConfig && registry
-      ? new HttpEndpoint({ listen: httpConfig.listen, allowRemote: httpConfig.allowRemote, supervisors: () => pipelines.supervisors(), registry, logger })
+      ? new HttpEndpoint({
+          listen: httpConfig.listen,
+          allowRemote: httpConfig.allowRemote,
+          limits: { maxConnections: httpConfig.maxConnections },
+          supervisors: () => pipelines.supervisors(),
+          registry,
+          logger,
+        })
       : undefined;
   await endpoint?.start();
-  const { notifier, underSystemd } = serviceNotifierFromEnv(() => sampleSupervisors(pipelines.supervisors()), logger);
   let signalled: NodeJS.Signals | undefined;
   const stopping = new AbortController();
   const stopped = new Promise<void>((resolve) => {

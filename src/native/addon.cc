@@ -37,6 +37,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("loadLibrary", Napi::Function::New<LoadLibrary>(env, "loadLibrary"));
   exports.Set("createInterpreter", Napi::Function::New<InterpreterWrap::Create>(env, "createInterpreter"));
   exports.Set("notifySocket", Napi::Function::New<NotifySocket>(env, "notifySocket"));
+  exports.Set("notifyOpen", Napi::Function::New<NotifyOpen>(env, "notifyOpen"));
+  exports.Set("notifySend", Napi::Function::New<NotifySend>(env, "notifySend"));
+  exports.Set("notifyClose", Napi::Function::New<NotifyClose>(env, "notifyClose"));
   exports.Set("Model", model);
   exports.Set("Interpreter", interpreter);
   return exports;

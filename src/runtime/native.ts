@@ -47,6 +47,11 @@ export interface NativeAddon {
   Model: new (bytes: Uint8Array) => NativeModel;
   /** One datagram to a unix socket ('@' = abstract namespace), sent from this process: sd_notify. */
   notifySocket(path: string, message: string): void;
+  /** An unconnected unix datagram socket (close-on-exec) kept for the process's life; returns its fd. */
+  notifyOpen(): number;
+  /** One datagram on a socket from notifyOpen(), without blocking and without a new descriptor. */
+  notifySend(fd: number, path: string, message: string): void;
+  notifyClose(fd: number): void;
 }
 
 /** Errors thrown by the addon carry a stable code; CreateInterpreter failures also carry TFLite's log. */

@@ -16,32 +16,62 @@ export interface NotifyTransport {
   readonly description: string;
 }
 
-/** One datagram per message to the NOTIFY_SOCKET address ('@' = abstract namespace), from this PID. */
+/**
+ * One datagram per message to the NOTIFY_SOCKET address ('@' = abstract namespace), from this PID, on ONE socket
+ * opened by the constructor and kept until close(). A ping never needs a new file descriptor: issue 11 measured
+ * watchdog pings stopping for 32 s (EMFILE at socket()) while 20,000 idle HTTP connections held every descriptor.
+ * If the socket cannot be opened at start, each send tries again.
+ */
 export class NativeSocketTransport implements NotifyTransport {
   readonly description: string;
   private closed = false;
-  /** The last send error, for diagnostics. */
+  private fd: number | undefined;
+  /** The last open or send error, for diagnostics. */
   lastError: string | undefined;
+  /** Sockets opened: 1 for the process's life unless the first open failed. */
+  opened = 0;
 
   constructor(private readonly address: string) {
     this.description = `unix datagram socket ${address}`;
+    this.open();
   }
 
   send(message: string): boolean {
     if (this.closed) return false;
+    const fd = this.fd ?? this.open();
+    if (fd === undefined) return false;
     try {
-      nativeAddon().notifySocket(this.address, message);
+      nativeAddon().notifySend(fd, this.address, message);
       return true;
     } catch (error) {
-      // systemd gone or its queue full: the message is lost; sd_notify does not retry either.
-      this.lastError = isNativeError(error) ? error.message : String(error);
+      // systemd gone or its queue full (EAGAIN: the send never blocks): the message is lost; sd_notify does not
+      // retry either.
+      this.lastError = errorText(error);
       return false;
     }
   }
 
   close(): void {
+    if (this.closed) return;
     this.closed = true;
+    if (this.fd !== undefined) nativeAddon().notifyClose(this.fd);
+    this.fd = undefined;
   }
+
+  private open(): number | undefined {
+    try {
+      this.fd = nativeAddon().notifyOpen();
+      this.opened += 1;
+      return this.fd;
+    } catch (error) {
+      this.lastError = errorText(error);
+      return undefined;
+    }
+  }
+}
+
+function errorText(error: unknown): string {
+  return isNativeError(error) ? error.message : String(error);
 }
 
 /** Sends nothing: not under systemd. */
