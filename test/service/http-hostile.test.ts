@@ -33,7 +33,13 @@ async function until(condition: () => boolean, what: string, ms = 20_000): Promi
 }
 
 /** A client connection that records when it was closed by the server. */
-function connect(port: number): Promise<{ socket: net.Socket; closedAt: () => number | undefined; data: () => string }> {
+interface Client {
+  socket: net.Socket;
+  closedAt: () => number | undefined;
+  data: () => string;
+}
+
+function connect(port: number): Promise<Client> {
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host: '127.0.0.1', port });
     sockets.push(socket);
@@ -121,7 +127,7 @@ describe('the HTTP endpoint limits', () => {
 
   it('closes connections beyond maxConnections on arrival, logs it once, and serves again when they go', async () => {
     const { endpoint, port, logger } = await start({ maxConnections: 4, idleTimeoutMs: 60_000, headersTimeoutMs: 60_000, requestTimeoutMs: 60_000 });
-    const held = [];
+    const held: Client[] = [];
     for (let i = 0; i < 4; i += 1) {
       held.push(await connect(port));
       // Each is accepted before the next connects: a request on it is answered.

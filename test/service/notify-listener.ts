@@ -30,6 +30,8 @@ while True:
 export interface Datagram {
   pid: number;
   message: string;
+  /** When the test read it (performance.now(), ms). */
+  at: number;
 }
 
 export interface Listener {
@@ -52,7 +54,7 @@ export async function listen(children: ChildProcess[]): Promise<Listener> {
   const lines = createInterface({ input: child.stdout! });
   await new Promise<void>((resolve) => lines.once('line', () => resolve()));
   lines.on('line', (line) => {
-    received.push(JSON.parse(line) as Datagram);
+    received.push({ ...(JSON.parse(line) as Omit<Datagram, 'at'>), at: performance.now() });
     for (const wake of waiters.splice(0)) wake();
   });
   let seen = 0;
