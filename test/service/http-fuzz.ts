@@ -36,12 +36,15 @@ const ENDINGS = ['\r\n', '\n', '\r', '\r\r\n'];
 
 const pick = <T>(next: () => number, list: readonly T[]): T => list[Math.floor(next() * list.length)]!;
 
-/** One generated request: mostly shaped like HTTP, some truncated, some random bytes. */
-export function hostileRequest(next: () => number): Buffer {
+/**
+ * One generated request: mostly shaped like HTTP, some truncated, some random bytes. `complete`: it ends where a
+ * request ends, so the server answers without waiting for more.
+ */
+export function hostileRequest(next: () => number): { bytes: Buffer; complete: boolean } {
   const kind = next();
   if (kind < 0.08) {
     // Random bytes, invalid UTF-8 included.
-    return Buffer.from(Array.from({ length: 1 + Math.floor(next() * 600) }, () => Math.floor(next() * 256)));
+    return { bytes: Buffer.from(Array.from({ length: 1 + Math.floor(next() * 600) }, () => Math.floor(next() * 256))), complete: false };
   }
   // Each part is well-formed more often than not, so that the paths reach the routes.
   const eol = next() < 0.85 ? '\r\n' : pick(next, ENDINGS);
@@ -53,14 +56,17 @@ export function hostileRequest(next: () => number): Buffer {
   if (next() < 0.05) text = `${text}${text}`; // pipelined
   const bytes = Buffer.from(text, next() < 0.1 ? 'latin1' : 'utf8');
   // Truncated: the client stops mid-request (then half-closes or just waits, see exchange()).
-  return kind < 0.25 ? bytes.subarray(0, Math.floor(next() * bytes.length)) : bytes;
+  return kind < 0.25 ? { bytes: bytes.subarray(0, Math.floor(next() * bytes.length)), complete: false } : { bytes, complete: true };
 }
 
 export interface Exchange {
   /** What the server sent back (latin1), possibly nothing. */
   response: string;
-  /** Who ended it: the server closed, or the client gave up after `timeoutMs`. */
-  end: 'server' | 'timeout' | 'refused';
+  /**
+   * Who ended it: the server closed; the client, 200 ms after the last byte of an answer on a connection kept
+   * alive, or after `timeoutMs` without an answer; or the connection was refused.
+   */
+  end: 'server' | 'answered' | 'timeout' | 'refused';
 }
 
 /**
@@ -76,30 +82,41 @@ export function exchange(port: number, bytes: Buffer, options: { halfClose: bool
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      clearTimeout(quiet);
       socket.destroy();
       resolve({ response: Buffer.concat(chunks).toString('latin1'), end });
     };
     const timer = setTimeout(() => done('timeout'), options.timeoutMs);
+    let quiet: NodeJS.Timeout | undefined;
     socket.on('connect', () => {
       socket.write(bytes);
       if (options.halfClose) socket.end();
     });
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      clearTimeout(quiet);
+      quiet = setTimeout(() => done('answered'), 200);
+    });
     socket.on('error', (error: NodeJS.ErrnoException) => done(error.code === 'ECONNREFUSED' ? 'refused' : 'server'));
     socket.on('close', () => done('server'));
   });
 }
 
-/** Runs `count` generated requests, `concurrency` at a time; returns the status codes seen (0: no answer). */
+/**
+ * Runs `count` generated requests, `concurrency` at a time; returns the status codes seen (0: no answer). The client
+ * waits `timeoutMs` for an answer to an incomplete request it does not half-close (the server waits for the rest
+ * until its headers timeout), 10 s for the others.
+ */
 export async function fuzz(port: number, options: { seed: number; count: number; concurrency: number; timeoutMs: number }): Promise<Map<number, number>> {
   const next = random(options.seed);
-  const requests = Array.from({ length: options.count }, () => ({ bytes: hostileRequest(next), halfClose: next() < 0.5 }));
+  const requests = Array.from({ length: options.count }, () => ({ ...hostileRequest(next), halfClose: next() < 0.5 }));
   const statuses = new Map<number, number>();
   let index = 0;
   const worker = async (): Promise<void> => {
     while (index < requests.length) {
       const request = requests[index++]!;
-      const { response } = await exchange(port, request.bytes, { halfClose: request.halfClose, timeoutMs: options.timeoutMs });
+      const timeoutMs = request.complete || request.halfClose ? 10_000 : options.timeoutMs;
+      const { response } = await exchange(port, request.bytes, { halfClose: request.halfClose, timeoutMs });
       // Every answer (pipelined ones too) must be a well-formed status line.
       const lines = response.match(/HTTP\/1\.1 \d{3} /g) ?? [];
       if (lines.length === 0) statuses.set(0, (statuses.get(0) ?? 0) + 1);

@@ -15,6 +15,7 @@ describe('transportFromEnv', () => {
     expect(choice.transport).toBeInstanceOf(NativeSocketTransport);
     expect(choice.transport.description).toBe('unix datagram socket @/org/freedesktop/systemd1/notify');
     expect(env).toEqual({});
+    choice.transport.close();
   });
 
   it('refuses an address that is neither a path nor abstract', () => {
