@@ -12,7 +12,7 @@ export const listenerSkipReason = (): string | undefined => missingToolReason('p
 
 // Binds the address (a path, or @name for the abstract namespace), prints "ready", then one JSON line per datagram.
 const listenerSource = `
-import json, socket, struct, sys
+import json, socket, struct, sys, time
 address = sys.argv[1]
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
@@ -24,14 +24,16 @@ while True:
     for level, kind, payload in ancillary:
         if level == socket.SOL_SOCKET and kind == socket.SCM_CREDENTIALS:
             pid = struct.unpack("iII", payload[:12])[0]
-    print(json.dumps({"pid": pid, "message": data.decode()}), flush=True)
+    print(json.dumps({"pid": pid, "message": data.decode(), "receivedMs": time.monotonic() * 1000}), flush=True)
 `;
 
 export interface Datagram {
   pid: number;
   message: string;
-  /** When the test read it (performance.now(), ms). */
+  /** When the test read it (performance.now(), ms): late by as long as the test's event loop was busy. */
   at: number;
+  /** When the socket received it (CLOCK_MONOTONIC, ms): for intervals between datagrams. */
+  receivedMs: number;
 }
 
 export interface Listener {
