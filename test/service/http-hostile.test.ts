@@ -5,9 +5,11 @@
  */
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/load.js';
 import { memoryLogger } from '../../src/pipeline/log.js';
 import { HttpEndpoint, defaultHttpLimits, requestPath, type HttpLimits } from '../../src/service/http-endpoint.js';
 import { MetricsRegistry } from '../../src/service/metrics.js';
+import { configError, placeholderModel, problemLines } from '../config/helpers.js';
 import { exchange, fuzz, rawGet } from './http-fuzz.js';
 
 const endpoints: HttpEndpoint[] = [];
@@ -199,5 +201,17 @@ describe('the HTTP endpoint limits', () => {
     expect(() => new HttpEndpoint({ ...options, limits: { headersTimeoutMs: 5000, requestTimeoutMs: 1000 } })).toThrow(
       'Expected requestTimeoutMs >= headersTimeoutMs (5000) but received 1000',
     );
+  });
+});
+
+describe('runtime.http.max_connections', () => {
+  const yaml = (http: string): string =>
+    `version: 1\nruntime:\n  http: { listen: "127.0.0.1:0"${http} }\npipelines:\n  - name: p\n    source: { kind: synthetic }\n    model: { file: ${placeholderModel} }\n    postprocess: { kind: classify }\n`;
+
+  it('defaults to 64 and refuses 0 with its position', async () => {
+    expect(parseConfig('h.yaml', yaml('')).runtime.http).toEqual({ listen: '127.0.0.1:0', allowRemote: false, maxConnections: 64 });
+    expect(parseConfig('h.yaml', yaml(', max_connections: 8')).runtime.http?.maxConnections).toBe(8);
+    const error = await configError(() => parseConfig('h.yaml', yaml(', max_connections: 0')));
+    expect(problemLines(error)).toEqual(['h.yaml:3:51: runtime.http.max_connections: expected an integer between 1 and 1024, received 0']);
   });
 });
