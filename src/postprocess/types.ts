@@ -70,4 +70,9 @@ export interface PostprocessContext {
   labelOffset: number;
   /** The model's file name, for messages. */
   modelName: string;
+  /**
+   * Per output tensor name, the op that computes it (pass-through ops skipped; see outputProducers in scores.ts).
+   * Lets classify tell probabilities (a SOFTMAX at the end) from logits; absent when the graph is not known.
+   */
+  outputProducers?: ReadonlyMap<string, string>;
 }
