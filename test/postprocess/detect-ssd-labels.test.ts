@@ -13,6 +13,7 @@ import type { DetectSsdConfig } from '../../src/config/types.js';
 import { TINY_DETECTOR_LABELS, tinySsdDetector } from '../helpers/detector-models.js';
 import { hasSharedModels, sharedModel } from '../helpers/shared-models.js';
 import { approxBox, fillGeometry, sync } from './tensors.js';
+import { payloadOf } from './payload.js';
 
 const config: DetectSsdConfig = { kind: 'detect-ssd', threshold: 0.5, maxDetections: 10, classes: [] };
 
@@ -41,6 +42,15 @@ describe('detect-ssd labels from TENSOR_VALUE_LABELS metadata', () => {
       { index: 2, label: 'car', score: expect.closeTo(0.9, 6), box: approxBox(20, 20, 20, 20) },
       { index: 0, label: 'person', score: expect.closeTo(0.8, 6), box: approxBox(50, 50, 20, 40) },
     ]);
+    const { payload, problems } = payloadOf({ kind: 'detect', objects: await detectTiny(tinySsdDetector()) });
+    expect(problems).toEqual([]);
+    expect(payload['result']).toEqual({
+      kind: 'detect',
+      objects: [
+        { index: 2, label: 'car', score: 0.9, box: { x: 20, y: 20, width: 20, height: 20 } },
+        { index: 0, label: 'person', score: 0.8, box: { x: 50, y: 50, width: 20, height: 40 } },
+      ],
+    });
   });
 
   it('postprocess.classes filters by those label names; without the file, class numbers only', async () => {
@@ -76,5 +86,6 @@ describe.skipIf(!hasSharedModels)('the COCO SSD detector labels its detections f
     const cat = await detect('images/cat.png');
     expect(cat[0], JSON.stringify(cat)).toMatchObject({ index: 16, label: 'cat' });
     for (const o of [...hopper, ...cat]) expect(typeof o.label).toBe('string');
+    expect(payloadOf({ kind: 'detect', objects: [...hopper, ...cat] }).problems).toEqual([]);
   });
 });

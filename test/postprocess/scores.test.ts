@@ -9,6 +9,7 @@ import { readModel } from '../../src/tflite/index.js';
 import type { ClassifyConfig } from '../../src/config/types.js';
 import { int8ConvAvgPoolSoftmax, int8FullyConnected, int8QuantizeDequantize, randomInt8 } from '../helpers/models.js';
 import { info, mismatchMessage, quantization, sync } from './tensors.js';
+import { payloadOf } from './payload.js';
 
 const softmaxOf = (xs: number[]): number[] => {
   const m = Math.max(...xs);
@@ -117,7 +118,19 @@ describe('classify with postprocess.scores on real runtime outputs', () => {
       const best = raw.indexOf(Math.max(...raw));
       expect(classes[0]!.index).toBe(best);
       expect(classes.map((c) => c.score)).toEqual(classes.map((c) => expect.closeTo(softmaxOf(raw)[c.index]!, 9)));
+      expect(payloadOf({ kind: 'classify', classes }).problems).toEqual([]);
     }
+  });
+
+  it('the payload schema refuses what was published before: a logit as a score, a fractional class number', () => {
+    expect(payloadOf({ kind: 'classify', classes: [{ index: 285, label: 'Egyptian cat', score: 10.8 }] }).problems).toEqual([
+      '$.result.classes[0].score: expected at most 1, got 10.8',
+    ]);
+    const box = { x: 1, y: 2, width: 3, height: 4 };
+    expect(payloadOf({ kind: 'detect', objects: [{ index: 2.5, score: -0.1, box }] }).problems).toEqual([
+      '$.result.objects[0].index: expected integer, got number',
+      '$.result.objects[0].score: expected at least 0, got -0.1',
+    ]);
   });
 
   it('a model ending in SOFTMAX keeps its scores; raw on the logits model is refused with the field named', async () => {
