@@ -22,7 +22,7 @@ async function detectTiny(bytes: Uint8Array, configOverride: Partial<DetectSsdCo
   const interpreter = await Interpreter.create(model, { threads: 1 });
   try {
     // Zero box encodings: each box is its anchor. Scores per anchor: background, person, bicycle, car.
-    interpreter.input(0).fill(0);
+    (interpreter.input(0) as Float32Array).fill(0);
     (interpreter.input(1) as Float32Array).set([0.1, 0.05, 0.0, 0.9, 0.0, 0.8, 0.1, 0.05, 0.9, 0.1, 0.2, 0.1]);
     await interpreter.invoke();
     const context = await postprocessContext(model, labelsFile, 0, 'tiny-ssd.tflite');

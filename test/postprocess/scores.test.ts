@@ -2,6 +2,7 @@
  * postprocess.scores: logits become probabilities, probabilities stay as they are. Unit tests of the decision
  * rule, then the classify stage on models written by the project's writer and run by the real runtime.
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { applyScores, createPostprocessor, decideScores, dequantize, outputProducers } from '../../src/postprocess/index.js';
 import { Interpreter, Model } from '../../src/runtime/index.js';
@@ -10,6 +11,7 @@ import type { ClassifyConfig } from '../../src/config/types.js';
 import { int8ConvAvgPoolSoftmax, int8FullyConnected, int8QuantizeDequantize, randomInt8 } from '../helpers/models.js';
 import { info, mismatchMessage, quantization, sync } from './tensors.js';
 import { payloadOf } from './payload.js';
+import { hasSharedModels, sharedModel } from '../helpers/shared-models.js';
 
 const softmaxOf = (xs: number[]): number[] => {
   const m = Math.max(...xs);
@@ -139,5 +141,25 @@ describe('classify with postprocess.scores on real runtime outputs', () => {
     expect(classes.map((c) => c.score)).toEqual(classes.map((c) => raw[c.index]));
     const fc = int8FullyConnected({ inputSize: 16, outputSize: 10, seed: 5 });
     await expect(run(fc.bytes, randomInt8(16, 1), 'raw')).rejects.toThrow(/^postprocess\.scores: raw publishes the outputs as scores in \[0,1\], but output "output" int8 \[1,10\] of m\.tflite can hold /);
+  });
+});
+
+describe.skipIf(!hasSharedModels)('postprocess.scores: auto on the real models in ../shared/models', () => {
+  it('keeps the probabilities of models ending in SOFTMAX or LOGISTIC and softmaxes the NCHW model\'s logits', () => {
+    const decide = (file: string): string => {
+      const info = readModel(readFileSync(sharedModel(file)), file);
+      const subgraph = info.subgraphs[0]!;
+      const t = subgraph.tensors[subgraph.outputs[0]!]!;
+      const output = {
+        index: 0, name: t.name, dtype: t.type, shape: [...t.shape], bytes: 0,
+        quantization: t.quantization ? quantization(t.quantization.scale[0]!, t.quantization.zeroPoint[0]!) : null,
+      };
+      return decideScores('auto', output, outputProducers(info).get(t.name), file).why;
+    };
+    expect(decide('mobilenet_v2_1.0_224_quant.tflite')).toBe('output "MobilenetV2/Predictions/Softmax" uint8 [1,1001] comes from SOFTMAX: raw');
+    expect(decide('tf2_mobilenet_v2_1.0_224_ptq.tflite')).toBe('output "Identity" uint8 [1,1001] comes from SOFTMAX: raw');
+    expect(decide('micro_speech_quantized.tflite')).toBe('output "labels_softmax" int8 [1,4] comes from SOFTMAX: raw');
+    expect(decide('yamnet_audio_classifier_with_metadata.tflite')).toBe('output "tower0/network/layer32/final_output" float32 [1,521] comes from LOGISTIC: raw');
+    expect(decide('mobilenet_v2_int8_nchw_1x3x224x224.tflite')).toBe('output "Xq.1" int8 [1,1000] can hold -11.8..17.2: softmax');
   });
 });
