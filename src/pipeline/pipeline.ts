@@ -170,6 +170,7 @@ export class Pipeline {
       threads: runner.threads,
       pool: runner.size,
       refused: runner.refused.map((r) => `${r.delegate} (${r.stage}): ${r.reason}`),
+      ...(this.postprocessor?.scores ? { scores: this.postprocessor.scores } : {}),
     });
   }
 

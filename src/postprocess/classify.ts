@@ -67,6 +67,7 @@ export function createClassify(config: ClassifyConfig, outputs: readonly TensorI
   const threshold = new ScoreThreshold(config.threshold, config.kind);
   return {
     threshold,
+    scores: decision.why,
     run(tensors: OutputTensors): Result {
       const scores = applyScores(decision.transform, dequantize(tensors.values[at]!, quantization));
       const best = topK(scores, config.topK, context.labels, context.labelOffset).filter((c) => c.score >= threshold.value);
