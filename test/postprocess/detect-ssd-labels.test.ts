@@ -80,12 +80,14 @@ describe.skipIf(!hasSharedModels)('the COCO SSD detector labels its detections f
     }
   }
 
-  it('grace_hopper.png: a person; cat.png: a cat (labels, not class numbers)', async () => {
+  it('grace_hopper.png: a person; cat.png: a cat; kite_and_cold.jpg: people and kites (labels, not class numbers)', async () => {
     const hopper = await detect('images/grace_hopper.png');
     expect(hopper[0], JSON.stringify(hopper)).toMatchObject({ index: 0, label: 'person' });
     const cat = await detect('images/cat.png');
     expect(cat[0], JSON.stringify(cat)).toMatchObject({ index: 16, label: 'cat' });
-    for (const o of [...hopper, ...cat]) expect(typeof o.label).toBe('string');
-    expect(payloadOf({ kind: 'detect', objects: [...hopper, ...cat] }).problems).toEqual([]);
+    const kites = await detect('images/kite_and_cold.jpg');
+    expect(new Set(kites.map((o) => o.label))).toEqual(new Set(['person', 'kite']));
+    for (const o of [...hopper, ...cat, ...kites]) expect(typeof o.label).toBe('string');
+    expect(payloadOf({ kind: 'detect', objects: [...hopper, ...cat, ...kites] }).problems).toEqual([]);
   });
 });
