@@ -97,7 +97,8 @@ async function fillInput(
 }
 
 async function readLabels(file: string | undefined, model: Model): Promise<readonly string[] | undefined> {
-  if (file === undefined) return model.info.metadata?.labels;
+  // Value labels (a detector's class names) do not name the positions --top ranks: only axis labels do.
+  if (file === undefined) return model.info.metadata?.labelsFrom?.type === 'TENSOR_AXIS_LABELS' ? model.info.metadata.labels : undefined;
   try {
     return (await readFile(file, 'utf8')).split(/\r?\n/).filter((line, i, all) => line !== '' || i < all.length - 1);
   } catch (error) {

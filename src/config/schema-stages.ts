@@ -265,6 +265,15 @@ export const postprocessSchema = union(
         top_k: integer({ description: 'How many of the best classes to report.', min: 1, max: 1000, default: 5 }),
         threshold: threshold(0, 'Classes'),
         output: string({ description: 'Name of the output tensor to read. Default: the first output.' }),
+        scores: oneOf(['auto', 'softmax', 'sigmoid', 'raw'], {
+          description:
+            'How outputs become scores in [0,1]. softmax: over all classes (logits of a model without a softmax, e.g. ' +
+            'converted from PyTorch); sigmoid: per class (independent labels); raw: as the model outputs them (refused ' +
+            'when the output can hold values outside [0,1]). Default auto: raw when the output comes from a SOFTMAX or ' +
+            'LOGISTIC op or its quantisation only holds values in [0,1]; softmax when a quantised output can hold others; ' +
+            'for other float outputs softmax on each frame that has a value outside [0,1].',
+          example: 'softmax',
+        }),
       },
     ),
     'detect-ssd': object(

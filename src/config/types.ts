@@ -309,6 +309,8 @@ export interface ClassifyConfig {
   threshold: number;
   /** Output tensor to read; default the first. */
   output?: string;
+  /** How outputs become scores in [0,1] (src/postprocess/scores.ts); default 'auto'. */
+  scores?: 'auto' | 'softmax' | 'sigmoid' | 'raw';
 }
 
 export interface DetectSsdConfig {

@@ -24,7 +24,7 @@ import { DemandGate } from './demand.js';
 import type { Logger } from './log.js';
 import { ModelRunner } from './model-runner.js';
 import { PipelineStats, type DropReason, type StatsReport } from './stats.js';
-import { readLabels } from './labels.js';
+import { postprocessContext } from './labels.js';
 import { ThermalMonitor } from './thermal.js';
 import { applyBoardDefaults } from '../boards/defaults.js';
 import type { PipelineControl } from '../commands/control.js';
@@ -170,17 +170,14 @@ export class Pipeline {
       threads: runner.threads,
       pool: runner.size,
       refused: runner.refused.map((r) => `${r.delegate} (${r.stage}): ${r.reason}`),
+      ...(this.postprocessor?.scores ? { scores: this.postprocessor.scores } : {}),
     });
   }
 
   private async buildStages(model: Model, runner: ModelRunner): Promise<Stages> {
     const preprocess = this.buildPreprocess(model, runner);
-    const labels = await readLabels(this.config.model.labels, model);
-    const postprocessor = createPostprocessor(this.config.postprocess, runner.outputs, {
-      ...(labels ? { labels } : {}),
-      labelOffset: this.config.model.labelOffset,
-      modelName: model.name,
-    });
+    const context = await postprocessContext(model, this.config.model.labels, this.config.model.labelOffset, model.name);
+    const postprocessor = createPostprocessor(this.config.postprocess, runner.outputs, context);
     return { preprocess, postprocessor };
   }
 

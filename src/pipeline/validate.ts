@@ -12,7 +12,7 @@ import { createImagePreprocessor } from '../preprocess/index.js';
 import { createSeriesPreprocessor } from '../preprocess/series-preprocessor.js';
 import { isSensorSource, sensorChannels } from '../config/sensor-channels.js';
 import { createPostprocessor } from '../postprocess/index.js';
-import { readLabels } from './labels.js';
+import { postprocessContext } from './labels.js';
 import { applyBoardDefaults } from '../boards/defaults.js';
 
 export interface ModelProblem {
@@ -78,12 +78,8 @@ async function checkPipeline(config: ConfigFile, configured: PipelineConfig, des
       });
     });
     await attempt(async () => {
-      const labels = await readLabels(pipeline.model.labels, model);
-      createPostprocessor(pipeline.postprocess, interpreter.outputs, {
-        ...(labels ? { labels } : {}),
-        labelOffset: pipeline.model.labelOffset,
-        modelName: pipeline.model.file,
-      });
+      const context = await postprocessContext(model, pipeline.model.labels, pipeline.model.labelOffset, pipeline.model.file);
+      createPostprocessor(pipeline.postprocess, interpreter.outputs, context);
     });
   } finally {
     interpreter.dispose();

@@ -2,6 +2,7 @@ import type { ClassifyConfig } from '../config/types.js';
 import type { TensorInfo } from '../runtime/tensor.js';
 import { dequantize } from './dequantize.js';
 import { checkLabelCount, describeOutputOf, describeOutputs, mismatch } from './mismatch.js';
+import { applyScores, decideScores } from './scores.js';
 import { isNumeric, vectorLength } from './tensor-values.js';
 import { ScoreThreshold } from './threshold.js';
 import type { OutputTensors, PostprocessContext, Postprocessor, Result } from './types.js';
@@ -48,8 +49,9 @@ function selectOutput(config: ClassifyConfig, outputs: readonly TensorInfo[], mo
 }
 
 /**
- * Image classification: the selected output (class scores [1,C], any numeric dtype, dequantised), the
- * `topK` best at or above `threshold`, labelled with the label offset.
+ * Image classification: the selected output (class scores [1,C], any numeric dtype, dequantised, turned into
+ * scores in [0,1] as `postprocess.scores` says: see scores.ts), the `topK` best at or above `threshold`, labelled
+ * with the label offset.
  */
 export function createClassify(config: ClassifyConfig, outputs: readonly TensorInfo[], context: PostprocessContext): Postprocessor {
   const at = selectOutput(config, outputs, context.modelName);
@@ -61,11 +63,13 @@ export function createClassify(config: ClassifyConfig, outputs: readonly TensorI
   }
   checkLabelCount(context.labels, context.labelOffset, classes, info.name);
   const quantization = info.quantization;
+  const decision = decideScores(config.scores ?? 'auto', info, context.outputProducers?.get(info.name), context.modelName);
   const threshold = new ScoreThreshold(config.threshold, config.kind);
   return {
     threshold,
+    scores: decision.why,
     run(tensors: OutputTensors): Result {
-      const scores = dequantize(tensors.values[at]!, quantization);
+      const scores = applyScores(decision.transform, dequantize(tensors.values[at]!, quantization));
       const best = topK(scores, config.topK, context.labels, context.labelOffset).filter((c) => c.score >= threshold.value);
       return { kind: 'classify', classes: best };
     },

@@ -25,7 +25,8 @@ export function createPostprocessor(
   context: PostprocessContext,
 ): Postprocessor {
   const labels = trimLabels(context.labels);
-  const ctx: PostprocessContext = labels === undefined ? { labelOffset: context.labelOffset, modelName: context.modelName } : { ...context, labels };
+  const { labels: _, ...rest } = context;
+  const ctx: PostprocessContext = labels === undefined ? rest : { ...rest, labels };
   switch (config.kind) {
     case 'classify':
       return createClassify(config, outputs, ctx);

@@ -60,6 +60,8 @@ export interface Postprocessor {
   run(outputs: OutputTensors, geometry: ImageGeometry | undefined, frame?: FrameRef): Result | Promise<Result>;
   /** The threshold a command may change at run time; absent for kinds without one (segment). */
   readonly threshold?: ThresholdControl;
+  /** classify: how outputs become scores and why (the postprocess.scores decision), for the start log. */
+  readonly scores?: string;
 }
 
 /** What the postprocessor factory needs to know about the model besides its outputs. */
@@ -70,4 +72,9 @@ export interface PostprocessContext {
   labelOffset: number;
   /** The model's file name, for messages. */
   modelName: string;
+  /**
+   * Per output tensor name, the op that computes it (pass-through ops skipped; see outputProducers in scores.ts).
+   * Lets classify tell probabilities (a SOFTMAX at the end) from logits; absent when the graph is not known.
+   */
+  outputProducers?: ReadonlyMap<string, string>;
 }

@@ -23,8 +23,8 @@ const F = {
 } as const;
 
 /**
- * Parses a ModelMetadata flatbuffer and reads the labels of the first output tensor from the zip
- * archive appended to the model file.
+ * Parses a ModelMetadata flatbuffer and reads the model's labels from the zip archive appended to the model file,
+ * found as the TFLite Task Library finds them (see {@link findLabelFile}).
  *
  * @param metadataBytes content of the buffer named by the TFLITE_METADATA entry
  * @param fileBytes the whole model file (the zip archive is at its end)
@@ -58,7 +58,7 @@ export function readMetadata(
   if (zip !== undefined) {
     for (const name of fileNames) if (!packed.has(name)) warnings.push(`associated file "${name}" is not packed in the model`);
   }
-  const labelFile = outputs[0]?.associatedFiles.find((f) => f.type === 'TENSOR_AXIS_LABELS');
+  const labelFile = findLabelFile(outputs);
   const labelBytes = labelFile === undefined ? undefined : zip?.read(labelFile.name);
 
   const text = (field: number): string | undefined => r.string(root, field);
@@ -77,11 +77,34 @@ export function readMetadata(
     ...(minParserVersion === undefined ? {} : { minParserVersion }),
     inputs,
     outputs,
-    ...(labelBytes === undefined ? {} : { labels: splitLines(labelBytes) }),
+    ...(labelBytes === undefined || labelFile === undefined ? {} : {
+      labels: splitLines(labelBytes),
+      labelsFrom: { output: labelFile.output, file: labelFile.name, type: labelFile.type },
+    }),
     associatedFiles: [...fileNames],
     packedFiles: [...packed],
     warnings,
   };
+}
+
+/**
+ * The label file of the model, as the TFLite Task Library reads it: a classifier's labels are a TENSOR_AXIS_LABELS
+ * file on its scores output (one label per element, ImageClassifier), a detector's a TENSOR_VALUE_LABELS file on its
+ * classes output (the label of each class value, ObjectDetector: the COCO SSD models attach `labelmap.txt` to
+ * "classes" this way). Axis labels are preferred, on the first output that has them; else the value labels of the
+ * first output that has them. Within a tensor the first file of the type counts (later ones are usually other
+ * locales of the same labels).
+ */
+function findLabelFile(
+  outputs: readonly TensorMetadataInfo[],
+): { output: number; name: string; type: 'TENSOR_AXIS_LABELS' | 'TENSOR_VALUE_LABELS' } | undefined {
+  for (const type of ['TENSOR_AXIS_LABELS', 'TENSOR_VALUE_LABELS'] as const) {
+    for (let output = 0; output < outputs.length; output += 1) {
+      const file = outputs[output]!.associatedFiles.find((f) => f.type === type);
+      if (file !== undefined) return { output, name: file.name, type };
+    }
+  }
+  return undefined;
 }
 
 function readTensorMetadata(r: FlatReader, t: FlatTable): TensorMetadataInfo {

@@ -106,8 +106,18 @@ export interface ModelMetadataInfo {
   readonly inputs: readonly TensorMetadataInfo[];
   /** Subgraph 0's output tensor metadata. */
   readonly outputs: readonly TensorMetadataInfo[];
-  /** Lines of the first TENSOR_AXIS_LABELS file of the first output tensor, if it is packed in the model. */
+  /**
+   * Lines of the model's label file, if it is packed in the model: the first TENSOR_AXIS_LABELS file of the first
+   * output that has one (classifiers: line i labels element i), else the first TENSOR_VALUE_LABELS file of the first
+   * output that has one (detectors: line v labels class value v). Found as the TFLite Task Library finds them.
+   */
   readonly labels?: readonly string[];
+  /** Where `labels` came from: the output (index in subgraph 0's outputs), the file and its type. Present with `labels`. */
+  readonly labelsFrom?: {
+    readonly output: number;
+    readonly file: string;
+    readonly type: 'TENSOR_AXIS_LABELS' | 'TENSOR_VALUE_LABELS';
+  };
   /** Names of all associated files (model, subgraph and tensor level), without duplicates. */
   readonly associatedFiles: readonly string[];
   /** Names of the files actually packed in the model's zip archive. */

@@ -14,6 +14,11 @@ const boards: Array<[string, Record<string, string>]> = [
   ['jetson-xavier-nx', deviceTree('NVIDIA Jetson Xavier NX Developer Kit', ['nvidia,p3449-0000+p3668-0001', 'nvidia,tegra194'])],
   ['coral-dev-board', deviceTree('Freescale i.MX8MQ Phanbell', ['fsl,imx8mq-phanbell', 'fsl,imx8mq'])],
   ['nxp-imx8mp', deviceTree('NXP i.MX8MPlus EVK board', ['fsl,imx8mp-evk', 'fsl,imx8mp'])],
+  // As the upstream qcs6490-rb3gen2.dts names the board (Qualcomm Linux adds mezzanine words after it).
+  ['qualcomm-qcs6490', deviceTree('Qualcomm Technologies, Inc. Robotics RB3gen2', ['qcom,qcs6490-rb3gen2', 'qcom,qcm6490'])],
+  ['qualcomm-qcs6490', deviceTree('Qualcomm Technologies, Inc. Robotics RB3gen2 addons vision mezz platform', ['qcom,qcs6490-rb3gen2', 'qcom,qcm6490'])],
+  // Another board on the SoC, known by the SoC's compatible only.
+  ['qualcomm-qcs6490', deviceTree('Thundercomm RUBIK Pi 3', ['thundercomm,rubikpi3', 'qcom,qcm6490'])],
 ];
 
 describe('detectBoard', () => {
@@ -46,6 +51,26 @@ describe('detectBoard', () => {
     // Without the L4T marker file, the SoC alone is not enough.
     const bare = await detectBoard({ root: fakeRoot(deviceTree('NVIDIA Jetson AGX Orin', ['nvidia,tegra234'])), arch: 'arm64', profiles });
     expect(bare.profile?.id).toBe('generic-arm64');
+  });
+
+  it('recognises the RB3 Gen 2 by model and compatible, and reports the evidence', async () => {
+    const board = await detectBoard({
+      root: fakeRoot(deviceTree('Qualcomm Technologies, Inc. Robotics RB3gen2', ['qcom,qcs6490-rb3gen2', 'qcom,qcm6490'])),
+      arch: 'arm64',
+      profiles,
+    });
+    expect(board.profile?.id).toBe('qualcomm-qcs6490');
+    expect(board.profile?.delegates).toEqual(['qnn', 'xnnpack']);
+    expect(board.facts).toEqual({ model: 'Qualcomm Technologies, Inc. Robotics RB3gen2', compatible: ['qcom,qcs6490-rb3gen2', 'qcom,qcm6490'], arch: 'arm64' });
+    // The first rule that holds is reported (every rule has one condition).
+    expect(board.evidence).toEqual([
+      { kind: 'model', path: '/proc/device-tree/model', expected: 'Robotics RB3gen2', found: 'Qualcomm Technologies, Inc. Robotics RB3gen2' },
+    ]);
+    const rubik = await detectBoard({ root: fakeRoot(deviceTree('Thundercomm RUBIK Pi 3', ['thundercomm,rubikpi3', 'qcom,qcm6490'])), arch: 'arm64', profiles });
+    expect(rubik.evidence).toEqual([{ kind: 'compatible', path: '/proc/device-tree/compatible', expected: 'qcom,qcm6490' }]);
+    // Another Qualcomm SoC (the RB5's QRB5165) is not taken for it.
+    const rb5 = await detectBoard({ root: fakeRoot(deviceTree('Qualcomm Technologies, Inc. Robotics RB5', ['qcom,qrb5165-rb5', 'qcom,sm8250'])), arch: 'arm64', profiles });
+    expect(rb5.profile?.id).toBe('generic-arm64');
   });
 
   it('falls back to the generic profile of the architecture when no board matches', async () => {

@@ -17,7 +17,7 @@ describe('device profiles', () => {
     const profiles = loadDeviceProfiles([builtinDevicesDir], { delegates });
     expect(profiles.map((p) => p.id)).toEqual([
       'coral-dev-board', 'generic-arm64', 'generic-x64', 'jetson-orin-nano', 'jetson-xavier-nx', 'nxp-imx8mp',
-      'raspberry-pi-4', 'raspberry-pi-5',
+      'qualcomm-qcs6490', 'raspberry-pi-4', 'raspberry-pi-5',
     ]);
     for (const p of profiles) {
       for (const d of p.delegates) expect(delegates.has(d), `${p.id}: ${d}`).toBe(true);
@@ -40,6 +40,11 @@ describe('device profiles', () => {
     expect(orin.camera.command!.slice(-4)).toEqual(['jpegenc', '!', 'fdsink', 'fd=1']);
     expect(orin.delegates[0]).toBe('gpu');
     expect(profiles.find((p) => p.id === 'nxp-imx8mp')!.delegates[0]).toBe('vx');
+    const rb3 = profiles.find((p) => p.id === 'qualcomm-qcs6490')!;
+    expect(rb3.delegates).toEqual(['qnn', 'xnnpack']);
+    expect(rb3.camera.command!.slice(0, 4)).toEqual(['gst-launch-1.0', '-q', 'qtiqmmfsrc', 'camera=0']);
+    expect(rb3.camera.command!.slice(-4)).toEqual(['jpegenc', '!', 'fdsink', 'fd=1']);
+    expect(rb3.thermal).toEqual({ zones: ['cpuss0-thermal', 'cpuss1-thermal', 'nspss0-thermal', 'nspss1-thermal'], throttleC: 90 });
     expect(profiles.find((p) => p.id === 'coral-dev-board')!.delegates[0]).toBe('edgetpu');
   });
 
@@ -69,7 +74,7 @@ describe('device profiles', () => {
         'bad.yaml:10:19: camera.command_output: expected one of rgb24, bgr24, gray8, i420, nv12, yuyv, mjpeg but received "h264"',
         'bad.yaml:10:19: camera.command_output: expected nothing without camera.command but received "h264"',
         'bad.yaml:9:10: camera.input: expected a V4L2 device (/dev/...) when there is no camera.command but received "pi-camera"',
-        'bad.yaml:11:13: delegates.0: expected a delegate from delegates/ (armnn, edgetpu, gpu, vx, xnnpack) but received "npu"',
+        'bad.yaml:11:13: delegates.0: expected a delegate from delegates/ (armnn, edgetpu, gpu, qnn, vx, xnnpack) but received "npu"',
         'bad.yaml:13:10: thermal.zones: expected a list of at least 1 non-empty string but received an array of 0',
         'bad.yaml:14:15: thermal.throttle_c: expected a temperature in °C between 30 and 150 but received 500',
       ].join('\n'),

@@ -18,6 +18,18 @@ describe.skipIf(!hasSharedModels)('CLI on real models', () => {
     expect(Math.abs(out.outputs[0]!.top[0]!.score - 0.801)).toBeLessThan(1 / 256);
   });
 
+  it('infer --top does not put a detector\'s class names (TENSOR_VALUE_LABELS) on detection slots', async () => {
+    const result = await runCli([
+      'infer', sharedModel('coco_ssd_mobilenet_v1_1.0_quant_2018_06_29.tflite'), '--input', sharedModel('images/cat.png'), '--top', '3', '--json',
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    const out = JSON.parse(result.stdout) as { outputs: Array<{ name: string; top?: Array<Record<string, unknown>> }> };
+    expect(out.outputs.map((o) => o.name)).toEqual([
+      'TFLite_Detection_PostProcess', 'TFLite_Detection_PostProcess:1', 'TFLite_Detection_PostProcess:2', 'TFLite_Detection_PostProcess:3',
+    ]);
+    for (const o of out.outputs) for (const entry of o.top ?? []) expect(entry).not.toHaveProperty('label');
+  });
+
   it('infer reports the XNNPACK uint8 refusal and still answers on the CPU', async () => {
     const result = await runCli([
       'infer', sharedModel('mobilenet_v1_0.25_128_quant.tflite'), '--input', sharedModel('images/cat.png'),

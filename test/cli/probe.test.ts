@@ -73,7 +73,7 @@ describe('edgepipe probe', () => {
     ]);
     expect(report.thermal.soc).toEqual({ celsius: 61.3, zone: 'thermal_zone0', type: 'cpu-thermal', throttle_c: 80, near_throttle: false });
     expect(report.delegates.map((d) => [d.name, d.profile_rank])).toEqual([
-      ['armnn', 2], ['edgetpu', 0], ['gpu', undefined], ['vx', undefined], ['xnnpack', 1],
+      ['armnn', 2], ['edgetpu', 0], ['gpu', undefined], ['qnn', undefined], ['vx', undefined], ['xnnpack', 1],
     ]);
   });
 
@@ -145,7 +145,7 @@ describe('edgepipe probe', () => {
     const bad = await runCli(['probe', '--device-dir', dir]);
     expect(bad.code, bad.stderr).toBe(2);
     expect(bad.stderr.trim()).toBe(
-      `edgepipe probe: ${path.join(dir, 'hat.yaml')}:7:13: delegates.0: expected a delegate from delegates/ (armnn, edgetpu, gpu, vx, xnnpack) but received "xnnpak"`,
+      `edgepipe probe: ${path.join(dir, 'hat.yaml')}:7:13: delegates.0: expected a delegate from delegates/ (armnn, edgetpu, gpu, qnn, vx, xnnpack) but received "xnnpak"`,
     );
   });
 });

@@ -180,7 +180,7 @@ pipelines:
 `;
     const yaml = write(dir, 'door.yaml', text);
     const col = (line: number, needle: string) => text.split('\n')[line - 1]!.indexOf(needle) + 1;
-    const unknown = `${yaml}:6:${col(6, 'acme_npu')}: pipelines[0].model.delegates[1]: unknown delegate "acme_npu"; did you mean "acme-npu"? (known: acme-npu, armnn, cpu, edgetpu, gpu, vx, xnnpack)`;
+    const unknown = `${yaml}:6:${col(6, 'acme_npu')}: pipelines[0].model.delegates[1]: unknown delegate "acme_npu"; did you mean "acme-npu"? (known: acme-npu, armnn, cpu, edgetpu, gpu, qnn, vx, xnnpack)`;
     const error = await configError(() => loadConfigFiles([yaml]));
     expect(problemLines(error)).toEqual([`${yaml}:2:${col(2, './missing')}: runtime.delegate_dirs[1]: folder not found: ${dir}/missing`, unknown]);
     write(dir, 'missing/.keep', '');

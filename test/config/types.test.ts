@@ -51,7 +51,7 @@ const shapes = {
     optional<T.PreprocessConfig>()('roi', 'colour', 'layout', 'mean', 'std'),
   ),
   roi: shape(keys<T.RegionOfInterest>()('x', 'y', 'width', 'height')),
-  classify: shape(keys<T.ClassifyConfig>()('kind', 'topK', 'threshold', 'output'), optional<T.ClassifyConfig>()('output')),
+  classify: shape(keys<T.ClassifyConfig>()('kind', 'topK', 'threshold', 'output', 'scores'), optional<T.ClassifyConfig>()('output', 'scores')),
   'detect-ssd': shape(keys<T.DetectSsdConfig>()('kind', 'threshold', 'maxDetections', 'classes')),
   'detect-yolo': shape(keys<T.DetectYoloConfig>()('kind', 'threshold', 'iou', 'maxDetections', 'classes', 'objectness', 'coordinates')),
   pose: shape(keys<T.PoseConfig>()('kind', 'threshold')),
@@ -138,7 +138,7 @@ describe('types.ts and the schema', () => {
 
   it('a config with every field has exactly all keys of every type', () => {
     for (const [kind, yaml] of [
-      ['classify', '{ kind: classify, top_k: 1, threshold: 0.1, output: out }'],
+      ['classify', '{ kind: classify, top_k: 1, threshold: 0.1, output: out, scores: softmax }'],
       ['detect-ssd', '{ kind: detect-ssd, threshold: 0.1, max_detections: 1, classes: [a] }'],
       ['detect-yolo', '{ kind: detect-yolo, threshold: 0.1, iou: 0.1, max_detections: 1, classes: [a], objectness: false, coordinates: pixels }'],
       ['pose', '{ kind: pose, threshold: 0.1 }'],

@@ -21,14 +21,16 @@ describe('classify', () => {
     });
   });
 
-  it('dequantises int8 scores with their zero point and leaves out classes below the threshold', () => {
+  it('dequantises int8 logits with their zero point, softmaxes them (auto) and leaves out classes below the threshold', () => {
     const q = quantization(0.1, -24);
     const { infos, tensors } = outputsOf(tensor('logits', 'int8', [1, 4], [1.0, -2.0, 3.0, 0.5], q));
-    const post = createPostprocessor({ ...config, threshold: 0.9 }, infos, context);
+    const post = createPostprocessor({ ...config, threshold: 0.1 }, infos, context);
     const result = post.run(tensors, undefined);
     expect(result).toMatchObject({ kind: 'classify', classes: [{ index: 2 }, { index: 0 }] });
     if (result instanceof Promise || result.kind !== 'classify') throw new Error('expected a classify result');
-    expect(result.classes.map((c) => c.score)).toEqual([expect.closeTo(3.0, 9), expect.closeTo(1.0, 9)]);
+    // exp(x - 3) / sum over 1.0, -2.0, 3.0, 0.5: the stored values -14, -44, 6, -19 dequantised exactly.
+    const sum = Math.exp(-2) + Math.exp(-5) + 1 + Math.exp(-2.5);
+    expect(result.classes.map((c) => c.score)).toEqual([expect.closeTo(1 / sum, 9), expect.closeTo(Math.exp(-2) / sum, 9)]);
     expect(result.classes[0]).not.toHaveProperty('label');
   });
 

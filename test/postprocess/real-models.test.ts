@@ -11,10 +11,11 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { createInterpreter, Model, type Interpreter } from '../../src/runtime/index.js';
 import { imageTensorShape, writeImageInput } from '../../src/preprocess/image-input.js';
-import { createPostprocessor, type Result } from '../../src/postprocess/index.js';
+import { createPostprocessor, dequantize, outputProducers, type Result } from '../../src/postprocess/index.js';
 import type { PostprocessConfig } from '../../src/config/types.js';
 import type { ImageGeometry } from '../../src/preprocess/types.js';
 import { hasSharedModels, sharedModel } from '../helpers/shared-models.js';
+import { payloadOf } from './payload.js';
 
 function labelsFile(name: string): string[] {
   return hasSharedModels ? readFileSync(sharedModel(`labels/${name}`), 'utf8').split('\n') : [];
@@ -92,6 +93,35 @@ describe.skipIf(!hasSharedModels)('postprocessors on real models from ../shared/
       await interpreter.invoke();
       const result = await post.run({ infos: interpreter.outputs, values: [interpreter.output(0)] }, undefined);
       expect(result).toMatchObject({ kind: 'classify', classes: [{ index: 285, label: 'Egyptian cat' }] });
+    } finally {
+      interpreter.dispose();
+    }
+  });
+
+  it('classify: the NCHW PyTorch model outputs logits; auto scores are softmax probabilities in [0,1], top-1 unchanged', async () => {
+    const file = 'mobilenet_v2_int8_nchw_1x3x224x224.tflite';
+    const model = await Model.fromFile(sharedModel(file));
+    const { interpreter } = await createInterpreter(model);
+    try {
+      await writeImageInput(sharedModel('images/cat.png'), interpreter.inputs[0]!, interpreter.input(0), {
+        normalization: { mean: [0.485 * 255, 0.456 * 255, 0.406 * 255], std: [0.229 * 255, 0.224 * 255, 0.225 * 255] },
+      });
+      await interpreter.invoke();
+      const labels = labelsFile('imagenet_labels.txt');
+      const context = { labels, labelOffset: 1, modelName: file, outputProducers: outputProducers(model.info) };
+      const post = createPostprocessor({ kind: 'classify', topK: 1000, threshold: 0 }, interpreter.outputs, context);
+      const result = await post.run({ infos: interpreter.outputs, values: [interpreter.output(0)] }, undefined);
+      if (result.kind !== 'classify') throw new Error(result.kind);
+      const logits = Array.from(dequantize(interpreter.output(0), interpreter.outputs[0]!.quantization));
+      const best = logits.indexOf(Math.max(...logits));
+      // The logit of the top class is far above 1 (a score of 10.8 was published before softmax).
+      expect(logits[best]).toBeGreaterThan(5);
+      expect(result.classes[0]).toMatchObject({ index: best, label: 'Egyptian cat' });
+      expect(result.classes[0]!.index).toBe(285);
+      expect(result.classes[0]!.score).toBeGreaterThan(0);
+      expect(result.classes[0]!.score).toBeLessThanOrEqual(1);
+      expect(result.classes.reduce((sum, c) => sum + c.score, 0)).toBeCloseTo(1, 6);
+      expect(payloadOf(result).problems).toEqual([]);
     } finally {
       interpreter.dispose();
     }

@@ -7,9 +7,9 @@ import {
 } from '../../src/runtime/delegates.js';
 
 describe('delegate descriptors', () => {
-  it('ships xnnpack, edgetpu, vx, armnn and gpu, all valid', () => {
+  it('ships xnnpack, edgetpu, vx, armnn, gpu and qnn, all valid', () => {
     const descriptors = loadDelegateDescriptors([builtinDelegatesDir]);
-    expect([...descriptors.keys()].sort()).toEqual(['armnn', 'edgetpu', 'gpu', 'vx', 'xnnpack']);
+    expect([...descriptors.keys()].sort()).toEqual(['armnn', 'edgetpu', 'gpu', 'qnn', 'vx', 'xnnpack']);
     expect(descriptors.get('xnnpack')).toMatchObject({ abi: 'xnnpack', options: { int8: true, uint8: false } });
     expect(descriptors.get('edgetpu')).toMatchObject({ abi: 'plugin', customOp: 'edgetpu-custom-op' });
     expect(descriptors.get('edgetpu')!.library!.names).toContain('libedgetpu.so.1');

@@ -26,6 +26,18 @@ function withMetadata(metadata: MetadataSpec): ModelSpec {
   };
 }
 
+/** float32 [1,4] a, b -> ADD -> y, SUB -> z: two outputs with the given metadata. */
+function twoOutputs(metadata: MetadataSpec): ModelSpec {
+  const t = (name: string) => ({ name, type: 'float32' as const, shape: [1, 4] });
+  return {
+    tensors: [t('a'), t('b'), t('y'), t('z')],
+    operators: [{ op: 'ADD', inputs: ['a', 'b'], outputs: ['y'] }, { op: 'SUB', inputs: ['a', 'b'], outputs: ['z'] }],
+    inputs: ['a', 'b'],
+    outputs: ['y', 'z'],
+    metadata,
+  };
+}
+
 const LABELS_FILE = [{ name: 'labels.txt', type: 'TENSOR_AXIS_LABELS' as const }];
 
 describe('TFLITE_METADATA', () => {
@@ -46,6 +58,7 @@ describe('TFLITE_METADATA', () => {
         associatedFiles: [{ name: 'labels.txt', type: 'TENSOR_AXIS_LABELS', description: 'Class names, one per line.' }],
       }],
       labels: ['cat', 'dog', 'bird', 'fish'],
+      labelsFrom: { output: 0, file: 'labels.txt', type: 'TENSOR_AXIS_LABELS' },
       associatedFiles: ['labels.txt'],
       packedFiles: ['labels.txt'],
       warnings: [],
@@ -76,6 +89,30 @@ describe('TFLITE_METADATA', () => {
     expect(meta?.labels).toEqual(['un', 'deux']);
     expect(meta?.outputs[0]?.associatedFiles[1]).toEqual({ name: 'fr.txt', type: 'TENSOR_AXIS_LABELS', locale: 'fr' });
     expect(meta?.associatedFiles).toEqual(['readme.txt', 'fr.txt', 'en.txt']);
+  });
+
+  it('reads TENSOR_VALUE_LABELS on a later output (a detector\'s classes), as the Task Library does', () => {
+    const bytes = writeModel(twoOutputs({
+      outputs: [{ name: 'locations' }, { name: 'classes', associatedFiles: [{ name: 'labelmap.txt', type: 'TENSOR_VALUE_LABELS' }] }],
+      files: [{ name: 'labelmap.txt', data: 'person\nbicycle\ncar\n' }],
+    }));
+    const meta = readModel(bytes).metadata;
+    expect(meta?.labels).toEqual(['person', 'bicycle', 'car']);
+    expect(meta?.labelsFrom).toEqual({ output: 1, file: 'labelmap.txt', type: 'TENSOR_VALUE_LABELS' });
+  });
+
+  it('prefers TENSOR_AXIS_LABELS on any output to TENSOR_VALUE_LABELS, and ignores other file types', () => {
+    const bytes = writeModel(twoOutputs({
+      outputs: [
+        { associatedFiles: [{ name: 'values.txt', type: 'TENSOR_VALUE_LABELS' }, { name: 'vocab.txt', type: 'VOCABULARY' }] },
+        { associatedFiles: [{ name: 'axis.txt', type: 'TENSOR_AXIS_LABELS' }] },
+      ],
+      files: [{ name: 'values.txt', data: 'v0\nv1' }, { name: 'axis.txt', data: 'a0\na1' }, { name: 'vocab.txt', data: 'w' }],
+    }));
+    expect(readModel(bytes).metadata).toMatchObject({ labels: ['a0', 'a1'], labelsFrom: { output: 1, file: 'axis.txt', type: 'TENSOR_AXIS_LABELS' } });
+    const none = writeModel(twoOutputs({ outputs: [{ associatedFiles: [{ name: 'vocab.txt', type: 'VOCABULARY' }] }], files: [{ name: 'vocab.txt', data: 'w' }] }));
+    expect(readModel(none).metadata).not.toHaveProperty('labels');
+    expect(readModel(none).metadata).not.toHaveProperty('labelsFrom');
   });
 
   it('warns when a declared file is not packed, or when there is no archive at all', () => {

@@ -46,6 +46,18 @@ describe.skipIf(skip)(skip ? 'real models — SKIPPED: ../shared/models not foun
     expect(v1.metadata?.labels).toHaveLength(1001);
   });
 
+  it('coco_ssd_mobilenet_v1: the 90 COCO labels are TENSOR_VALUE_LABELS on the classes output, read as the model labels', () => {
+    const m = read('coco_ssd_mobilenet_v1_1.0_quant_2018_06_29.tflite');
+    expect(m.metadata?.outputs.map((o) => o.name)).toEqual(['locations', 'classes', 'scores', 'number of detections']);
+    expect(m.metadata?.labelsFrom).toEqual({ output: 1, file: 'labelmap.txt', type: 'TENSOR_VALUE_LABELS' });
+    // Class value v -> line v: the numbering of labels/coco_labels.txt shipped beside the models, which writes "n/a"
+    // where the model's file has "???" for the 10 ids COCO leaves unused.
+    const coco = readFileSync(`${MODELS_DIR}labels/coco_labels.txt`, 'utf8').split('\n').filter((l) => l !== '');
+    expect(m.metadata?.labels).toHaveLength(90);
+    expect(m.metadata?.labels).toEqual(coco.map((label) => (label === 'n/a' ? '???' : label)));
+    expect([0, 2, 16, 71].map((v) => m.metadata?.labels?.[v])).toEqual(['person', 'car', 'cat', 'tv']);
+  });
+
   it('mobilenet_v2_int8_nchw: int8 NCHW input, no metadata', () => {
     const m = read('mobilenet_v2_int8_nchw_1x3x224x224.tflite');
     expect(summary(io(m, 'inputs')[0])).toEqual({ type: 'int8', shape: [1, 3, 224, 224], scale: expect.closeTo(0.0186311, 6), zeroPoint: -14 });
