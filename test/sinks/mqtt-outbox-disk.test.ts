@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { OutboxFiles, segmentName, type OutboxRecord } from '../../src/sinks/mqtt/outbox-files.js';
 import { OutboxState, STATE_FILE } from '../../src/sinks/mqtt/outbox-state.js';
+import { OutboxStream } from '../../src/sinks/mqtt/outbox-stream.js';
 import { Tmpfs, tmpfsOrSkip } from './tmpfs.js';
 
 const canMount = tmpfsOrSkip();
@@ -136,6 +137,43 @@ describe('injected write errors', () => {
     await files.close(4);
     const again = new OutboxFiles(dir, 1 << 20);
     expect(await again.open()).toMatchObject({ records: [{ seq: 1 }, { seq: 3 }], missing: [[2, 2]], nextSeq: 4, skipped: 0 });
+    await again.close();
+  });
+});
+
+describe('outbox stream at stop', () => {
+  it('messages still in memory when the disk fails are dropped at close, counted, and logged without rate limit', async () => {
+    const dir = await newDir();
+    const warnings: string[] = [];
+    const failures: string[] = [];
+    const eio = (): Error => Object.assign(new Error('EIO: i/o error, write'), { code: 'EIO' });
+    const stream = new OutboxStream({
+      dir,
+      qos: 1,
+      retain: false,
+      segmentBytes: 1 << 20,
+      config: {
+        outbox: { dir, maxBytes: 1 << 20, maxAgeS: 3600 },
+        deadLetter: { maxAttempts: 3, maxBytes: 1 << 20 },
+        inflight: 20,
+        reconnect: { initialMs: 50, maxMs: 500 },
+      },
+      warn: (m) => warnings.push(m),
+      failed: (m) => failures.push(m),
+      fault: (file) => (file.endsWith('.seg') ? eio() : undefined),
+    });
+    await stream.open();
+    for (let i = 0; i < 10; i++) stream.enqueue('t/a', (seq) => `{"seq":${seq}}`);
+    // The committer has taken seq 1; 2-10 are in memory when close() starts.
+    await stream.close();
+    expect(stream.counts).toMatchObject({ dropped: 10, unstored: 10, written: 0 });
+    expect(warnings).toEqual([
+      `1 message(s) (seq 1) not stored in the outbox ${dir}: input/output error; dropped`,
+      `stopped with 9 message(s) (seq 2-10) not stored in the outbox ${dir}: input/output error; dropped`,
+    ]);
+    expect(stream.pending).toBe(0);
+    const again = new OutboxFiles(dir, 1 << 20);
+    expect(await again.open()).toMatchObject({ records: [], nextSeq: 11, crashed: false, missing: [] });
     await again.close();
   });
 });
