@@ -5,7 +5,7 @@
 import { readdir } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MqttSink } from '../../src/sinks/mqtt/mqtt-sink.js';
-import { SEQ_BLOCK } from '../../src/sinks/mqtt/outbox-stream.js';
+import { SEQ_BLOCK } from '../../src/sinks/mqtt/outbox-writer.js';
 import { removeTempDirs, tempDir } from '../sources/helpers.js';
 import { prediction } from './helpers.js';
 import { Mosquitto, mosquittoOrSkip, Subscriber } from './mqtt-broker.js';

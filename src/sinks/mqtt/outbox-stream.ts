@@ -1,42 +1,28 @@
 /**
  * One outbox (a folder, its own seq numbers) feeding a shared connection: the engine of the mqtt sink's
  * predictions and events topics. enqueue() numbers and queues a message in memory and returns; a background
- * committer appends queued messages to the disk outbox and fsyncs them (group commit: whatever arrived while the
- * previous fsync ran goes in the next one); only durable messages are published, at most `inflight`
+ * committer (outbox-writer.ts) appends queued messages to the disk outbox and fsyncs them, dropping (counted,
+ * logged) what a full or failing disk does not take; only durable messages are published, at most `inflight`
  * unacknowledged, in seq order, and only while connected. A PUBACK settles a message (written); the outbox bound
  * and max age drop the oldest (dropped). Unsettled messages survive restarts and are sent again. A message the
  * broker refuses is published again after a delay, at most `deadLetter.maxAttempts` times, then written to the
  * dead-letter file (dropped and deadLettered); the others keep flowing meanwhile.
- *
- * A disk that cannot take a batch (full, EIO): acknowledged segments are deleted (the watermark is saved in
- * place, so that works on a full disk) and the batch tried once more; if it still fails it is dropped, counted and
- * logged (one line per WARN_MS), and the next batch is tried after a short backoff, so storing resumes by itself
- * when space returns. Seqs are reserved on disk ahead of use (SEQ_BLOCK at a time): after a crash, a lost segment
- * or a dropped batch the seq has a gap, and a seq is never used for two messages.
  */
 import { mkdir } from 'node:fs/promises';
 import type { MqttSinkConfig } from '../../config/types.js';
 import { describeFsError } from '../errors.js';
-import { delay, within } from '../timing.js';
+import { within } from '../timing.js';
 import { WarnLimit } from '../warn-limit.js';
 import type { PublishResult } from './connection.js';
 import { DeadLetterFile } from './dead-letter.js';
 import { OutboxFiles, type OutboxRecord } from './outbox-files.js';
 import { OutboxQueue } from './outbox-queue.js';
 import type { WriteFault } from './outbox-state.js';
+import { OutboxWriter, ranges } from './outbox-writer.js';
 import type { ConnectionLease } from './shared-connection.js';
 
-/** Refusal and storage warnings: at most one line per this many ms each (the rest are counted in the next line). */
-const WARN_MS = 10_000;
-
-/**
- * Seqs reserved on disk at a time; a new reservation is saved once half is used. A crash makes the seq jump to the
- * end of the reservation: at most this many numbers skipped.
- */
-export const SEQ_BLOCK = 1000;
-
-/** Backoff between attempts to store while the disk fails (ms): short, so storing resumes soon after space returns. */
-const STORE_RETRY_MS = { initial: 100, max: 1000 };
+/** Refusal warnings: at most one line per this many ms (the rest are counted in the next line). */
+const REFUSAL_WARN_MS = 10_000;
 
 /** The settled watermark goes to disk at most this often (ms). */
 const WATERMARK_SAVE_MS = 200;
@@ -75,15 +61,8 @@ export class OutboxStream {
   private readonly retryTimers = new Set<NodeJS.Timeout>();
   private readonly deadLettering = new Set<Promise<void>>();
   private readonly refusalWarn: WarnLimit;
-  private readonly storeWarn: WarnLimit;
-  /** Messages dropped since storing last succeeded (0 while the disk takes them). */
-  private unstoredRun = 0;
-  /** No seq at or above this is used before a new reservation is saved (see SEQ_BLOCK). */
-  private reserved = 0;
-  private reserving: Promise<void> | undefined;
+  private readonly writer: OutboxWriter;
   private inFlight = 0;
-  private toAppend: OutboxRecord[] = [];
-  private committing: Promise<void> | undefined;
   private watermarkSaving: Promise<void> | undefined;
   private savedWatermark = 0;
   private lastSaveMs = -Infinity;
@@ -94,10 +73,21 @@ export class OutboxStream {
 
   constructor(private readonly options: OutboxStreamOptions) {
     this.files = new OutboxFiles(options.dir, options.segmentBytes, options.fault);
-    this.refusalWarn = new WarnLimit(WARN_MS, options.warn);
-    this.storeWarn = new WarnLimit(WARN_MS, options.warn);
+    this.refusalWarn = new WarnLimit(REFUSAL_WARN_MS, options.warn);
     this.deadLetters = new DeadLetterFile(options.dir, options.config.deadLetter.maxBytes);
     this.queue = new OutboxQueue({ maxBytes: options.config.outbox.maxBytes, maxAgeMs: options.config.outbox.maxAgeS * 1000 }, 0);
+    this.writer = new OutboxWriter({
+      files: this.files,
+      queue: this.queue,
+      counts: this.counts,
+      halt: this.halt.signal,
+      nextSeq: () => this.nextSeq,
+      warn: options.warn,
+      failed: options.failed,
+      stored: () => this.pump(),
+      dropped: () => this.settled(),
+      saveWatermark: () => this.freeSpace(),
+    });
   }
 
   get dir(): string {
@@ -129,8 +119,7 @@ export class OutboxStream {
     if (contents.crashed) {
       this.options.warn(`outbox ${dir}: the last run did not stop cleanly; seq continues at ${contents.nextSeq} (seqs above ${contents.lastStored} were lost in the crash or never used)`);
     }
-    this.reserved = this.nextSeq + SEQ_BLOCK;
-    await this.files.reserve(this.reserved);
+    await this.writer.start();
     this.running = true;
   }
 
@@ -143,11 +132,9 @@ export class OutboxStream {
   /** Queues a message on `topic`; `payload` gets its seq. */
   enqueue(topic: string, payload: (seq: number) => string): void {
     const seq = this.nextSeq++;
-    if (this.nextSeq + SEQ_BLOCK / 2 > this.reserved) this.reserve();
     const record: OutboxRecord = { seq, atMs: Date.now(), topic, payload: payload(seq) };
     this.counts.dropped += this.queue.add(record, false) + this.queue.dropExpired(record.atMs);
-    this.toAppend.push(record);
-    this.commit();
+    this.writer.add(record);
     this.settled();
   }
 
@@ -178,80 +165,13 @@ export class OutboxStream {
     this.retryTimers.clear();
     clearTimeout(this.saveTimer);
     this.saveTimer = undefined;
-    await this.committing;
+    await this.writer.close();
     await Promise.all(this.deadLettering);
-    const rest = this.toAppend;
-    this.toAppend = [];
-    await this.store(rest, true);
-    await this.reserving;
     await this.saveWatermark();
     clearTimeout(this.saveTimer); // store() may have asked for a save: done just above
     this.saveTimer = undefined;
     await this.files.close(this.nextSeq).catch((error: unknown) => this.fail(`outbox ${this.files.dir}: ${describeFsError(error)}`));
     for (const waiter of this.waiters.splice(0)) waiter.resolve();
-  }
-
-  /** Appends queued messages and fsyncs, in batches; a batch the disk does not take is dropped (see store()). */
-  private commit(): void {
-    if (this.committing) return;
-    this.committing = (async () => {
-      let retryMs = STORE_RETRY_MS.initial;
-      while (this.toAppend.length > 0 && !this.halt.signal.aborted) {
-        const batch = this.toAppend;
-        this.toAppend = [];
-        if (await this.store(batch, false)) {
-          retryMs = STORE_RETRY_MS.initial;
-        } else {
-          await delay(retryMs, this.halt.signal);
-          retryMs = Math.min(retryMs * 2, STORE_RETRY_MS.max);
-        }
-      }
-    })().finally(() => {
-      this.committing = undefined;
-      if (this.toAppend.length > 0 && !this.halt.signal.aborted) this.commit();
-    });
-  }
-
-  /**
-   * Appends `batch` (those the bound did not drop meanwhile). On failure deletes acknowledged segments and tries
-   * once more; then drops the batch, counted (dropped, unstored) and logged: at most one line per WARN_MS, except
-   * at stop (`stopping`), which always says what it dropped. Returns whether the batch was stored.
-   */
-  private async store(records: readonly OutboxRecord[], stopping: boolean): Promise<boolean> {
-    const batch = records.filter((r) => this.queue.peek(r.seq) !== undefined);
-    if (batch.length === 0) return true;
-    await this.ensureReserved(batch.at(-1)!.seq);
-    let failure: unknown;
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        await this.files.append(batch);
-        failure = undefined;
-        break;
-      } catch (error) {
-        failure = error;
-        this.counts.errors += 1;
-        if (attempt === 0) await this.freeSpace();
-      }
-    }
-    const dir = this.files.dir;
-    if (failure === undefined) {
-      this.queue.markDurable(batch.map((r) => r.seq));
-      if (this.unstoredRun > 0) this.options.warn(`outbox ${dir}: storing messages again after ${this.unstoredRun} could not be stored`);
-      this.unstoredRun = 0;
-      if (!stopping) this.pump();
-      return true;
-    }
-    let dropped = 0;
-    for (const record of batch) if (this.queue.settle(record.seq)) dropped += 1;
-    this.counts.dropped += dropped;
-    this.counts.unstored += dropped;
-    this.unstoredRun += dropped;
-    const what = `${dropped} message(s) (seq ${ranges(seqRanges(batch))}) not stored in the outbox ${dir}: ${describeFsError(failure)}; dropped`;
-    this.options.failed(what);
-    if (stopping) this.options.warn(`stopped with ${what}`);
-    else this.storeWarn.note(what, 'batches dropped');
-    this.settled();
-    return false;
   }
 
   /** Saves the watermark now, which deletes the segments it passed: the space a full disk needs first. */
@@ -260,33 +180,6 @@ export class OutboxStream {
     this.saveTimer = undefined;
     await this.saveWatermark();
     await this.files.settle(this.savedWatermark).catch(() => undefined);
-  }
-
-  /** Saves a new seq reservation in the background, one at a time. */
-  private reserve(): void {
-    if (this.reserving || !this.running) return;
-    const target = this.nextSeq + SEQ_BLOCK;
-    this.reserving = this.files.reserve(target).then(
-      () => {
-        this.reserved = Math.max(this.reserved, target);
-      },
-      (error: unknown) => this.fail(`outbox ${this.files.dir}: cannot reserve seqs: ${describeFsError(error)}`),
-    ).finally(() => {
-      this.reserving = undefined;
-    });
-  }
-
-  /** Before `seq` is stored (and may be published): a reservation above it is on disk, so no later run reuses it. */
-  private async ensureReserved(seq: number): Promise<void> {
-    await this.reserving;
-    if (seq < this.reserved) return;
-    const target = this.nextSeq + SEQ_BLOCK;
-    try {
-      await this.files.reserve(target);
-      this.reserved = Math.max(this.reserved, target);
-    } catch (error) {
-      this.fail(`outbox ${this.files.dir}: cannot reserve seqs: ${describeFsError(error)}`);
-    }
   }
 
   /** Publishes durable messages while connected, keeping at most `inflight` unacknowledged. */
@@ -361,7 +254,7 @@ export class OutboxStream {
     this.deadLettering.add(writing);
   }
 
-  /** Counts a refusal as an error; warns at most once per WARN_MS (an ACL refusing a whole topic would flood the log). */
+  /** Counts a refusal as an error; warns at most once per REFUSAL_WARN_MS (an ACL refusing a whole topic would flood the log). */
   private refusal(message: string): void {
     this.counts.errors += 1;
     this.options.failed(message);
@@ -412,19 +305,3 @@ export class OutboxStream {
   }
 }
 
-/** Consecutive seqs of `records` (in seq order) as [first, last] ranges. */
-function seqRanges(records: readonly OutboxRecord[]): Array<[number, number]> {
-  const out: Array<[number, number]> = [];
-  for (const { seq } of records) {
-    const last = out.at(-1);
-    if (last && last[1] === seq - 1) last[1] = seq;
-    else out.push([seq, seq]);
-  }
-  return out;
-}
-
-/** `3-7, 9, 12-20` (the first 5 ranges, then `...`). */
-function ranges(list: ReadonlyArray<readonly [number, number]>): string {
-  const shown = list.slice(0, 5).map(([a, b]) => (a === b ? `${a}` : `${a}-${b}`));
-  return list.length > 5 ? `${shown.join(', ')}, ...` : shown.join(', ');
-}
