@@ -44,6 +44,24 @@ describe('outbox state file', () => {
     await again.state.close();
   });
 
+  it('an unreadable state file (truncated) is reported; everything on disk is replayed and the seq continues above it', async () => {
+    const dir = await newDir();
+    const files = new OutboxFiles(dir, 1 << 20);
+    await files.open();
+    await files.append([1, 2, 3].map((s) => record(s)));
+    await files.settle(2);
+    await files.close(4);
+    await truncate(path.join(dir, STATE_FILE), 0);
+    const again = new OutboxFiles(dir, 1 << 20);
+    const contents = await again.open();
+    expect(contents).toMatchObject({ stateUnreadable: true, watermark: 0, nextSeq: 4, crashed: false });
+    expect(contents.records.map((r) => r.seq)).toEqual([1, 2, 3]);
+    await again.close(4);
+    const third = new OutboxFiles(dir, 1 << 20);
+    expect((await third.open()).stateUnreadable).toBeUndefined();
+    await third.close();
+  });
+
   it('takes over the watermark of the old `acked` file and removes it', async () => {
     const dir = await newDir();
     await writeFile(path.join(dir, 'acked'), '2\n');

@@ -40,6 +40,8 @@ export interface OutboxContents {
   crashed: boolean;
   /** The highest seq found in the segments (0 when none). */
   lastStored: number;
+  /** The state file held no valid slot (truncated, overwritten): watermark and reservation are lost. */
+  stateUnreadable?: true;
 }
 
 const SEGMENT = /^(\d{16})\.seg$/u;
@@ -82,7 +84,7 @@ export class OutboxFiles {
     }
     const lastStored = all.reduce((max, r) => Math.max(max, r.seq), 0);
     const legacy = await this.readLegacyWatermark();
-    const { state, found } = await OutboxState.open(this.dir, () => ({ watermark: legacy, next: Math.max(lastStored, legacy) + 1, clean: true }), this.fault);
+    const { state, found, unreadable } = await OutboxState.open(this.dir, () => ({ watermark: legacy, next: Math.max(lastStored, legacy) + 1, clean: true }), this.fault);
     this.state = state;
     if (!found) await removeLegacyWatermark(this.dir);
     const watermark = found?.watermark ?? legacy;
@@ -94,7 +96,7 @@ export class OutboxFiles {
     const missing = gaps(records, watermark, crashed ? Math.max(lastStored, watermark) : nextSeq - 1);
     this.lastAppended = lastStored;
     await this.exclusive(() => this.prune(watermark));
-    return { records, watermark, nextSeq, skipped, missing, crashed, lastStored };
+    return { records, watermark, nextSeq, skipped, missing, crashed, lastStored, ...(unreadable ? { stateUnreadable: true as const } : {}) };
   }
 
   /** Appends `records` and fsyncs. Throws on I/O errors, leaving the segment as it was (what was written is cut off). */

@@ -57,20 +57,22 @@ export class OutboxState {
     private generation: number,
     record: OutboxStateRecord,
     private readonly fault: WriteFault | undefined,
+    unsaved = false,
   ) {
-    this.saved = { ...record };
+    // An unreadable file holds nothing: the first update() must write even if the values are unchanged.
+    this.saved = unsaved ? { watermark: -1, next: 0, clean: false } : { ...record };
     this.desired = { ...record };
   }
 
   /**
-   * Opens `dir/state`; `found` is what it holds (undefined when it is new or neither slot is valid). A new file is
-   * created with `initial` (this needs one block: the only save that does).
+   * Opens `dir/state`; `found` is what it holds (undefined when it is new or neither slot is valid: `unreadable`).
+   * A new file is created with `initial` (this needs one block: the only save that does).
    */
   static async open(
     dir: string,
     initial: () => OutboxStateRecord,
     fault?: WriteFault,
-  ): Promise<{ state: OutboxState; found: OutboxStateRecord | undefined }> {
+  ): Promise<{ state: OutboxState; found: OutboxStateRecord | undefined; unreadable: boolean }> {
     const file = path.join(dir, STATE_FILE);
     let handle: FileHandle;
     try {
@@ -88,18 +90,14 @@ export class OutboxState {
         await created.close();
       }
       await rename(temp, file);
-      return { state: new OutboxState(await open(file, 'r+'), file, 1, record, fault), found: undefined };
+      return { state: new OutboxState(await open(file, 'r+'), file, 1, record, fault), found: undefined, unreadable: false };
     }
     const bytes = Buffer.alloc(2 * SLOT);
     const { bytesRead } = await handle.read(bytes, 0, bytes.length, 0);
     const slots = [decode(bytes.subarray(0, Math.min(bytesRead, SLOT))), bytesRead >= 2 * SLOT ? decode(bytes.subarray(SLOT)) : undefined];
     const best = slots.reduce((a, b) => (b && (!a || b.generation > a.generation) ? b : a), undefined);
     const record = best?.record ?? initial();
-    return { state: new OutboxState(handle, file, best?.generation ?? 0, record, fault), found: best?.record };
-  }
-
-  get current(): Readonly<OutboxStateRecord> {
-    return this.saved;
+    return { state: new OutboxState(handle, file, best?.generation ?? 0, record, fault, !best), found: best?.record, unreadable: !best };
   }
 
   /** Saves `change` (merged into the latest values); saves run one at a time, in order. Rejects on I/O errors. */

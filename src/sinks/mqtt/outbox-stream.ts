@@ -116,6 +116,12 @@ export class OutboxStream {
           'dropped by an earlier run (counted then) or removed from the disk; their seqs stay a gap',
       );
     }
+    if (contents.stateUnreadable) {
+      this.options.warn(
+        `outbox ${dir}: the state file is unreadable: every message in the outbox is sent again (duplicates carry their id) ` +
+          `and the seq continues at ${contents.nextSeq}, above the highest one on disk`,
+      );
+    }
     if (contents.crashed) {
       this.options.warn(`outbox ${dir}: the last run did not stop cleanly; seq continues at ${contents.nextSeq} (seqs above ${contents.lastStored} were lost in the crash or never used)`);
     }
