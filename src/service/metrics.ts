@@ -39,6 +39,8 @@ export interface SinkTotals {
   /** MQTT: PUBACKs with an error reason code, and messages moved to the dead-letter file. */
   refused?: number;
   deadLettered?: number;
+  /** MQTT: messages the outbox could not store (disk full, I/O error); also in dropped. */
+  unstored?: number;
 }
 
 /** The counters of a StatsReport: of one pipeline instance, or summed over the instances a pipeline name had. */
@@ -60,8 +62,15 @@ export function totalsOf(report: StatsReport): Totals {
   for (const [reason, count] of Object.entries(report.drops)) if (typeof count === 'number') drops[reason] = count;
   const sinks: Record<string, SinkTotals> = {};
   for (const [name, stats] of Object.entries(report.sinks ?? {})) {
-    const { written, dropped, errors, refused, deadLettered } = stats as MqttSinkStats;
-    sinks[name] = { written, dropped, errors, ...(refused !== undefined ? { refused } : {}), ...(deadLettered !== undefined ? { deadLettered } : {}) };
+    const { written, dropped, errors, refused, deadLettered, unstored } = stats as MqttSinkStats;
+    sinks[name] = {
+      written,
+      dropped,
+      errors,
+      ...(refused !== undefined ? { refused } : {}),
+      ...(deadLettered !== undefined ? { deadLettered } : {}),
+      ...(unstored !== undefined ? { unstored } : {}),
+    };
   }
   const { source } = report;
   const series = source?.series;

@@ -177,6 +177,7 @@ export function renderMetrics(pipelines: readonly PipelineSnapshot[], registry: 
   const mqtt = (s: SinkSnapshot, value: number | undefined): number | undefined => value ?? (s.kind === 'mqtt' ? 0 : undefined);
   perSink('edgepipe_sink_refused_total', 'counter', 'MQTT publishes the broker refused (each attempt).', (s) => mqtt(s, s.refused));
   perSink('edgepipe_sink_dead_lettered_total', 'counter', 'MQTT messages moved to the dead-letter file after repeated refusals.', (s) => mqtt(s, s.deadLettered));
+  perSink('edgepipe_sink_unstored_total', 'counter', 'MQTT messages dropped because the outbox could not store them (disk full, I/O error).', (s) => mqtt(s, s.unstored));
 
   // One temperature for the process: every pipeline reads the same SoC.
   const thermal = pipelines.find((p) => p.thermal)?.thermal;

@@ -2,7 +2,8 @@
  * The `file` sink: JSON lines appended to a file, rotated by size (`path.1` ... `path.<keep>`). write() only
  * queues (bounded); one background writer appends batches with fs.promises, one write at a time. A failing disk
  * (full, removed, read-only) is retried with backoff and never crashes the service: accepted lines wait in the
- * queue, new ones are dropped and counted once it is full, and writing resumes when the disk is back.
+ * queue, new ones are dropped, counted and logged (one line per DROP_WARN_MS) once it is full, and writing resumes
+ * when the disk is back.
  */
 import { mkdir, open, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
@@ -14,6 +15,10 @@ import { rotateFiles } from './file-rotation.js';
 import { predictionLine } from './json-lines.js';
 import { LineQueue, type LineQueueLimits } from './line-queue.js';
 import type { PredictionSink, SinkContext, SinkStats } from './types.js';
+import { WarnLimit } from './warn-limit.js';
+
+/** Drop warnings (queue full): at most one line per this many ms; the next line says how many were not shown. */
+const DROP_WARN_MS = 10_000;
 
 export interface FileSinkOptions extends SinkContext {
   /** Lines held in memory before drops begin (default 10,000 lines, 16 MiB). */
@@ -43,6 +48,7 @@ export class FileSink implements PredictionSink {
   private readonly flushTimeoutMs: number;
   private readonly stopTimeoutMs: number;
   private readonly warn: (message: string) => void;
+  private readonly dropWarn: WarnLimit;
   private state: 'new' | 'running' | 'stopped' = 'new';
   private stopping: Promise<void> | undefined;
   private handle: FileHandle | undefined;
@@ -75,6 +81,7 @@ export class FileSink implements PredictionSink {
     this.flushTimeoutMs = options.flushTimeoutMs ?? 5000;
     this.stopTimeoutMs = options.stopTimeoutMs ?? 5000;
     this.warn = options.warn ?? defaultSinkWarn;
+    this.dropWarn = new WarnLimit(DROP_WARN_MS, this.warn);
   }
 
   /** Creates the parent folders and opens the file for appending. Rejects (ERR_SINK_OPEN) naming the path. */
@@ -95,8 +102,14 @@ export class FileSink implements PredictionSink {
   }
 
   write(prediction: Prediction): void {
-    if (this.state !== 'running' || !this.queue.push(predictionLine(prediction))) {
+    if (this.state !== 'running') {
       this.counts.dropped += 1;
+      return;
+    }
+    if (!this.queue.push(predictionLine(prediction))) {
+      this.counts.dropped += 1;
+      const why = this.lastError === undefined || this.failures === 0 ? '' : `; ${this.lastError}`;
+      this.dropWarn.note(`sink ${this.name}: queue full (${this.queue.length} prediction(s) held${why}): dropping new predictions`, 'drops');
       return;
     }
     this.accepted += 1;

@@ -53,6 +53,7 @@ const metricTypes = {
   edgepipe_sink_pending: 'gauge',
   edgepipe_sink_refused_total: 'counter',
   edgepipe_sink_dead_lettered_total: 'counter',
+  edgepipe_sink_unstored_total: 'counter',
   edgepipe_soc_temperature_celsius: 'gauge',
   edgepipe_thermal_throttling: 'gauge',
   edgepipe_gc_collections_total: 'counter',

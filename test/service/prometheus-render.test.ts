@@ -29,7 +29,7 @@ function report(pipeline: string, over: Partial<StatsReport> = {}): StatsReport 
 }
 const status = (name: string): PipelineStatus => ({ name, state: 'running', delegate: 'cpu', attempts: 1 });
 
-const yardMqtt: MqttSinkStats = { written: 5, dropped: 2, errors: 1, pending: 40, refused: 6, deadLettered: 2 };
+const yardMqtt: MqttSinkStats = { written: 5, dropped: 2, errors: 1, pending: 40, refused: 6, deadLettered: 2, unstored: 3 };
 const camera = report('yard', {
   source: { state: 'restarting', restarts: 3, corruptFrames: 4, downtimeMs: 2500 },
   thermal: { celsius: 71.5, zone: 'cpu-thermal', throttling: true },
@@ -77,6 +77,8 @@ describe('/metrics for cameras, sensors and MQTT sinks', () => {
     expect(find(families, 'edgepipe_sink_pending', mqtt)).toBe(40);
     expect(find(families, 'edgepipe_sink_refused_total', mqtt)).toBe(6);
     expect(find(families, 'edgepipe_sink_dead_lettered_total', mqtt)).toBe(2);
+    expect(find(families, 'edgepipe_sink_unstored_total', mqtt)).toBe(3);
+    expect(find(families, 'edgepipe_sink_unstored_total', { sink: 'vibration/mqtt' })).toBe(0);
     expect(find(families, 'edgepipe_sink_refused_total', { sink: 'vibration/mqtt' })).toBe(0);
     expect(find(families, 'edgepipe_sink_refused_total', { sink: 'yard/file' })).toBeUndefined();
     expect(find(families, 'edgepipe_sink_written_total', { pipeline: 'yard', sink: 'yard/file', kind: 'file' })).toBe(8);
@@ -145,7 +147,7 @@ describe('totals of a pipeline over its instances', () => {
       failovers: 2,
       source: { restarts: 4, corruptFrames: 4, downtimeMs: 3000 },
       sinks: {
-        'yard/mqtt': { written: 5, dropped: 2, errors: 1, refused: 6, deadLettered: 2 },
+        'yard/mqtt': { written: 5, dropped: 2, errors: 1, refused: 6, deadLettered: 2, unstored: 3 },
         'yard/file': { written: 8, dropped: 0, errors: 0 },
       },
     });
@@ -153,6 +155,6 @@ describe('totals of a pipeline over its instances', () => {
     expect(before.drops).toEqual({ buffer: 2 });
     // A sink gone after a reload keeps its totals but has no current outbox depth.
     const snapshot = snapshotOf(status('yard'), sum, report('yard', { sinks: {} }));
-    expect(snapshot.sinks['yard/mqtt']).toEqual({ kind: 'mqtt', written: 5, dropped: 2, errors: 1, refused: 6, deadLettered: 2 });
+    expect(snapshot.sinks['yard/mqtt']).toEqual({ kind: 'mqtt', written: 5, dropped: 2, errors: 1, refused: 6, deadLettered: 2, unstored: 3 });
   });
 });

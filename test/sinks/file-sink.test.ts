@@ -144,6 +144,26 @@ describe('file sink: the disk misbehaves', () => {
     expect(warnings.at(-1)).toBe('sink door/file: stopped with 10 prediction(s) not written to /dev/full: /dev/full: no space left on device');
   });
 
+  it('a full queue on a failing disk drops new predictions, counted and logged once per 10 s with the cause', async () => {
+    const warnings: string[] = [];
+    const sink = new FileSink('door', { kind: 'file', path: '/dev/full', maxBytes: 1 << 30, keep: 0 }, {
+      queue: { maxLines: 5 },
+      retryInitialMs: 5,
+      stopTimeoutMs: 50,
+      warn: (m) => warnings.push(m),
+    });
+    await sink.start();
+    for (let i = 0; i < 5; i++) sink.write(prediction(i));
+    while (sink.stats().errors === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    for (let i = 5; i < 25; i++) sink.write(prediction(i));
+    expect(sink.stats()).toMatchObject({ written: 0, dropped: 20, pending: 5 });
+    expect(warnings.filter((w) => w.includes('queue full'))).toEqual([
+      'sink door/file: queue full (5 prediction(s) held; /dev/full: no space left on device): dropping new predictions',
+    ]);
+    await sink.stop();
+    expect(sink.stats()).toMatchObject({ written: 0, dropped: 25, pending: 0 });
+  });
+
   it('start fails with an error naming the path when the file cannot be created', async () => {
     const root = tempDir('file-blocked');
     writeFileSync(path.join(root, 'file'), 'x');

@@ -26,17 +26,17 @@ describe('OutboxFiles', () => {
   it('replays what is above the watermark, skips a torn last line, and continues the seq', async () => {
     const dir = await newDir();
     const files = new OutboxFiles(dir, 1 << 20);
-    expect(await files.open()).toEqual({ records: [], watermark: 0, nextSeq: 1, skipped: 0 });
+    expect(await files.open()).toEqual({ records: [], watermark: 0, nextSeq: 1, skipped: 0, missing: [], crashed: false, lastStored: 0 });
     await files.append([record(1), record(2), record(3)]);
     await files.settle(1);
     await files.close();
     await appendFile(path.join(dir, segmentName(1)), '4\t1000\tt/a\t{"se');
     const again = new OutboxFiles(dir, 1 << 20);
-    expect(await again.open()).toEqual({ records: [record(2), record(3)], watermark: 1, nextSeq: 4, skipped: 1 });
+    expect(await again.open()).toEqual({ records: [record(2), record(3)], watermark: 1, nextSeq: 4, skipped: 1, missing: [], crashed: false, lastStored: 3 });
     await again.close();
   });
 
-  it('deletes segments once every message in them is settled, and keeps the seq after all are', async () => {
+  it('deletes segments once every message in them is settled (the newest too), and keeps the seq after all are', async () => {
     const dir = await newDir();
     const files = new OutboxFiles(dir, 10);
     await files.open();
@@ -45,9 +45,14 @@ describe('OutboxFiles', () => {
     await files.settle(2);
     expect((await readdir(dir)).filter((n) => n.endsWith('.seg'))).toEqual([segmentName(3)]);
     await files.settle(3);
+    expect((await readdir(dir)).filter((n) => n.endsWith('.seg'))).toEqual([]);
+    await files.append([record(4)]);
+    expect((await readdir(dir)).filter((n) => n.endsWith('.seg'))).toEqual([segmentName(4)]);
+    await files.settle(4);
     await files.close();
     const again = new OutboxFiles(dir, 10);
-    expect(await again.open()).toMatchObject({ records: [], watermark: 3, nextSeq: 4 });
+    expect(await again.open()).toMatchObject({ records: [], watermark: 4, nextSeq: 5 });
+    await again.close();
   });
 });
 

@@ -22,6 +22,7 @@ import { discoveryMessages } from './home-assistant.js';
 import { deviceIdOf, openLease } from './lease.js';
 import { eventPayload, statsPayload, statusPayload } from './messages.js';
 import { OutboxLock } from './outbox-lock.js';
+import type { WriteFault } from './outbox-state.js';
 import { OutboxStream } from './outbox-stream.js';
 import { PublishGate } from './publish-gate.js';
 import type { ConnectionLease } from './shared-connection.js';
@@ -40,6 +41,8 @@ export interface MqttSinkStats extends SinkStats {
   refused?: number;
   /** Messages written to the dead-letter files after max_attempts refusals (also counted in dropped). */
   deadLettered?: number;
+  /** Messages the outboxes could not store (disk full, I/O error), predictions and events (also counted in dropped). */
+  unstored?: number;
   /** The events topic's outbox, once it had a message. */
   events?: { written: number; dropped: number; pending: number };
   /** Stats messages not published because the broker was not connected. */
@@ -62,6 +65,8 @@ export interface MqttSinkOptions extends SinkContext {
   stopTimeoutMs?: number;
   /** A new outbox segment file beyond this many bytes (default 1 MiB, at most max_bytes / 4). */
   segmentBytes?: number;
+  /** Tests: inject write errors (EIO) into the outbox files. */
+  outboxFault?: WriteFault;
 }
 
 /** The default outbox folder: under systemd's StateDirectory= if set, else /var/lib/edgepipe. */
@@ -155,6 +160,7 @@ export class MqttSink implements PredictionSink {
         config,
         warn: (message) => this.warn(`sink ${this.name}: ${message}`),
         failed: (message) => (this.lastError = message),
+        ...(options.outboxFault ? { fault: options.outboxFault } : {}),
       });
     this.predictions = stream(dir, config.qos, config.retain);
     this.events = config.events.enabled ? stream(path.join(dir, 'events'), config.events.qos, config.events.retain) : undefined;
@@ -330,6 +336,8 @@ export class MqttSink implements PredictionSink {
     if (this.suppressed > 0) stats.suppressed = this.suppressed;
     if (refused > 0) stats.refused = refused;
     if (deadLettered > 0) stats.deadLettered = deadLettered;
+    const unstored = p.unstored + (e?.unstored ?? 0);
+    if (unstored > 0) stats.unstored = unstored;
     const events = e && this.events ? { written: e.written, dropped: e.dropped, pending: this.events.pending } : undefined;
     if (events && events.written + events.dropped + events.pending > 0) stats.events = events;
     if (this.statsDropped > 0) stats.statsDropped = this.statsDropped;

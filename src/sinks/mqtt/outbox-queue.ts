@@ -41,14 +41,20 @@ export class OutboxQueue {
   }
 
   /**
-   * Takes what an earlier run left: `records` (unsettled, in seq order) and the seqs it allocated below `nextSeq`;
-   * seqs missing among them (unreadable lines) count as settled so the watermark can pass them.
+   * Takes what an earlier run left: `records` (unsettled, in seq order) and the seqs it used below `nextSeq`; seqs
+   * missing among them (not in the outbox: dropped, unreadable, removed) count as settled so the watermark can
+   * pass them. Returns how many of the records the bound dropped.
    */
   adopt(records: readonly OutboxRecord[], nextSeq: number): number {
     let dropped = 0;
     for (const record of records) dropped += this.add(record, true);
-    const present = new Set(records.map((r) => r.seq));
-    for (let seq = this.watermark + 1; seq < nextSeq; seq++) if (!present.has(seq)) this.settledAhead.add(seq);
+    let expected = this.watermark + 1;
+    for (const { seq } of records) {
+      for (let missing = expected; missing < seq; missing++) this.settledAhead.add(missing);
+      expected = seq + 1;
+    }
+    if (records.length === 0) this.watermark = Math.max(this.watermark, nextSeq - 1);
+    else for (let missing = expected; missing < nextSeq; missing++) this.settledAhead.add(missing);
     while (this.settledAhead.delete(this.watermark + 1)) this.watermark += 1;
     this.maxSeq = Math.max(this.maxSeq, nextSeq - 1);
     this.cursor = this.watermark + 1;

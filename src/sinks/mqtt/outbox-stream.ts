@@ -1,8 +1,8 @@
 /**
  * One outbox (a folder, its own seq numbers) feeding a shared connection: the engine of the mqtt sink's
  * predictions and events topics. enqueue() numbers and queues a message in memory and returns; a background
- * committer appends queued messages to the disk outbox and fsyncs them (group commit: whatever arrived while the
- * previous fsync ran goes in the next one); only durable messages are published, at most `inflight`
+ * committer (outbox-writer.ts) appends queued messages to the disk outbox and fsyncs them, dropping (counted,
+ * logged) what a full or failing disk does not take; only durable messages are published, at most `inflight`
  * unacknowledged, in seq order, and only while connected. A PUBACK settles a message (written); the outbox bound
  * and max age drop the oldest (dropped). Unsettled messages survive restarts and are sent again. A message the
  * broker refuses is published again after a delay, at most `deadLetter.maxAttempts` times, then written to the
@@ -10,11 +10,15 @@
  */
 import { mkdir } from 'node:fs/promises';
 import type { MqttSinkConfig } from '../../config/types.js';
-import { delay, within } from '../timing.js';
+import { describeFsError } from '../errors.js';
+import { within } from '../timing.js';
+import { WarnLimit } from '../warn-limit.js';
 import type { PublishResult } from './connection.js';
 import { DeadLetterFile } from './dead-letter.js';
 import { OutboxFiles, type OutboxRecord } from './outbox-files.js';
 import { OutboxQueue } from './outbox-queue.js';
+import type { WriteFault } from './outbox-state.js';
+import { OutboxWriter, ranges } from './outbox-writer.js';
 import type { ConnectionLease } from './shared-connection.js';
 
 /** Refusal warnings: at most one line per this many ms (the rest are counted in the next line). */
@@ -28,6 +32,8 @@ export interface OutboxStreamCounts {
   errors: number;
   refused: number;
   deadLettered: number;
+  /** Messages dropped because the outbox could not store them (disk full, I/O error); also in dropped. */
+  unstored: number;
 }
 
 export interface OutboxStreamOptions {
@@ -40,6 +46,8 @@ export interface OutboxStreamOptions {
   warn: (message: string) => void;
   /** Records an error as the sink's latest. */
   failed: (message: string) => void;
+  /** Tests: inject write errors (EIO) into the outbox files. */
+  fault?: WriteFault;
 }
 
 export class OutboxStream {
@@ -48,14 +56,13 @@ export class OutboxStream {
   private readonly deadLetters: DeadLetterFile;
   private connection: ConnectionLease | undefined;
   private nextSeq = 1;
-  readonly counts: OutboxStreamCounts = { written: 0, dropped: 0, errors: 0, refused: 0, deadLettered: 0 };
+  readonly counts: OutboxStreamCounts = { written: 0, dropped: 0, errors: 0, refused: 0, deadLettered: 0, unstored: 0 };
   private readonly attempts = new Map<number, number>();
   private readonly retryTimers = new Set<NodeJS.Timeout>();
   private readonly deadLettering = new Set<Promise<void>>();
-  private refusalWarn = { atMs: -Infinity, suppressed: 0 };
+  private readonly refusalWarn: WarnLimit;
+  private readonly writer: OutboxWriter;
   private inFlight = 0;
-  private toAppend: OutboxRecord[] = [];
-  private committing: Promise<void> | undefined;
   private watermarkSaving: Promise<void> | undefined;
   private savedWatermark = 0;
   private lastSaveMs = -Infinity;
@@ -65,9 +72,22 @@ export class OutboxStream {
   private running = false;
 
   constructor(private readonly options: OutboxStreamOptions) {
-    this.files = new OutboxFiles(options.dir, options.segmentBytes);
+    this.files = new OutboxFiles(options.dir, options.segmentBytes, options.fault);
+    this.refusalWarn = new WarnLimit(REFUSAL_WARN_MS, options.warn);
     this.deadLetters = new DeadLetterFile(options.dir, options.config.deadLetter.maxBytes);
     this.queue = new OutboxQueue({ maxBytes: options.config.outbox.maxBytes, maxAgeMs: options.config.outbox.maxAgeS * 1000 }, 0);
+    this.writer = new OutboxWriter({
+      files: this.files,
+      queue: this.queue,
+      counts: this.counts,
+      halt: this.halt.signal,
+      nextSeq: () => this.nextSeq,
+      warn: options.warn,
+      failed: options.failed,
+      stored: () => this.pump(),
+      dropped: () => this.settled(),
+      saveWatermark: () => this.freeSpace(),
+    });
   }
 
   get dir(): string {
@@ -87,7 +107,25 @@ export class OutboxStream {
     this.savedWatermark = contents.watermark;
     this.counts.dropped += this.queue.adopt(contents.records, contents.nextSeq);
     this.nextSeq = contents.nextSeq;
-    if (contents.skipped > 0) this.options.warn(`${contents.skipped} unreadable outbox lines skipped in ${this.files.dir}`);
+    const dir = this.files.dir;
+    if (contents.skipped > 0) this.options.warn(`${contents.skipped} unreadable outbox lines skipped in ${dir}`);
+    const missing = contents.missing.reduce((n, [a, b]) => n + b - a + 1, 0);
+    if (missing > 0) {
+      this.options.warn(
+        `outbox ${dir}: ${missing} message(s) above the watermark are not in the outbox (seq ${ranges(contents.missing)}): ` +
+          'dropped by an earlier run (counted then) or removed from the disk; their seqs stay a gap',
+      );
+    }
+    if (contents.stateUnreadable) {
+      this.options.warn(
+        `outbox ${dir}: the state file is unreadable: every message in the outbox is sent again (duplicates carry their id) ` +
+          `and the seq continues at ${contents.nextSeq}, above the highest one on disk`,
+      );
+    }
+    if (contents.crashed) {
+      this.options.warn(`outbox ${dir}: the last run did not stop cleanly; seq continues at ${contents.nextSeq} (seqs above ${contents.lastStored} were lost in the crash or never used)`);
+    }
+    await this.writer.start();
     this.running = true;
   }
 
@@ -102,8 +140,7 @@ export class OutboxStream {
     const seq = this.nextSeq++;
     const record: OutboxRecord = { seq, atMs: Date.now(), topic, payload: payload(seq) };
     this.counts.dropped += this.queue.add(record, false) + this.queue.dropExpired(record.atMs);
-    this.toAppend.push(record);
-    this.commit();
+    this.writer.add(record);
     this.settled();
   }
 
@@ -123,7 +160,10 @@ export class OutboxStream {
     return within(new Promise<void>((resolve) => this.waiters.push({ upTo, resolve })), ms);
   }
 
-  /** Stops publishing and retrying, saves the watermark and closes the files (the rest waits for the next start). */
+  /**
+   * Stops publishing and retrying, stores what is still in memory (or drops it, counted and logged), saves the
+   * watermark and the exact next seq, and closes the files (the unacknowledged wait for the next start).
+   */
   async close(): Promise<void> {
     this.running = false;
     this.halt.abort();
@@ -131,37 +171,21 @@ export class OutboxStream {
     this.retryTimers.clear();
     clearTimeout(this.saveTimer);
     this.saveTimer = undefined;
-    await this.committing;
+    await this.writer.close();
     await Promise.all(this.deadLettering);
     await this.saveWatermark();
-    await this.files.close().catch(() => undefined);
+    clearTimeout(this.saveTimer); // store() may have asked for a save: done just above
+    this.saveTimer = undefined;
+    await this.files.close(this.nextSeq).catch((error: unknown) => this.fail(`outbox ${this.files.dir}: ${describeFsError(error)}`));
     for (const waiter of this.waiters.splice(0)) waiter.resolve();
   }
 
-  /** Appends queued messages and fsyncs, in batches; a failed batch is retried (the messages wait in memory). */
-  private commit(): void {
-    if (this.committing) return;
-    this.committing = (async () => {
-      let retryMs = 100;
-      while (this.toAppend.length > 0 && !this.halt.signal.aborted) {
-        const batch = this.toAppend;
-        this.toAppend = [];
-        try {
-          await this.files.append(batch);
-          this.queue.markDurable(batch.map((r) => r.seq));
-          retryMs = 100;
-          this.pump();
-        } catch (error) {
-          this.toAppend = [...batch, ...this.toAppend];
-          this.fail(`outbox ${this.files.dir}: ${(error as Error).message}`);
-          await delay(retryMs, this.halt.signal);
-          retryMs = Math.min(retryMs * 2, 5000);
-        }
-      }
-    })().finally(() => {
-      this.committing = undefined;
-      if (this.toAppend.length > 0 && !this.halt.signal.aborted) this.commit();
-    });
+  /** Saves the watermark now, which deletes the segments it passed: the space a full disk needs first. */
+  private async freeSpace(): Promise<void> {
+    clearTimeout(this.saveTimer);
+    this.saveTimer = undefined;
+    await this.saveWatermark();
+    await this.files.settle(this.savedWatermark).catch(() => undefined);
   }
 
   /** Publishes durable messages while connected, keeping at most `inflight` unacknowledged. */
@@ -240,14 +264,7 @@ export class OutboxStream {
   private refusal(message: string): void {
     this.counts.errors += 1;
     this.options.failed(message);
-    const now = Date.now();
-    if (now - this.refusalWarn.atMs < REFUSAL_WARN_MS) {
-      this.refusalWarn.suppressed += 1;
-      return;
-    }
-    const more = this.refusalWarn.suppressed > 0 ? ` (and ${this.refusalWarn.suppressed} more refusals since the last warning)` : '';
-    this.refusalWarn = { atMs: now, suppressed: 0 };
-    this.options.warn(`${message}${more}`);
+    this.refusalWarn.note(message, 'refusals');
   }
 
   /**
@@ -283,7 +300,7 @@ export class OutboxStream {
       await this.files.settle(watermark);
       this.savedWatermark = watermark;
     } catch (error) {
-      this.fail(`outbox ${this.files.dir}: ${(error as Error).message}`);
+      this.fail(`outbox ${this.files.dir}: cannot save the watermark: ${describeFsError(error)}`);
     }
   }
 
@@ -293,3 +310,4 @@ export class OutboxStream {
     this.options.warn(message);
   }
 }
+
