@@ -59,7 +59,7 @@ export function takeMqttFlag(argv: readonly string[]): { rest: string[]; port: n
 function watchInstructions(broker: EmbeddedBroker): string {
   return [
     `MQTT: embedded broker (aedes, MQTT 3.1.1) on ${broker.url}; predictions go to edgepipe/${DEMO_DEVICE}/demo/predictions`,
-    `  watch them:  edgepipe watch --broker ${broker.url}    (in a clone: node bin/edgepipe.js watch ...)`,
+    `  watch them:  edgepipe watch --broker ${broker.url}    (in a clone: ./bin/edgepipe.js watch ...)`,
     `  or:          mosquitto_sub -h 127.0.0.1 -p ${broker.port} -t 'edgepipe/#' -v`,
     'Ctrl-C stops the demo.',
   ].join('\n');
