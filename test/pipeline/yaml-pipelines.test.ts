@@ -17,6 +17,7 @@ import { callbackSink } from '../../src/sinks/callback-sink.js';
 import { writeExampleModels } from '../../src/demo/example-models.js';
 import { writeYoloLayoutModel } from '../helpers/image-models.js';
 import { hasSharedModels, projectRoot, sharedModel, sharedModelsDir } from '../helpers/shared-models.js';
+import { until } from '../sources/helpers.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'edgepipe-yaml-'));
 // ${EDGEPIPE_MODELS} as on a board: the shared models (when present) next to the models `edgepipe demo
@@ -136,6 +137,34 @@ describe.skipIf(!hasSharedModels)('real models through YAML pipelines', () => {
     const predictions = await runToEnd(config!);
     expect(predictions).toHaveLength(1);
     expect(predictions[0]!.result).toMatchObject({ kind: 'classify', classes: [{ index: 286, label: 'Egyptian cat' }] });
+  });
+
+  it('the microphone example runs YAMNet on its windows: a 1 kHz tone from ffmpeg instead of arecord is a beep', async () => {
+    const file = path.join(examplesDir, 'microphone-sounds.yaml');
+    // The audio source's `command`: raw S16_LE mono 16 kHz samples on stdout, as arecord writes them.
+    const tone = '      command: [ffmpeg, -v, error, -f, lavfi, -i, "sine=frequency=1000:duration=2", -f, s16le, -ac, "1", -ar, "16000", "-"]\n';
+    const text = readFileSync(file, 'utf8').replace(/(      device: .*\n)/u, `$1${tone}`);
+    const config = parseConfig(file, text, { env });
+    expect(config.pipelines[0]!.source).toMatchObject({ kind: 'audio', command: expect.arrayContaining(['ffmpeg']) });
+    const predictions: Prediction[] = [];
+    const supervisor = new Supervisor(config.pipelines.map((p) => ({ ...p, sinks: [] })), {
+      runtime: config.runtime,
+      logger: memoryLogger(),
+      descriptors: descriptorsFor(config),
+      extraSinks: (name) => [callbackSink(name, (p) => predictions.push(p))],
+    });
+    await supervisor.start();
+    try {
+      // Two seconds of tone are 3 windows of 15,600 samples with a hop of 7,800; the command is restarted when it ends.
+      await until(() => predictions.length >= 3, 120_000, 'three YAMNet answers');
+    } finally {
+      await supervisor.stop();
+    }
+    for (const prediction of predictions.slice(0, 3)) {
+      if (prediction.result.kind !== 'classify') throw new Error(`expected classify, got ${prediction.result.kind}`);
+      expect(prediction.result.classes[0]!.label).toBe('Beep, bleep');
+      expect(prediction.result.classes[0]!.score).toBeGreaterThan(0.5);
+    }
   });
 
   it('the traffic detector finds the car in 0001.png with its box in source pixels, state fed back over 3 frames', async () => {
