@@ -1,4 +1,7 @@
-/** Command-line parsing shared by the subcommands; every mistake is an EdgepipeError with exit code 2. */
+/**
+ * Command-line parsing shared by the subcommands; every mistake is an EdgepipeError with exit code 2. Messages
+ * carry no "edgepipe COMMAND:" prefix: main.ts puts it in front of every error.
+ */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { EdgepipeError, invalidOption } from '../runtime/errors.js';
 import { validateChain, type DelegateRequest } from '../runtime/delegate-chain.js';
@@ -16,7 +19,7 @@ export function parseCommand(command: string, argv: string[], options: OptionSpe
     const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
     return { values: values as Parsed['values'], positionals };
   } catch (error) {
-    throw new EdgepipeError('ERR_USAGE', `edgepipe ${command}: ${(error as Error).message} (see edgepipe ${command} --help)`, {
+    throw new EdgepipeError('ERR_USAGE', `${(error as Error).message} (see edgepipe ${command} --help)`, {
       exitCode: 2,
     });
   }
@@ -71,9 +74,9 @@ export function numberListOption(parsed: Parsed, name: string): number[] | undef
 
 export function requireModel(command: string, parsed: Parsed): string {
   const model = parsed.positionals[0];
-  if (!model) throw new EdgepipeError('ERR_USAGE', `edgepipe ${command}: missing MODEL (see edgepipe ${command} --help)`, { exitCode: 2 });
+  if (!model) throw new EdgepipeError('ERR_USAGE', `missing MODEL (see edgepipe ${command} --help)`, { exitCode: 2 });
   if (parsed.positionals.length > 1) {
-    throw new EdgepipeError('ERR_USAGE', `edgepipe ${command}: unexpected argument "${parsed.positionals[1]}"`, { exitCode: 2 });
+    throw new EdgepipeError('ERR_USAGE', `unexpected argument "${parsed.positionals[1]}"`, { exitCode: 2 });
   }
   return model;
 }

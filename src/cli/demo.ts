@@ -9,6 +9,7 @@ import path from 'node:path';
 import { parseConfig } from '../config/load.js';
 import { readFile } from 'node:fs/promises';
 import { colourClassifierModel } from '../demo/colour-classifier.js';
+import { DEMO_MODEL_FILE, EXAMPLE_FILES, writeExampleModels } from '../demo/example-models.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../demo/mqtt-broker.js';
 import { DEMO_DEVICE, demoYamlWithMqtt } from '../demo/mqtt-config.js';
 import type { Prediction } from '../pipeline/frame.js';
@@ -16,20 +17,25 @@ import { memoryLogger } from '../pipeline/log.js';
 import type { StatsReport } from '../pipeline/stats.js';
 import { Supervisor } from '../pipeline/supervisor.js';
 import { descriptorsFor } from '../pipeline/validate.js';
-import { invalidOption } from '../runtime/errors.js';
+import { EdgepipeError, invalidOption } from '../runtime/errors.js';
 import { tuneHeapForFrames } from '../runtime/heap.js';
 import { packageRoot } from '../runtime/paths.js';
 import { callbackSink } from '../sinks/callback-sink.js';
-import { parseCommand } from './args.js';
+import { parseCommand, stringOption } from './args.js';
 
 export const demoHelp = `Usage: edgepipe demo [--json] [--mqtt [PORT]]
+       edgepipe demo --write-models DIR
 
 Writes a tiny int8 colour classifier, then runs pipelines/demo.yaml: a synthetic camera showing solid colours
 at 10 frames/s, classified through the delegate chain. No hardware, no download, no broker.
 --json prints the predictions as JSON lines (the stdout sink's format) instead of the summary lines.
 --mqtt [PORT] also starts an embedded MQTT 3.1.1 broker (aedes) on 127.0.0.1:PORT (default 1883; 0 = a free
   port) and publishes every prediction to it through the mqtt sink (device "${DEMO_DEVICE}"), until Ctrl-C; watch
-  with \`edgepipe watch --broker mqtt://127.0.0.1:PORT\` or mosquitto_sub.`;
+  with \`edgepipe watch --broker mqtt://127.0.0.1:PORT\` or mosquitto_sub.
+--write-models DIR writes the models the examples in pipelines/ need that edgepipe can make itself (the demo's
+  colour classifier, the sensor examples' stand-in anomaly scorer, a YOLO-layout stand-in and the COCO labels)
+  into DIR under stable names, and exits without running the demo. Put them next to the models you download and
+  point EDGEPIPE_MODELS at that folder.`;
 
 /** `--mqtt`, `--mqtt PORT` or `--mqtt=PORT` taken out of argv (node's parseArgs has no optional values). */
 export function takeMqttFlag(argv: readonly string[]): { rest: string[]; port: number | undefined } {
@@ -53,7 +59,7 @@ export function takeMqttFlag(argv: readonly string[]): { rest: string[]; port: n
 function watchInstructions(broker: EmbeddedBroker): string {
   return [
     `MQTT: embedded broker (aedes, MQTT 3.1.1) on ${broker.url}; predictions go to edgepipe/${DEMO_DEVICE}/demo/predictions`,
-    `  watch them:  edgepipe watch --broker ${broker.url}    (in a clone: node bin/edgepipe.js watch ...)`,
+    `  watch them:  edgepipe watch --broker ${broker.url}    (in a clone: ./bin/edgepipe.js watch ...)`,
     `  or:          mosquitto_sub -h 127.0.0.1 -p ${broker.port} -t 'edgepipe/#' -v`,
     'Ctrl-C stops the demo.',
   ].join('\n');
@@ -82,10 +88,15 @@ function summary(report: StatsReport): string {
 
 export async function demoCommand(argv: string[]): Promise<number> {
   const { rest, port } = takeMqttFlag(argv);
-  const parsed = parseCommand('demo', rest, { json: { type: 'boolean' }, help: { type: 'boolean' } });
+  const parsed = parseCommand('demo', rest, { json: { type: 'boolean' }, help: { type: 'boolean' }, 'write-models': { type: 'string' } });
   if (parsed.values['help']) {
     console.log(demoHelp);
     return 0;
+  }
+  const modelsDir = stringOption(parsed, 'write-models');
+  if (modelsDir !== undefined) {
+    if (port !== undefined || parsed.values['json'] !== undefined) throw new EdgepipeError('ERR_USAGE', '--write-models DIR only writes the models: give it alone, and run the demo (--json, --mqtt) without it', { exitCode: 2 });
+    return writeModelsCommand(modelsDir);
   }
   const json = parsed.values['json'] === true;
   tuneHeapForFrames(); // as `edgepipe run` does
@@ -94,7 +105,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
   const halt = new AbortController();
   const stop = (): void => halt.abort();
   try {
-    const modelFile = path.join(dir, 'colour_classifier_int8.tflite');
+    const modelFile = path.join(dir, DEMO_MODEL_FILE);
     writeFileSync(modelFile, colourClassifierModel());
     const yamlFile = path.join(packageRoot(), 'pipelines', 'demo.yaml');
     let yamlText = await readFile(yamlFile, 'utf8');
@@ -106,7 +117,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     }
-    const config = parseConfig(yamlFile, yamlText, { env: { ...process.env, EDGEPIPE_DEMO_MODEL: modelFile } });
+    const config = parseConfig(yamlFile, yamlText, { env: { ...process.env, EDGEPIPE_MODELS: dir } });
     // Counted, not kept: with --mqtt the demo runs until Ctrl-C.
     let classified = 0;
     let wrong = 0;
@@ -156,4 +167,15 @@ export async function demoCommand(argv: string[]): Promise<number> {
 
 function matches(prediction: Prediction): boolean {
   return prediction.result.kind === 'classify' && prediction.result.classes[0]?.label === prediction.meta['expected'];
+}
+
+function writeModelsCommand(dir: string): number {
+  if (dir === '') throw invalidOption('--write-models', 'a folder to write the example models into', dir);
+  const written = writeExampleModels(dir);
+  const folder = path.dirname(written[0]!);
+  console.log(`edgepipe demo: wrote ${written.length} files to ${folder}`);
+  const width = Math.max(...EXAMPLE_FILES.map((f) => f.name.length));
+  for (const file of EXAMPLE_FILES) console.log(`  ${file.name.padEnd(width)}  ${file.what}`);
+  console.log(`Put the models you download in the same folder, then: EDGEPIPE_MODELS=${folder} edgepipe validate pipelines/`);
+  return 0;
 }

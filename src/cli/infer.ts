@@ -23,7 +23,7 @@ Runs the model once and prints each output dequantised, or its top-K classes.
   --input [NAME=]FILE   an input tensor (by name or index; NAME may be omitted for one-input models).
                         .raw/.bin: raw tensor bytes; .jpg/.jpeg/.png/.webp: an image, resized to the input
   --delegates a,b       delegate chain, cpu implied at the end (default xnnpack,cpu)
-  --threads N|auto      CPU threads (default 1)
+  --threads N|auto      CPU threads (default 1; auto: times 1..min(cores, 4) at load and keeps the fastest)
   --top K               print the K best classes of each classification output
   --labels FILE         one label per line (default: labels packed in the model's metadata)
   --label-offset N      label line of class 0 (1 for 1001-line ImageNet files with 1000-class models)

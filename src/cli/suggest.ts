@@ -33,6 +33,23 @@ export function guessPostprocess(outputs: readonly TensorInfo[]): { kind: Guesse
   return { kind: 'classify', why: `${described}: one score per class` };
 }
 
+/**
+ * How to swap the images source for a camera: the lines a person would otherwise have to find in
+ * docs/configuration.md. Each alternative is a whole `source:` line, so uncommenting one (and deleting the
+ * images source) is the whole edit; a test parses each.
+ */
+export const CAMERA_ALTERNATIVES = [
+  ['source: { kind: camera, input: /dev/video0, width: 640, height: 480, fps: 15 }', 'a USB camera (V4L2, through ffmpeg)'],
+  ['source: { kind: camera, input: board }', "the board's own camera command (devices/, see edgepipe probe)"],
+  ['source: { kind: camera, input: rtsp://192.168.1.20:554/stream1, fps: 5 }', 'an IP camera'],
+  ['source: { kind: camera, input: "lavfi:testsrc2=size=640x480:rate=15", realtime: true }', "ffmpeg's test pattern, no camera"],
+] as const;
+
+const CAMERA_HINT = [
+  '    # A camera instead of pictures: replace the source below with one of these (docs/configuration.md, Source: camera)',
+  ...CAMERA_ALTERNATIVES.map(([line, what]) => `    #   ${line}   # ${what}`),
+];
+
 /** The YAML skeleton (a string, comments included). */
 export function suggestPipeline(modelFile: string, info: TfliteModelInfo, inputs: readonly TensorInfo[], outputs: readonly TensorInfo[]): string {
   const input = inputs[0];
@@ -48,8 +65,9 @@ export function suggestPipeline(modelFile: string, info: TfliteModelInfo, inputs
     'version: 1',
     'pipelines:',
     `  - name: ${name}`,
+    ...CAMERA_HINT,
     '    source:',
-    '      kind: images              # or synthetic; cameras come with the device profiles',
+    '      kind: images              # a folder of pictures (or one file, or a glob), each classified once',
     '      path: ./frames',
     '      fps: 0',
     '    model:',

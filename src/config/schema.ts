@@ -269,7 +269,8 @@ export const modelSchema = object(
       },
     ),
     threads: integer({
-      description: 'CPU threads per interpreter (XNNPACK and CPU kernels), or `auto` for one per core.',
+      description: 'CPU threads per interpreter (XNNPACK and CPU kernels), or `auto`: at load, time the chosen delegate with 1 up to ' +
+        'min(cores, 4) threads (median of 7 invokes each) and keep the fastest (see docs/benchmarks.md).',
       min: 1,
       max: 64,
       keywords: ['auto'],

@@ -1,4 +1,4 @@
-/** Sensor-window models written for tests and for the sensor example pipelines. */
+/** Sensor-window models written for tests (the examples' models: src/demo/example-models.ts). */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { int8FullyConnected, type TestModel } from './models.js';
@@ -11,12 +11,3 @@ export function writeSensorModel(dir: string, name: string, inputSize: number, o
   return { file, model };
 }
 
-/**
- * The models the sensor examples in pipelines/ name under ${EDGEPIPE_MODELS}: an anomaly scorer for 128 x 3
- * accelerometer windows and a 4-class keyword model on one second of 16 kHz audio, with its labels file.
- */
-export function writeSensorExampleModels(dir: string): void {
-  writeSensorModel(dir, 'accel_anomaly_int8.tflite', 128 * 3, 1);
-  writeSensorModel(dir, 'keyword_int8.tflite', 16000, 4);
-  writeFileSync(path.join(dir, 'keyword_labels.txt'), 'silence\nunknown\nyes\nno\n');
-}

@@ -14,17 +14,19 @@ import { memoryLogger } from '../../src/pipeline/log.js';
 import { Supervisor } from '../../src/pipeline/supervisor.js';
 import { descriptorsFor, validateModels } from '../../src/pipeline/validate.js';
 import { callbackSink } from '../../src/sinks/callback-sink.js';
-import { writeColourModel, writeYoloLayoutModel } from '../helpers/image-models.js';
-import { writeSensorExampleModels } from '../helpers/sensor-models.js';
+import { writeExampleModels } from '../../src/demo/example-models.js';
+import { writeYoloLayoutModel } from '../helpers/image-models.js';
 import { hasSharedModels, projectRoot, sharedModel, sharedModelsDir } from '../helpers/shared-models.js';
+import { until } from '../sources/helpers.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'edgepipe-yaml-'));
-// ${EDGEPIPE_MODELS} as on a board: the shared models (when present) next to the sensor models written here.
+// ${EDGEPIPE_MODELS} as on a board: the shared models (when present) next to the models `edgepipe demo
+// --write-models` writes.
 const modelsDir = path.join(dir, 'models');
 mkdirSync(modelsDir);
 if (existsSync(sharedModelsDir)) for (const name of readdirSync(sharedModelsDir)) symlinkSync(path.join(sharedModelsDir, name), path.join(modelsDir, name));
-writeSensorExampleModels(modelsDir);
-// A model with a YOLOv8 export's output layout ([1, 84, boxes]) and 80 class names, for detect-yolo.yaml.
+writeExampleModels(modelsDir);
+// Instead of the stand-in's two boxes, a model with the same YOLOv8 output layout ([1, 84, boxes]) and more cases.
 // A person in the middle of the 32x32 input, a car at its top left, a dog (not in the example's classes) and a
 // weak truck (below its threshold).
 writeYoloLayoutModel(modelsDir, 'yolo_int8.tflite', 80, 20, [
@@ -33,8 +35,7 @@ writeYoloLayoutModel(modelsDir, 'yolo_int8.tflite', 80, 20, [
   { cx: 0.75, cy: 0.5, w: 0.25, h: 0.25, classIndex: 16, score: 0.95 },
   { cx: 0.75, cy: 0.75, w: 0.125, h: 0.125, classIndex: 7, score: 0.2 },
 ]);
-writeFileSync(path.join(modelsDir, 'coco80_labels.txt'), `${['person', 'bicycle', 'car', 'motorcycle', 'airplane', 'bus', 'train', 'truck', ...Array.from({ length: 72 }, (_, i) => `class${i + 8}`)].join('\n')}\n`);
-const env = { ...process.env, EDGEPIPE_MODELS: modelsDir, EDGEPIPE_DEMO_MODEL: writeColourModel(dir) };
+const env = { ...process.env, EDGEPIPE_MODELS: modelsDir };
 const examplesDir = path.join(projectRoot, 'pipelines');
 const examples = readdirSync(examplesDir).filter((f) => f.endsWith('.yaml'));
 
@@ -72,11 +73,22 @@ describe('shipped example pipelines', () => {
     expect(await validateModels(configs)).toEqual([]);
   });
 
-  it('the sensor examples fit their models (no shared models needed)', async () => {
-    const sensorExamples = ['accelerometer-anomaly.yaml', 'microphone-keyword.yaml', 'serial-sensor.yaml', 'mqtt-sensor.yaml'];
+  it('the sensor examples fit the stand-in model edgepipe writes (no shared models needed)', async () => {
+    const sensorExamples = ['accelerometer-anomaly.yaml', 'serial-sensor.yaml', 'mqtt-sensor.yaml'];
     const configs = await loadConfigFiles(sensorExamples.map((f) => path.join(examplesDir, f)), { env });
-    expect(configs.flatMap((c) => c.pipelines.map((p) => p.source.kind))).toEqual(['iio', 'audio', 'serial', 'mqtt']);
+    expect(configs.flatMap((c) => c.pipelines.map((p) => p.source.kind))).toEqual(['iio', 'serial', 'mqtt']);
     expect(await validateModels(configs)).toEqual([]);
+  });
+
+  it.skipIf(!hasSharedModels)('the microphone example\'s window fits YAMNet\'s waveform input', async () => {
+    const file = path.join(examplesDir, 'microphone-sounds.yaml');
+    const configs = await loadConfigFiles([file], { env });
+    expect(configs[0]!.pipelines[0]!.source.kind).toBe('audio');
+    expect(await validateModels(configs)).toEqual([]);
+    const config = parseConfig(file, readFileSync(file, 'utf8').replace('length: 15600 ', 'length: 16000 '), { env });
+    expect((await validateModels([config])).map((p) => p.message)).toEqual([
+      'input waveform_binary is float32 [15600] (15600 values) but the window gives 16000 steps x 1 channel = 16000; set window.length to 15600',
+    ]);
   });
 
   it('detect-yolo.yaml fits a model with a YOLOv8 output layout, and finds boxes in camera pixels through it', async () => {
@@ -107,7 +119,7 @@ describe('shipped example pipelines', () => {
     const config = parseConfig(path.join(examplesDir, 'accelerometer-anomaly.yaml'), text, { env });
     const problems = await validateModels([config]);
     expect(problems.map((p) => p.message)).toEqual([
-      'input input is int8 [1,384] (384 values) but the window gives 100 steps x 3 channels = 300; set window.length to 128',
+      'input window is int8 [1,384] (384 values) but the window gives 100 steps x 3 channels = 300; set window.length to 128',
     ]);
     expect(problems[0]!.origin).toMatch(/accelerometer-anomaly\.yaml:\d+:\d+$/);
   });
@@ -125,6 +137,34 @@ describe.skipIf(!hasSharedModels)('real models through YAML pipelines', () => {
     const predictions = await runToEnd(config!);
     expect(predictions).toHaveLength(1);
     expect(predictions[0]!.result).toMatchObject({ kind: 'classify', classes: [{ index: 286, label: 'Egyptian cat' }] });
+  });
+
+  it('the microphone example runs YAMNet on its windows: a 1 kHz tone from ffmpeg instead of arecord is a beep', async () => {
+    const file = path.join(examplesDir, 'microphone-sounds.yaml');
+    // The audio source's `command`: raw S16_LE mono 16 kHz samples on stdout, as arecord writes them.
+    const tone = '      command: [ffmpeg, -v, error, -f, lavfi, -i, "sine=frequency=1000:duration=2", -f, s16le, -ac, "1", -ar, "16000", "-"]\n';
+    const text = readFileSync(file, 'utf8').replace(/(      device: .*\n)/u, `$1${tone}`);
+    const config = parseConfig(file, text, { env });
+    expect(config.pipelines[0]!.source).toMatchObject({ kind: 'audio', command: expect.arrayContaining(['ffmpeg']) });
+    const predictions: Prediction[] = [];
+    const supervisor = new Supervisor(config.pipelines.map((p) => ({ ...p, sinks: [] })), {
+      runtime: config.runtime,
+      logger: memoryLogger(),
+      descriptors: descriptorsFor(config),
+      extraSinks: (name) => [callbackSink(name, (p) => predictions.push(p))],
+    });
+    await supervisor.start();
+    try {
+      // Two seconds of tone are 3 windows of 15,600 samples with a hop of 7,800; the command is restarted when it ends.
+      await until(() => predictions.length >= 3, 120_000, 'three YAMNet answers');
+    } finally {
+      await supervisor.stop();
+    }
+    for (const prediction of predictions.slice(0, 3)) {
+      if (prediction.result.kind !== 'classify') throw new Error(`expected classify, got ${prediction.result.kind}`);
+      expect(prediction.result.classes[0]!.label).toBe('Beep, bleep');
+      expect(prediction.result.classes[0]!.score).toBeGreaterThan(0.5);
+    }
   });
 
   it('the traffic detector finds the car in 0001.png with its box in source pixels, state fed back over 3 frames', async () => {
