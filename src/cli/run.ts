@@ -11,6 +11,8 @@ import { secretValues, serviceLogger } from '../service/journal-logger.js';
 import { MetricsRegistry } from '../service/metrics.js';
 import { PipelineSet, reloadSummary } from '../service/pipeline-set.js';
 import { deepEqual, specsOf, type PipelineSpec } from '../service/reload-plan.js';
+import { Deadline } from '../pipeline/deadline.js';
+import { within } from '../sinks/timing.js';
 import { parseCommand, stringOption } from './args.js';
 
 export const DEFAULT_CONFIG_DIR = '/etc/edgepipe/pipelines.d';
@@ -19,12 +21,21 @@ export const runHelp = `Usage: edgepipe run [FILE|DIR ...] [--log-level debug|in
 
 Runs the pipelines of the given YAML files or directories (default ${DEFAULT_CONFIG_DIR}).
 Predictions go to the pipelines' sinks; logs and stats lines to stderr. SIGTERM or SIGINT stops the sources,
-finishes frames in flight, flushes the sinks and exits 0. With only finite sources (images without loop),
+finishes frames in flight, flushes the sinks and exits 0, within 10 s (MQTT messages not acknowledged by then stay
+in the outbox for the next start). With only finite sources (images without loop),
 exits 0 when they have all ended. --log-level and --log-format override runtime.log; under systemd each line
 starts with its journald priority. runtime.http starts a local endpoint with /healthz, /metrics and /status.
 Under systemd, SIGHUP (systemctl reload) re-reads the files: an invalid edit changes nothing (every problem is
 logged with file:line:col); otherwise only changed, new and removed pipelines are restarted, started or stopped,
 and a changed or new one without a prediction within runtime.reload_health_s is rolled back.`;
+
+/**
+ * From SIGTERM (or the last source's end) to exit, at most, ms (docs/operations.md, "Stop"): frames in flight,
+ * the sinks' flush and the MQTT goodbye share it. Well under the unit's TimeoutStopSec=30.
+ */
+export const STOP_BUDGET_MS = 10_000;
+/** Past the budget, the stop is no longer awaited and the process exits this much later at the latest, ms. */
+const STOP_OVERRUN_MS = 1000;
 
 const levels: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 const formats = ['text', 'json'] as const;
@@ -138,9 +149,19 @@ export async function runCommand(argv: string[]): Promise<number> {
   notifier.stopping(reason);
   logger.log('info', `edgepipe: ${reason}`);
   process.off('SIGHUP', onHangup);
-  await reload;
-  await pipelines.stop();
-  await endpoint?.stop();
+  // One budget for the whole stop, each step given what the earlier ones left: a frozen broker or a stuck reload
+  // must not keep the process until systemd's SIGKILL (TimeoutStopSec=30).
+  const deadline = new Deadline(STOP_BUDGET_MS);
+  const shutdown = (async () => {
+    await within(reload, deadline.left());
+    await pipelines.stop(deadline.left());
+    await endpoint?.stop();
+  })();
+  if (!(await within(shutdown, deadline.left() + STOP_OVERRUN_MS))) {
+    logger.log('error', `edgepipe: the stop took more than ${STOP_BUDGET_MS / 1000} s; exiting without waiting (unacknowledged MQTT messages stay in the outbox)`);
+    // Whatever still holds the event loop (a hung disk, a reload's probe) must not keep the process either.
+    setTimeout(() => process.exit(), STOP_OVERRUN_MS).unref();
+  }
   notifier.close();
   return 0;
 }

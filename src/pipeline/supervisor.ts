@@ -126,11 +126,11 @@ export class Supervisor {
     for (const wake of waiters) wake();
   }
 
-  /** Stops every pipeline: sources first, in-flight frames finished, sinks flushed. */
-  async stop(): Promise<void> {
+  /** Stops every pipeline: sources first, in-flight frames finished, sinks flushed; within `timeoutMs` if given (Pipeline.stop). */
+  async stop(timeoutMs?: number): Promise<void> {
     this.stopping = true;
     for (const entry of this.entries) clearTimeout(entry.timer);
-    await Promise.all(this.entries.map((entry) => entry.pipeline?.stop()));
+    await Promise.all(this.entries.map((entry) => entry.pipeline?.stop(timeoutMs)));
     for (const entry of this.entries) entry.state = 'stopped';
   }
 }

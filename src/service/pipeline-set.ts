@@ -133,9 +133,9 @@ export class PipelineSet {
     }
   }
 
-  /** Stops every pipeline: sources first, in-flight frames finished, sinks flushed. */
-  async stop(): Promise<void> {
-    await Promise.all(this.supervisors().map((supervisor) => supervisor.stop()));
+  /** Stops every pipeline, in parallel: sources first, in-flight frames finished, sinks flushed; within `timeoutMs` if given. */
+  async stop(timeoutMs?: number): Promise<void> {
+    await Promise.all(this.supervisors().map((supervisor) => supervisor.stop(timeoutMs)));
   }
 
   private member(spec: PipelineSpec): Member {
