@@ -188,7 +188,7 @@ export interface ReloadResult {
 
 /**
  * Re-reads and validates the files. Invalid: nothing changes, every problem is logged with its position. Valid:
- * only the pipelines whose config changed are swapped (PipelineSet.reload).
+ * only the pipelines whose config, model or labels file changed are swapped (PipelineSet.reload).
  */
 export async function reloadFiles(request: ReloadRequest): Promise<ReloadResult> {
   const { logger } = request;
@@ -212,9 +212,11 @@ export async function reloadFiles(request: ReloadRequest): Promise<ReloadResult>
   request.onLoaded(next);
   const outcome = await request.pipelines.reload(specs, request.signal);
   const summary = reloadSummary(outcome);
-  const failed = outcome.rolledBack.length + outcome.dropped.length > 0;
+  const failed = outcome.refused.length + outcome.rolledBack.length + outcome.dropped.length > 0;
   logger.log(failed ? 'warn' : 'info', `edgepipe: ${summary}; ${request.pipelines.supervisors().length} pipeline(s)`);
-  return { ok: !failed && !outcome.aborted, message: summary };
+  // A refusal's whole reason (the probe's verdict, the file named) for the status topic and the `reload` command.
+  const problems = outcome.refused.map((failure) => `pipeline ${failure.name}: ${failure.reason}`);
+  return { ok: !failed && !outcome.aborted, message: summary, ...(problems.length > 0 ? { problems, detail: problems[0] } : {}) };
 }
 
 /** The logger and the HTTP endpoint stay as first configured: say so when a reload would change them. */

@@ -44,6 +44,11 @@ export interface PipelineContext {
   extraSinks?: (pipeline: string) => PredictionSink[];
   /** Reloads the configuration the way SIGHUP does (`edgepipe run`) and reports its outcome: the `reload` command. */
   requestReload?: () => Promise<{ ok: boolean; message: string }>;
+  /**
+   * The model's and labels file's content as read at (re)load (src/service/pipeline-files.ts): used instead of
+   * reading the files, so a restart or a rollback runs what was checked, whatever the files hold now.
+   */
+  files?: { model?: Uint8Array; labels?: string };
 }
 
 /** Writes a frame's payload into a staging tensor; image frames return how tensor points map back to pixels. */
@@ -135,6 +140,7 @@ export class Pipeline {
     this.config = await applyBoardDefaults(this.config);
     const { config, context } = this;
     const model = await loadVerifiedModel(config.model.file, {
+      ...(context.files?.model ? { bytes: context.files.model } : {}),
       ...(context.runtime.library ? { library: context.runtime.library } : {}),
       ...(context.runtime.cacheDir ? { cacheDir: `${context.runtime.cacheDir}/probe` } : {}),
     });
@@ -180,7 +186,7 @@ export class Pipeline {
 
   private async buildStages(model: Model, runner: ModelRunner): Promise<Stages> {
     const preprocess = this.buildPreprocess(model, runner);
-    const labels = await readLabels(this.config.model.labels, model);
+    const labels = await readLabels(this.config.model.labels, model, this.context.files?.labels);
     const postprocessor = createPostprocessor(this.config.postprocess, runner.outputs, {
       ...(labels ? { labels } : {}),
       labelOffset: this.config.model.labelOffset,
