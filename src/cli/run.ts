@@ -26,8 +26,10 @@ in the outbox for the next start). With only finite sources (images without loop
 exits 0 when they have all ended. --log-level and --log-format override runtime.log; under systemd each line
 starts with its journald priority. runtime.http starts a local endpoint with /healthz, /metrics and /status.
 Under systemd, SIGHUP (systemctl reload) re-reads the files: an invalid edit changes nothing (every problem is
-logged with file:line:col); otherwise only changed, new and removed pipelines are restarted, started or stopped,
-and a changed or new one without a prediction within runtime.reload_health_s is rolled back.`;
+logged with file:line:col); otherwise only changed (config, or model or labels file content), new and removed
+pipelines are restarted, started or stopped; a new model that fails the probe is refused (the pipeline keeps
+running as it was), and a changed or new one without a prediction within runtime.reload_health_s is rolled back
+to its previous config and model.`;
 
 /**
  * From SIGTERM (or the last source's end) to exit, at most, ms (docs/operations.md, "Stop"): frames in flight,
