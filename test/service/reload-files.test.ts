@@ -148,6 +148,20 @@ describe.skipIf(skip)('edgepipe run: a reload compares the files a pipeline runs
     expect(await service.stop(), service.stderr()).toBe(0);
   });
 
+  it('a model that never got the pipeline running is read again by the retries: a fixed file needs no reload', async () => {
+    const c = newCase('fixed');
+    const good = readFileSync(c.model);
+    writeFileSync(c.model, good.subarray(0, 100)); // a copy still in progress when the service started
+    writeConfig(c);
+    const service = await startService(c.config, children);
+    await service.until((p) => p[0]?.state === 'backoff', 'a fails to start');
+
+    writeFileSync(c.model, good);
+    await lastLabel(c, 'alpha', 0, service);
+    expect((await service.status())[0]?.state).toBe('running');
+    expect(await service.stop(), service.stderr()).toBe(0);
+  });
+
   it('a labels file whose content changed restarts the pipeline with the new labels', async () => {
     const c = newCase('labels');
     const labels = path.join(c.dir, 'labels.txt');
