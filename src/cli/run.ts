@@ -11,6 +11,8 @@ import { secretValues, serviceLogger } from '../service/journal-logger.js';
 import { MetricsRegistry } from '../service/metrics.js';
 import { PipelineSet, reloadSummary } from '../service/pipeline-set.js';
 import { deepEqual, specsOf, type PipelineSpec } from '../service/reload-plan.js';
+import { Deadline } from '../pipeline/deadline.js';
+import { within } from '../sinks/timing.js';
 import { parseCommand, stringOption } from './args.js';
 
 export const DEFAULT_CONFIG_DIR = '/etc/edgepipe/pipelines.d';
@@ -19,12 +21,23 @@ export const runHelp = `Usage: edgepipe run [FILE|DIR ...] [--log-level debug|in
 
 Runs the pipelines of the given YAML files or directories (default ${DEFAULT_CONFIG_DIR}).
 Predictions go to the pipelines' sinks; logs and stats lines to stderr. SIGTERM or SIGINT stops the sources,
-finishes frames in flight, flushes the sinks and exits 0. With only finite sources (images without loop),
+finishes frames in flight, flushes the sinks and exits 0, within 10 s (MQTT messages not acknowledged by then stay
+in the outbox for the next start). With only finite sources (images without loop),
 exits 0 when they have all ended. --log-level and --log-format override runtime.log; under systemd each line
 starts with its journald priority. runtime.http starts a local endpoint with /healthz, /metrics and /status.
 Under systemd, SIGHUP (systemctl reload) re-reads the files: an invalid edit changes nothing (every problem is
-logged with file:line:col); otherwise only changed, new and removed pipelines are restarted, started or stopped,
-and a changed or new one without a prediction within runtime.reload_health_s is rolled back.`;
+logged with file:line:col); otherwise only changed (config, or model or labels file content), new and removed
+pipelines are restarted, started or stopped; a new model that fails the probe is refused (the pipeline keeps
+running as it was), and a changed or new one without a prediction within runtime.reload_health_s is rolled back
+to its previous config and model.`;
+
+/**
+ * From SIGTERM (or the last source's end) to exit, at most, ms (docs/operations.md, "Stop"): frames in flight,
+ * the sinks' flush and the MQTT goodbye share it. Well under the unit's TimeoutStopSec=30.
+ */
+export const STOP_BUDGET_MS = 10_000;
+/** Past the budget, the stop is no longer awaited and the process exits this much later at the latest, ms. */
+const STOP_OVERRUN_MS = 1000;
 
 const levels: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 const formats = ['text', 'json'] as const;
@@ -147,9 +160,19 @@ export async function runCommand(argv: string[]): Promise<number> {
   notifier.stopping(reason);
   logger.log('info', `edgepipe: ${reason}`);
   process.off('SIGHUP', onHangup);
-  await reload;
-  await pipelines.stop();
-  await endpoint?.stop();
+  // One budget for the whole stop, each step given what the earlier ones left: a frozen broker or a stuck reload
+  // must not keep the process until systemd's SIGKILL (TimeoutStopSec=30).
+  const deadline = new Deadline(STOP_BUDGET_MS);
+  const shutdown = (async () => {
+    await within(reload, deadline.left());
+    await pipelines.stop(deadline.left());
+    await endpoint?.stop();
+  })();
+  if (!(await within(shutdown, deadline.left() + STOP_OVERRUN_MS))) {
+    logger.log('error', `edgepipe: the stop took more than ${STOP_BUDGET_MS / 1000} s; exiting without waiting (unacknowledged MQTT messages stay in the outbox)`);
+    // Whatever still holds the event loop (a hung disk, a reload's probe) must not keep the process either.
+    setTimeout(() => process.exit(), STOP_OVERRUN_MS).unref();
+  }
   notifier.close();
   return 0;
 }
@@ -176,7 +199,7 @@ export interface ReloadResult {
 
 /**
  * Re-reads and validates the files. Invalid: nothing changes, every problem is logged with its position. Valid:
- * only the pipelines whose config changed are swapped (PipelineSet.reload).
+ * only the pipelines whose config, model or labels file changed are swapped (PipelineSet.reload).
  */
 export async function reloadFiles(request: ReloadRequest): Promise<ReloadResult> {
   const { logger } = request;
@@ -200,9 +223,11 @@ export async function reloadFiles(request: ReloadRequest): Promise<ReloadResult>
   request.onLoaded(next);
   const outcome = await request.pipelines.reload(specs, request.signal);
   const summary = reloadSummary(outcome);
-  const failed = outcome.rolledBack.length + outcome.dropped.length > 0;
+  const failed = outcome.refused.length + outcome.rolledBack.length + outcome.dropped.length > 0;
   logger.log(failed ? 'warn' : 'info', `edgepipe: ${summary}; ${request.pipelines.supervisors().length} pipeline(s)`);
-  return { ok: !failed && !outcome.aborted, message: summary };
+  // A refusal's whole reason (the probe's verdict, the file named) for the status topic and the `reload` command.
+  const problems = outcome.refused.map((failure) => `pipeline ${failure.name}: ${failure.reason}`);
+  return { ok: !failed && !outcome.aborted, message: summary, ...(problems.length > 0 ? { problems, detail: problems[0] } : {}) };
 }
 
 /** The logger and the HTTP endpoint stay as first configured: say so when a reload would change them. */

@@ -4,12 +4,15 @@ import type { Model } from '../runtime/model.js';
 import { outputProducers } from '../postprocess/scores.js';
 import type { PostprocessContext } from '../postprocess/types.js';
 
-/** Labels from a file (one per line), else those packed in the model's metadata, else none. */
-export async function readLabels(file: string | undefined, model: Model): Promise<readonly string[] | undefined> {
+/**
+ * Labels from a file (one per line), else those packed in the model's metadata, else none. `held`: the file's
+ * content read earlier (a reload holds it); the file is then not read.
+ */
+export async function readLabels(file: string | undefined, model: Model, held?: string): Promise<readonly string[] | undefined> {
   if (file === undefined) return model.info.metadata?.labels;
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = held ?? (await readFile(file, 'utf8'));
   } catch (error) {
     throw new EdgepipeError('ERR_LABELS_FILE', `model.labels: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, {
       exitCode: 2,
@@ -31,7 +34,8 @@ export async function postprocessContext(
   labelsFile: string | undefined,
   labelOffset: number,
   modelName: string,
+  heldLabels?: string,
 ): Promise<PostprocessContext> {
-  const labels = await readLabels(labelsFile, model);
+  const labels = await readLabels(labelsFile, model, heldLabels);
   return { ...(labels ? { labels } : {}), labelOffset, modelName, outputProducers: outputProducers(model.info) };
 }

@@ -18,8 +18,10 @@ import { isSensorSource, sensorChannels } from '../config/sensor-channels.js';
 import type { FrameSource } from '../sources/types.js';
 import { createSink } from '../sinks/index.js';
 import type { PredictionSink, ServiceNotice } from '../sinks/types.js';
+import { within } from '../sinks/timing.js';
 import type { Frame, FramePayload, ImageGeometry, Prediction } from './frame.js';
 import { scheduleFrames } from './frame-scheduler.js';
+import { Deadline } from './deadline.js';
 import { DemandGate } from './demand.js';
 import type { Logger } from './log.js';
 import { ModelRunner } from './model-runner.js';
@@ -42,6 +44,11 @@ export interface PipelineContext {
   extraSinks?: (pipeline: string) => PredictionSink[];
   /** Reloads the configuration the way SIGHUP does (`edgepipe run`) and reports its outcome: the `reload` command. */
   requestReload?: () => Promise<{ ok: boolean; message: string }>;
+  /**
+   * The model's and labels file's content as read at (re)load (src/service/pipeline-files.ts): used instead of
+   * reading the files, so a restart or a rollback runs what was checked, whatever the files hold now.
+   */
+  files?: { model?: Uint8Array; labels?: string };
 }
 
 /** Writes a frame's payload into a staging tensor; image frames return how tensor points map back to pixels. */
@@ -59,6 +66,9 @@ interface Prepared {
   queueMs: number;
   preprocessMs: number;
 }
+
+/** Of a bounded stop, what the flush leaves for the sinks' stop (the MQTT sink's goodbye: status, `offline`), ms. */
+const SINK_STOP_RESERVE_MS = 2000;
 
 export class Pipeline {
   readonly name: string;
@@ -130,6 +140,7 @@ export class Pipeline {
     this.config = await applyBoardDefaults(this.config);
     const { config, context } = this;
     const model = await loadVerifiedModel(config.model.file, {
+      ...(context.files?.model ? { bytes: context.files.model } : {}),
       ...(context.runtime.library ? { library: context.runtime.library } : {}),
       ...(context.runtime.cacheDir ? { cacheDir: `${context.runtime.cacheDir}/probe` } : {}),
     });
@@ -176,7 +187,7 @@ export class Pipeline {
 
   private async buildStages(model: Model, runner: ModelRunner): Promise<Stages> {
     const preprocess = this.buildPreprocess(model, runner);
-    const context = await postprocessContext(model, this.config.model.labels, this.config.model.labelOffset, model.name);
+    const context = await postprocessContext(model, this.config.model.labels, this.config.model.labelOffset, model.name, this.context.files?.labels);
     const postprocessor = createPostprocessor(this.config.postprocess, runner.outputs, context);
     return { preprocess, postprocessor };
   }
@@ -378,20 +389,32 @@ export class Pipeline {
     return this.paused ? { ...report, paused: true } : report;
   }
 
-  /** Stops the source, finishes frames in flight (waiting ones are dropped and counted), flushes the sinks. */
-  async stop(): Promise<void> {
+  /**
+   * Stops the source, finishes frames in flight (waiting ones are dropped and counted), flushes the sinks. With
+   * `timeoutMs` (the service's stop budget), all within it: each step gets what the earlier ones left, the flush
+   * leaves 2 s for the sinks' stop, and a sink still flushing then is stopped anyway (MQTT keeps the rest in its
+   * outbox).
+   */
+  async stop(timeoutMs?: number): Promise<void> {
     if (this.state === 'stopped' || this.state === 'stopping') return this.finished.catch(() => undefined);
+    const deadline = new Deadline(timeoutMs ?? Infinity);
+    const bounded = async (work: Promise<unknown>, ms: number): Promise<void> => void (timeoutMs === undefined ? await work : await within(work, ms));
     const wasRunning = this.subscription !== undefined;
     this.stopping = true;
     this.state = 'stopping';
     this.stopSource.next();
     this.demand?.close();
-    if (wasRunning) await this.finished.catch(() => undefined);
+    if (wasRunning) await bounded(this.finished.catch(() => undefined), deadline.left());
     this.subscription?.unsubscribe();
     clearInterval(this.statsTimer);
-    for (const sink of this.sinks) {
-      await sink.flush();
-      await sink.stop();
+    if (timeoutMs === undefined) {
+      for (const sink of this.sinks) {
+        await sink.flush();
+        await sink.stop();
+      }
+    } else {
+      await bounded(Promise.all(this.sinks.map((sink) => sink.flush())), deadline.left() - SINK_STOP_RESERVE_MS);
+      await bounded(Promise.all(this.sinks.map((sink) => sink.stop(deadline.left()))), deadline.left());
     }
     this.runner?.stop();
     this.thermal?.release();

@@ -28,6 +28,8 @@ interface Entry {
   pipeline: Pipeline | undefined;
   state: SupervisedState;
   attempts: number;
+  /** Whether a launch ever got to running. */
+  ran: boolean;
   lastError?: string;
   retryAt?: number;
   timer?: NodeJS.Timeout;
@@ -47,7 +49,7 @@ export class Supervisor {
   private endWaiters: Array<() => void> = [];
 
   constructor(configs: readonly PipelineConfig[], context: PipelineContext, backoff: Partial<BackoffOptions> = {}) {
-    this.entries = configs.map((config) => ({ config, pipeline: undefined, state: 'starting', attempts: 0 }));
+    this.entries = configs.map((config) => ({ config, pipeline: undefined, state: 'starting', attempts: 0, ran: false }));
     this.context = context;
     this.backoff = { initialMs: 1000, maxMs: 60_000, ...backoff };
   }
@@ -61,11 +63,12 @@ export class Supervisor {
     if (this.stopping) return;
     entry.attempts += 1;
     entry.state = 'starting';
-    const pipeline = new Pipeline(entry.config, this.context);
+    const pipeline = new Pipeline(entry.config, this.contextFor(entry));
     entry.pipeline = pipeline;
     try {
       await pipeline.start();
       entry.state = 'running';
+      entry.ran = true;
       delete entry.lastError;
       pipeline.finished.then(
         () => this.onFinished(entry, pipeline),
@@ -74,6 +77,18 @@ export class Supervisor {
     } catch (error) {
       await this.onFailure(entry, pipeline, error);
     }
+  }
+
+  /**
+   * The held file contents (context.files) are what a reload probed and what a rollback restores, and a retry
+   * after a failure runs them again; but contents that never got a pipeline running (a model still being copied
+   * when the service started) are not worth insisting on: later attempts read the files again, so a file fixed on
+   * disk is picked up without a reload.
+   */
+  private contextFor(entry: Entry): PipelineContext {
+    if (entry.attempts <= 1 || entry.ran || !this.context.files) return this.context;
+    const { files: _held, ...context } = this.context;
+    return context;
   }
 
   private onFinished(entry: Entry, pipeline: Pipeline): void {
@@ -126,11 +141,11 @@ export class Supervisor {
     for (const wake of waiters) wake();
   }
 
-  /** Stops every pipeline: sources first, in-flight frames finished, sinks flushed. */
-  async stop(): Promise<void> {
+  /** Stops every pipeline: sources first, in-flight frames finished, sinks flushed; within `timeoutMs` if given (Pipeline.stop). */
+  async stop(timeoutMs?: number): Promise<void> {
     this.stopping = true;
     for (const entry of this.entries) clearTimeout(entry.timer);
-    await Promise.all(this.entries.map((entry) => entry.pipeline?.stop()));
+    await Promise.all(this.entries.map((entry) => entry.pipeline?.stop(timeoutMs)));
     for (const entry of this.entries) entry.state = 'stopped';
   }
 }

@@ -407,13 +407,18 @@ function judge(outcome: ChildOutcome, settings: Settings, sha256: string): Store
 
 /**
  * Reads a model file, probes it (see probeModel) and loads it in this process only if the probe passed.
- * Errors name the file: ERR_MODEL_FILE (missing, a directory, empty), ERR_MODEL_PROBE (the verdict's reason);
- * both with exit code 2.
+ * `bytes`: the file's content read earlier (a reload holds it, so a rollback loads what ran before even after the
+ * file was replaced); the file is then not read. Errors name the file: ERR_MODEL_FILE (missing, a directory,
+ * empty), ERR_MODEL_PROBE (the verdict's reason); both with exit code 2.
  */
-export async function loadVerifiedModel(file: string, options: Omit<ProbeOptions, 'name'> & { name?: string } = {}): Promise<Model> {
+export async function loadVerifiedModel(
+  file: string,
+  options: Omit<ProbeOptions, 'name'> & { name?: string; bytes?: Uint8Array } = {},
+): Promise<Model> {
   if (typeof file !== 'string' || file === '') throw invalidOption('model file', 'a file path', file);
-  const bytes = await readModelFile(file);
-  const verdict = await probeModel(bytes, { ...options, name: options.name ?? file });
+  const { bytes: held, ...probeOptions } = options;
+  const bytes = held ?? (await readModelFile(file));
+  const verdict = await probeModel(bytes, { ...probeOptions, name: options.name ?? file });
   if (!verdict.ok) {
     throw new EdgepipeError('ERR_MODEL_PROBE', `${file}: ${verdict.reason}`, { exitCode: 2 });
   }

@@ -1,13 +1,17 @@
 /**
  * The pipelines of `edgepipe run`, one Supervisor each, so a reload can swap one pipeline and leave the others
- * running without a gap (same Pipeline object, same counters). A reload stops the removed and changed pipelines,
- * starts the changed and new ones, then gives each of those `runtime.reload_health_s` to deliver a prediction;
- * one that does not is rolled back to the spec it replaced (a new one is stopped and dropped).
+ * running without a gap (same Pipeline object, same counters). A reload first probes the model of each changed
+ * and new pipeline (one that fails is refused: the old one keeps running untouched), then stops the removed and
+ * changed pipelines, starts the changed and new ones, and gives each of those `runtime.reload_health_s` to deliver
+ * a prediction; one that does not is rolled back to the spec it replaced, with that spec's held model and labels
+ * bytes (a new one is stopped and dropped).
  */
 import type { Logger } from '../pipeline/log.js';
 import type { StatsReport } from '../pipeline/stats.js';
 import { Supervisor, type BackoffOptions } from '../pipeline/supervisor.js';
 import type { PredictionSink } from '../sinks/types.js';
+import { probeModel } from '../runtime/probe.js';
+import { heldContents, withFiles } from './pipeline-files.js';
 import { PredictionWatch } from './prediction-watch.js';
 import { healthSeconds, planReload, type PipelineSpec, type ReloadPlan } from './reload-plan.js';
 
@@ -36,6 +40,12 @@ export interface HealthFailure {
 }
 
 export interface ReloadOutcome extends ReloadPlan {
+  /**
+   * Changed or new pipelines not applied because a file they would run failed before the swap (the new model
+   * failed the probe, a file could not be read): a changed one keeps running as it was, a new one is not started.
+   * Not counted in `changed` or `added`.
+   */
+  refused: HealthFailure[];
   /** Changed pipelines that failed the health check and run their previous config again. */
   rolledBack: HealthFailure[];
   /** New pipelines that failed the health check and were stopped. */
@@ -63,19 +73,34 @@ export class PipelineSet {
     return new Map([...this.members].map(([name, member]) => [name, member.spec]));
   }
 
-  /** Starts every pipeline; resolves once each is running or has reported its failure. */
+  /** Starts every pipeline (their model and labels files read and held first); resolves once each is running or has reported its failure. */
   async start(specs: readonly PipelineSpec[]): Promise<void> {
-    const members = specs.map((spec) => this.member(spec));
+    const members = (await withFiles(specs)).map((spec) => this.member(spec));
     for (const member of members) this.members.set(member.spec.config.name, member);
     await Promise.all(members.map((member) => member.supervisor.start()));
   }
 
-  /** Applies the next specs: only what changed is touched. Never throws for a pipeline's failure. */
-  async reload(next: readonly PipelineSpec[], signal?: AbortSignal): Promise<ReloadOutcome> {
+  /**
+   * Applies the next specs (their files read and held): only what changed, config or file content, is touched.
+   * Never throws for a pipeline's failure.
+   */
+  async reload(specs: readonly PipelineSpec[], signal?: AbortSignal): Promise<ReloadOutcome> {
     const { logger } = this.options;
-    const plan = planReload(this.specs(), next);
-    const outcome: ReloadOutcome = { ...plan, rolledBack: [], dropped: [], aborted: false };
+    const next = await withFiles(specs);
+    const planned = planReload(this.specs(), next);
     const byName = new Map(next.map((spec) => [spec.config.name, spec]));
+    // Before anything stops: a changed or new pipeline whose new model fails the probe is not applied at all.
+    const refused: HealthFailure[] = [];
+    for (const name of [...planned.changed, ...planned.added]) {
+      const reason = await this.vet(byName.get(name)!);
+      if (reason === undefined) continue;
+      refused.push({ name, reason });
+      const running = this.members.has(name);
+      logger.log('error', `edgepipe: reload: pipeline ${name} refused, ${running ? 'keeps running as it was' : 'not started'}: ${reason}`);
+    }
+    const applied = (name: string): boolean => !refused.some((failure) => failure.name === name);
+    const plan: ReloadPlan = { ...planned, changed: planned.changed.filter(applied), added: planned.added.filter(applied) };
+    const outcome: ReloadOutcome = { ...plan, refused, rolledBack: [], dropped: [], aborted: false };
     const previous = new Map<string, PipelineSpec>();
     for (const name of plan.removed) logger.log('info', `edgepipe: reload: pipeline ${name} removed, stopping`);
     for (const name of plan.changed) logger.log('info', `edgepipe: reload: pipeline ${name} changed, restarting`);
@@ -107,7 +132,7 @@ export class PipelineSet {
       await member.supervisor.stop();
       this.members.delete(name);
       if (before) {
-        logger.log('error', `edgepipe: reload: pipeline ${name} failed its health check (${why}); rolled back to its previous config`);
+        logger.log('error', `edgepipe: reload: pipeline ${name} failed its health check (${why}); rolled back to its previous config and files`);
         outcome.rolledBack.push(failure);
         const restored = this.member(before);
         this.members.set(name, restored);
@@ -133,14 +158,16 @@ export class PipelineSet {
     }
   }
 
-  /** Stops every pipeline: sources first, in-flight frames finished, sinks flushed. */
-  async stop(): Promise<void> {
-    await Promise.all(this.supervisors().map((supervisor) => supervisor.stop()));
+  /** Stops every pipeline, in parallel: sources first, in-flight frames finished, sinks flushed; within `timeoutMs` if given. */
+  async stop(timeoutMs?: number): Promise<void> {
+    await Promise.all(this.supervisors().map((supervisor) => supervisor.stop(timeoutMs)));
   }
 
   private member(spec: PipelineSpec): Member {
     const watch = new PredictionWatch();
     const { logger, onStats, extraSinks, requestReload } = this.options;
+    // The pipeline runs the bytes held with its spec: a rollback runs the previous model whatever the file holds now.
+    const files = heldContents(spec.files);
     const supervisor = new Supervisor(
       [spec.config],
       {
@@ -150,6 +177,7 @@ export class PipelineSet {
         ...(onStats ? { onStats } : {}),
         ...(requestReload ? { requestReload } : {}),
         extraSinks: (pipeline: string) => [watch.sink(pipeline), ...(extraSinks?.(pipeline) ?? [])],
+        ...(files ? { files } : {}),
       },
       this.options.backoff,
     );
@@ -166,6 +194,26 @@ export class PipelineSet {
   private changed(): void {
     this.generation += 1;
     for (const wake of this.changeWaiters.splice(0)) wake();
+  }
+
+  /**
+   * Why `spec` must not replace what runs (its file named), or undefined: a held file that could not be read, or
+   * a model that fails the crash-isolating probe (src/runtime/probe.ts; the verdict is cached by content, so the
+   * pipeline's own probe at start is then a cache hit). A spec without held files is left to its start.
+   */
+  private async vet(spec: PipelineSpec): Promise<string | undefined> {
+    const { model, labels } = spec.files ?? {};
+    if (!model) return undefined;
+    for (const file of [model, labels]) if (file && 'error' in file) return `${file.path}: ${file.error}`;
+    if (!('bytes' in model)) return undefined;
+    if (model.bytes.byteLength === 0) return `${model.path}: the model file is empty`;
+    const { library, cacheDir } = spec.runtime;
+    try {
+      const verdict = await probeModel(model.bytes, { name: model.path, ...(library ? { library } : {}), ...(cacheDir ? { cacheDir: `${cacheDir}/probe` } : {}) });
+      return verdict.ok ? undefined : `${model.path}: ${verdict.reason}`;
+    } catch (error) {
+      return (error as Error).message;
+    }
   }
 
   /** A first prediction within the pipeline's reload_health_s, or why not. */
@@ -217,5 +265,13 @@ export function reloadSummary(outcome: ReloadOutcome): string {
   ];
   for (const failure of outcome.rolledBack) parts.push(`rolled back ${failure.name} (${failure.reason})`);
   for (const failure of outcome.dropped) parts.push(`removed new ${failure.name} (${failure.reason})`);
+  // Last: a probe's verdict is long, and systemd's status line is cut.
+  for (const failure of outcome.refused) parts.push(`refused ${failure.name} (${shorten(failure.reason)})`);
   return parts.join('; ').replace(/\s*\n\s*/g, ' ');
+}
+
+/** A refusal's reason for the status line: the first 200 characters (the log line has it whole). */
+function shorten(reason: string): string {
+  const line = reason.replace(/\s*\n\s*/g, ' ');
+  return line.length > 200 ? `${line.slice(0, 199)}…` : line;
 }

@@ -1,10 +1,12 @@
 /**
  * What a reload has to do: which pipelines are unchanged, changed, added or removed. Pipelines are matched by
- * name and compared on everything a running Pipeline reads, so an unchanged one can keep running untouched.
+ * name and compared on everything a running Pipeline reads, its files' content included, so an unchanged one can
+ * keep running untouched.
  */
 import type { ConfigFile, PipelineConfig, RuntimeConfig } from '../config/types.js';
 import { descriptorsFor } from '../pipeline/validate.js';
 import type { DelegateDescriptor } from '../runtime/delegates.js';
+import { fileIdentities, type PipelineFiles } from './pipeline-files.js';
 
 /** Default of runtime.reload_health_s. */
 export const DEFAULT_RELOAD_HEALTH_S = 30;
@@ -14,6 +16,8 @@ export interface PipelineSpec {
   config: PipelineConfig;
   runtime: RuntimeConfig;
   descriptors: ReadonlyMap<string, DelegateDescriptor>;
+  /** The model and labels files as read for this spec (pipeline-files.ts); absent: the pipeline reads them at start. */
+  files?: PipelineFiles;
 }
 
 export interface ReloadPlan {
@@ -32,8 +36,9 @@ export function specsOf(files: readonly ConfigFile[]): PipelineSpec[] {
 }
 
 /**
- * What a running pipeline depends on. `origin` is left out: a pipeline that only moved in its file (an edit
- * above it) is the same pipeline. Of its file's runtime, only what is known to be the process's (the logger, the
+ * What a running pipeline depends on. The content of its model and labels files counts (their SHA-256): a
+ * model replaced under the same path is a changed pipeline. `origin` is left out: a pipeline that only moved in
+ * its file (an edit above it) is the same pipeline. Of its file's runtime, only what is known to be the process's (the logger, the
  * HTTP endpoint, the reload check) is left out: a runtime field added later restarts the pipelines when it
  * changes, rather than being missed. The descriptors of the delegate chain are included: an edited descriptor
  * changes what runs.
@@ -45,6 +50,7 @@ function dependencies(spec: PipelineSpec): unknown {
     config,
     runtime,
     delegates: spec.config.model.delegates.map((name) => spec.descriptors.get(name) ?? null),
+    files: fileIdentities(spec.files),
   };
 }
 

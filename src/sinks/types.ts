@@ -51,9 +51,10 @@ export interface PredictionSink {
   flush(): Promise<boolean>;
   /**
    * Stops accepting, flushes (at most the sink's stop timeout, then counts the rest as dropped) and releases
-   * handles and listeners. Idempotent: later calls return the same promise.
+   * handles and listeners. Idempotent: later calls return the same promise. `timeoutMs`: the time left of the
+   * service's stop budget; a sink that can bound its stop (MQTT) takes no longer, the others may ignore it.
    */
-  stop(): Promise<void>;
+  stop(timeoutMs?: number): Promise<void>;
   stats(): SinkStats;
 }
 

@@ -1,6 +1,10 @@
 /** What a reload touches: pipelines matched by name, compared on everything a running pipeline reads. */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
+import { withFiles } from '../../src/service/pipeline-files.js';
 import { deepEqual, healthSeconds, planReload, specsOf, type PipelineSpec } from '../../src/service/reload-plan.js';
 
 const pipeline = (name: string, extra = '') => [
@@ -34,6 +38,29 @@ describe('planReload', () => {
   it('a change of the runtime a pipeline runs on (library, cache_dir) changes every pipeline of that file', () => {
     const next = specs(['runtime: { cache_dir: /var/cache/other }', 'pipelines:', ...pipeline('a'), ...pipeline('b'), ...pipeline('c')]);
     expect(planReload(current(before), next).changed).toEqual(['a', 'b', 'c']);
+  });
+
+  it("a pipeline whose model or labels file's content changed is changed; the same bytes again are not", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'edgepipe-plan-files-'));
+    const model = path.join(dir, 'm.tflite');
+    const labels = path.join(dir, 'labels.txt');
+    writeFileSync(model, 'model one');
+    writeFileSync(labels, 'cat\n');
+    const withLabels = (name: string) => [`  - name: ${name}`, '    source: { kind: synthetic }', `    model: { file: ${model}, labels: ${labels} }`, '    postprocess: { kind: classify }', '    sinks: [ { kind: stdout } ]'];
+    const read = () => withFiles(specs(['pipelines:', ...withLabels('a')]));
+    const first = await read();
+    expect(planReload(current(first), await read()).unchanged).toEqual(['a']);
+    writeFileSync(model, 'model two');
+    const replaced = await read();
+    expect(planReload(current(first), replaced).changed).toEqual(['a']);
+    writeFileSync(labels, 'lion\n');
+    expect(planReload(current(replaced), await read()).changed).toEqual(['a']);
+    // Held with the spec: the bytes read then, whatever the file holds now.
+    expect(first[0]!.files.model).toMatchObject({ path: model, bytes: Buffer.from('model one') });
+    rmSync(model);
+    const gone = await read();
+    expect(gone[0]!.files.model).toEqual({ path: model, error: 'cannot read: no such file' });
+    expect(planReload(current(replaced), gone).changed).toEqual(['a']);
   });
 
   it('process-wide settings (log, http, reload_health_s) change no pipeline', () => {

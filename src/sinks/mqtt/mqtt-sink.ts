@@ -14,7 +14,9 @@ import type { MqttSinkConfig } from '../../config/types.js';
 import type { Prediction } from '../../pipeline/frame.js';
 import type { Result } from '../../postprocess/types.js';
 import { packageRoot } from '../../runtime/paths.js';
+import { Deadline } from '../../pipeline/deadline.js';
 import { defaultSinkWarn, describeFsError, sinkError } from '../errors.js';
+import { within } from '../timing.js';
 import type { PredictionSink, ServiceNotice, SinkContext, SinkStats } from '../types.js';
 import { changes } from './change.js';
 import { fillTopic, predictionPayload, topicLevelProblem } from './envelope.js';
@@ -29,6 +31,9 @@ import type { ConnectionLease } from './shared-connection.js';
 import { SnapshotPublisher, type SnapshotCounts } from './snapshots.js';
 import type { ControlOutcome, PipelineControl } from '../../commands/control.js';
 import { MqttCommands, type MqttCommandStats } from '../../commands/mqtt-commands.js';
+
+/** At stop, each step of the goodbye (unsubscribing, the `stopped` status, `offline` and DISCONNECT) waits at most this long, ms. */
+const GOODBYE_STEP_MS = 1000;
 
 /** A `snapshot` command waits this long for the next prediction to draw. */
 const SNAPSHOT_COMMAND_WAIT_MS = 10_000;
@@ -317,8 +322,14 @@ export class MqttSink implements PredictionSink {
     this.setRetained(this.topics.status, statusPayload('running', this.device, this.pipelineName, this.delegate, Date.now(), notice));
   }
 
-  stop(): Promise<void> {
-    this.stopping ??= this.shutdown();
+  /**
+   * Stops within `timeoutMs` (default stopTimeoutMs + 2 s), whatever the broker does: acknowledgements are awaited
+   * with what is left once 2 s are kept for the goodbye (the retained `stopped` status, then `offline` and the
+   * DISCONNECT, 1 s each at most); a broker that has not answered by then is cut off. What is not acknowledged stays
+   * in the outbox for the next start.
+   */
+  stop(timeoutMs?: number): Promise<void> {
+    this.stopping ??= this.shutdown(new Deadline(timeoutMs ?? this.stopTimeoutMs + 2 * GOODBYE_STEP_MS));
     return this.stopping;
   }
 
@@ -349,15 +360,20 @@ export class MqttSink implements PredictionSink {
     return stats;
   }
 
-  private async shutdown(): Promise<void> {
-    await this.commands?.stop();
+  private async shutdown(deadline: Deadline): Promise<void> {
+    // Unsubscribing waits for the broker's answer: bounded like every other step.
+    await within(this.commands?.stop() ?? Promise.resolve(), deadline.left(GOODBYE_STEP_MS));
     if (this.state === 'running') {
-      await Promise.all([this.predictions.settledWithin(this.stopTimeoutMs), this.events?.settledWithin(this.stopTimeoutMs)]);
+      const acks = Math.min(this.stopTimeoutMs, Math.max(0, deadline.left() - 2 * GOODBYE_STEP_MS));
+      await Promise.all([this.predictions.settledWithin(acks), this.events?.settledWithin(acks)]);
       clearInterval(this.statsTimer);
-      await this.snapshots?.idle();
-      if (this.config.pipelineStatus.enabled) await this.publishNow(this.topics.status, statusPayload('stopped', this.device, this.pipelineName, this.delegate, Date.now(), this.lastReload), 1000);
+      await within(this.snapshots?.idle() ?? Promise.resolve(), deadline.left(GOODBYE_STEP_MS));
+      if (this.config.pipelineStatus.enabled) {
+        const stopped = statusPayload('stopped', this.device, this.pipelineName, this.delegate, Date.now(), this.lastReload);
+        await this.publishNow(this.topics.status, stopped, deadline.left(GOODBYE_STEP_MS));
+      }
       await Promise.all([this.predictions.close(), this.events?.close()]);
-      await this.lease?.release(1000);
+      await this.lease?.release(deadline.left(GOODBYE_STEP_MS));
       this.lease = undefined;
       await this.lock?.release().catch(() => undefined);
     }

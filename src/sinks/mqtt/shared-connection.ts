@@ -5,6 +5,7 @@
  * connection is closed (clean `offline`) when the last lease is released. Leases also subscribe: subscriptions are
  * kept here and made again after every reconnect (the session is clean).
  */
+import { within } from '../timing.js';
 import type { TlsMaterial } from './tls-files.js';
 import { BrokerConnection, type ConnectionOptions, type ConnectionState, type PublishResult } from './connection.js';
 
@@ -32,7 +33,7 @@ export interface ConnectionLease {
   subscribe(filter: string, qos: 0 | 1, onMessage: MessageHandler): Promise<void>;
   /** Removes `onMessage` (all of this lease's handlers for `filter` when omitted); unsubscribes when none is left. */
   unsubscribe(filter: string, onMessage?: MessageHandler): Promise<void>;
-  /** Gives the lease back; the last one closes the connection (announcing `offline`, at most `timeoutMs`). */
+  /** Gives the lease back within `timeoutMs`; the last one closes the connection (announcing `offline` if it can). */
   release(timeoutMs: number): Promise<void>;
 }
 
@@ -136,7 +137,8 @@ class SharedConnection {
           await this.connection.stop(timeoutMs);
           return;
         }
-        await Promise.all(filters.map((filter) => this.dropUnused(filter)));
+        // A frozen broker never answers UNSUBSCRIBE: its answer is not worth more than the caller's time.
+        await within(Promise.all(filters.map((filter) => this.dropUnused(filter))), timeoutMs);
       },
     };
   }
