@@ -2,9 +2,11 @@
  * Loading pipeline configuration: files and folders -> validated, immutable ConfigFile objects, or one ConfigError
  * listing every problem of every file (file:line:col, path, expected, received, suggestion).
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { readRegularFile, refusalText } from './bounded-read.js';
 import { crossFileProblems } from './cross-checks.js';
+import { maxConfigFileBytes } from './limits.js';
 import { parseFile, type ParseOptions, type ParsedFile } from './parse.js';
 import { ConfigError, sortProblems, type ConfigProblem } from './problems.js';
 import { referenceProblems } from './references.js';
@@ -33,6 +35,8 @@ export function parseConfig(file: string, text: string, options: ParseOptions = 
 /**
  * Loads YAML files and folders (a folder: its *.yaml and *.yml files, sorted by name, not recursive), in order.
  * Pipeline names must be unique across all of them. Throws one ConfigError listing every problem of every file.
+ * Each file must be a regular file of at most maxConfigFileBytes (checked before it is read) with at most
+ * maxYamlNodes nodes. Parsing runs on the calling thread: `edgepipe run` uses loadConfigFilesOffThread.
  */
 export async function loadConfigFiles(paths: readonly string[], options: LoadOptions = {}): Promise<ConfigFile[]> {
   const problems: ConfigProblem[] = [];
@@ -44,14 +48,14 @@ export async function loadConfigFiles(paths: readonly string[], options: LoadOpt
   }
   const parsed: ParsedFile[] = [];
   for (const file of files) {
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (error) {
-      problems.push(wholeFile(file, `cannot read the file: ${(error as NodeJS.ErrnoException).code ?? String(error)}`));
+    // A FIFO would block the read until a writer comes, a huge file would take seconds and gigabytes to parse.
+    const read = await readRegularFile(file, maxConfigFileBytes);
+    if ('refused' in read) {
+      const why = refusalText(read.refused, 'the file', 'a pipeline file');
+      problems.push(wholeFile(file, read.refused.kind === 'error' ? `cannot read the file: ${why}` : why));
       continue;
     }
-    parsed.push(parseFile(file, text, options));
+    parsed.push(parseFile(file, read.text, options));
   }
   for (const file of parsed) problems.push(...file.problems);
   problems.push(...crossFileProblems(parsed));
