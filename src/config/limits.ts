@@ -16,6 +16,12 @@ export const maxYamlNodes = 100_000;
 /** Largest file a `${file:PATH}` or `${credential:NAME}` reference reads, in bytes (64 KiB). */
 export const maxReferencedFileBytes = 64 * 1024;
 
+/**
+ * Most problems listed per file; the rest are counted in one line. A 99,999-item list where maps belong is within
+ * the node limit and would otherwise print (and log, on a reload) 99,999 lines.
+ */
+export const maxProblemsPerFile = 100;
+
 /** `1,048,576` */
 export function formatCount(n: number): string {
   return n.toLocaleString('en-US');
@@ -30,6 +36,8 @@ export function formatLimit(bytes: number): string {
 
 /** A size for people, exact and rounded: `2,000,024 bytes (1.9 MiB)`. */
 export function formatSize(bytes: number): string {
-  const rounded = bytes >= 1024 * 1024 ? `${(bytes / (1024 * 1024)).toFixed(1)} MiB` : `${(bytes / 1024).toFixed(1)} KiB`;
+  const units: [number, string][] = [[1024 ** 3, 'GiB'], [1024 ** 2, 'MiB'], [1024, 'KiB']];
+  const [unit, name] = units.find(([size]) => bytes >= size) ?? [1024, 'KiB'];
+  const rounded = `${(bytes / unit).toFixed(1)} ${name}`;
   return `${formatCount(bytes)} bytes (${rounded})`;
 }

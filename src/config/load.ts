@@ -6,7 +6,7 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { readRegularFile, refusalText } from './bounded-read.js';
 import { crossFileProblems } from './cross-checks.js';
-import { maxConfigFileBytes } from './limits.js';
+import { formatCount, maxConfigFileBytes, maxProblemsPerFile } from './limits.js';
 import { parseFile, type ParseOptions, type ParsedFile } from './parse.js';
 import { ConfigError, sortProblems, type ConfigProblem } from './problems.js';
 import { referenceProblems } from './references.js';
@@ -28,7 +28,7 @@ export interface LoadOptions extends ParseOptions {
 export function parseConfig(file: string, text: string, options: ParseOptions = {}): ConfigFile {
   const parsed = parseFile(file, text, options);
   const problems = [...parsed.problems, ...crossFileProblems([parsed])];
-  if (problems.length > 0 || !parsed.config) throw new ConfigError(sortProblems(problems));
+  if (problems.length > 0 || !parsed.config) throw new ConfigError(limitPerFile(sortProblems(problems)));
   return parsed.config;
 }
 
@@ -60,8 +60,32 @@ export async function loadConfigFiles(paths: readonly string[], options: LoadOpt
   for (const file of parsed) problems.push(...file.problems);
   problems.push(...crossFileProblems(parsed));
   if (options.checkFiles ?? true) for (const file of parsed) problems.push(...referenceProblems(file));
-  if (problems.length > 0) throw new ConfigError(sortProblems(problems, [...paths, ...files]));
+  if (problems.length > 0) throw new ConfigError(limitPerFile(sortProblems(problems, [...paths, ...files])));
   return parsed.map((file) => file.config!);
+}
+
+/** The first maxProblemsPerFile problems of each file (sorted, so a file's are together), then one line counting the rest. */
+function limitPerFile(sorted: readonly ConfigProblem[]): ConfigProblem[] {
+  const out: ConfigProblem[] = [];
+  let file = '';
+  let count = 0;
+  const countRest = (): void => {
+    const more = count - maxProblemsPerFile;
+    if (more <= 0) return;
+    const message = `and ${formatCount(more)} more problem${more === 1 ? '' : 's'} in this file (the first ${maxProblemsPerFile} are listed)`;
+    out.push({ file, line: 0, col: 0, path: '', message });
+  };
+  for (const problem of sorted) {
+    if (problem.file !== file) {
+      countRest();
+      file = problem.file;
+      count = 0;
+    }
+    count += 1;
+    if (count <= maxProblemsPerFile) out.push(problem);
+  }
+  countRest();
+  return out;
 }
 
 function wholeFile(file: string, message: string): ConfigProblem {
