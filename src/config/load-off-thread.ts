@@ -60,7 +60,7 @@ export function loadConfigFilesOffThread(paths: readonly string[], options: OffT
     };
     const refuse = (message: string, cause?: unknown): void =>
       settle(() => reject(new EdgepipeError('ERR_CONFIG_LOAD', message, { exitCode: 2, ...(cause === undefined ? {} : { cause }) })));
-    const timer = setTimeout(() => refuse(`loading the configuration took more than ${timeoutMs / 1000} s; refused`), timeoutMs);
+    const timer = setTimeout(() => refuse(`loading the configuration took more than ${timeoutMs % 1000 === 0 ? `${timeoutMs / 1000} s` : `${timeoutMs} ms`}; refused`), timeoutMs);
     worker.once('message', (response: LoadResponse) => {
       if (response.kind === 'configs') settle(() => resolve(response.configs.map((config) => deepFreeze(config))));
       else if (response.kind === 'problems') settle(() => reject(new ConfigError(response.problems)));

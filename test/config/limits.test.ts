@@ -2,31 +2,13 @@
  * Issue 11, points 3 and 9c: what the loader refuses to read and how fast. A 2 MB flow list took 23 s and 1 GB,
  * `${file:/dev/zero}` grew to 8.5 GB, a FIFO (as a `${file:}` or as the .yaml itself) hung the loader forever.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { interpolateString } from '../../src/config/interpolate.js';
 import { loadConfigFiles, parseConfig } from '../../src/config/load.js';
 import { offsetPastNodeLimit, positionOf } from '../../src/config/yaml-node-count.js';
-import { configError, pipelineYaml, problemLines, tempDir } from './helpers.js';
-
-const guards: ChildProcess[] = [];
-afterEach(() => {
-  for (const child of guards.splice(0)) child.kill('SIGKILL');
-});
-
-/**
- * A FIFO with a writer waiting on it: should the code under test open it for reading (the loader before this fix
- * did, and blocked until a writer came), it reads "leaked" and the test fails instead of hanging.
- */
-export function guardedFifo(dir: string, name: string): string {
-  const fifo = path.join(dir, name);
-  execFileSync('mkfifo', [fifo]);
-  const writer = spawn(process.execPath, ['-e', "require('fs').writeFileSync(process.argv[1], 'leaked: 1\\n')", fifo], { stdio: 'ignore' });
-  guards.push(writer);
-  return fifo;
-}
+import { configError, guardedFifo, pipelineYaml, problemLines, tempDir } from './helpers.js';
 
 const relative = (dir: string) => (line: string) => line.replaceAll(`${dir}/`, '');
 
