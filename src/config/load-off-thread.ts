@@ -49,7 +49,8 @@ export function loadConfigFilesOffThread(paths: readonly string[], options: OffT
   const env = { ...(options.env ?? process.env) };
   const request: LoadRequest = { paths: [...paths], env, checkFiles: options.checkFiles ?? true };
   return new Promise<ConfigFile[]>((resolve, reject) => {
-    const worker = new Worker(workerFile(), { workerData: request, env, resourceLimits: { maxOldGenerationSizeMb: maxHeapMb }, stdout: false, stderr: false });
+    // `env` goes in the request only: the worker's own process.env stays this process's, as on this thread.
+    const worker = new Worker(workerFile(), { workerData: request, resourceLimits: { maxOldGenerationSizeMb: maxHeapMb } });
     let settled = false;
     const settle = (outcome: () => void): void => {
       if (settled) return;
