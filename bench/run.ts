@@ -4,6 +4,7 @@
  *                                 pipeline-quick (without the memory run), camera (ffmpeg 640x480 RGB at 30 fps),
  *                                 mqtt-publish (mqtt sink + outbox against a local Mosquitto, ~2 minutes);
  *                                 mqtt-command-rtt (a command's round trip, with and without TCP_NODELAY);
+ *                                 config-load (event-loop lag loading large and hostile config files);
  *                                 default: all
  * Real models come from ../shared/models; a benchmark whose model is absent is reported as skipped.
  * The pipeline and camera benchmarks run with edgepipe's heap setting (src/runtime/heap.ts, as `edgepipe run`);
@@ -14,6 +15,7 @@ import path from 'node:path';
 import { eventLoopLag } from './event-loop-lag.js';
 import { asyncOverhead, cComparison } from './c-comparison.js';
 import { cameraBenchmark } from './camera.js';
+import { configLoadBenchmark } from './config-load.js';
 import { commandRoundTrip } from './mqtt-rtt.js';
 import { pipelineBenchmarks } from './pipeline.js';
 import { mqttBenchmarks } from './mqtt.js';
@@ -35,6 +37,7 @@ const benchmarks: Record<string, () => Promise<unknown[]>> = {
   'camera': async () => [await cameraBenchmark(models)],
   'mqtt-publish': async () => mqttBenchmarks(models),
   'mqtt-command-rtt': async () => commandRoundTrip(),
+  'config-load': async () => configLoadBenchmark(path.join(root, 'test', 'fixtures', 'config', 'models', 'placeholder.tflite')),
 };
 
 const selected = process.argv.slice(2);

@@ -1,5 +1,5 @@
 /** edgepipe run [FILE|DIR ...]: run pipelines until SIGTERM/SIGINT (or until every finite source ends). */
-import { loadConfigFiles } from '../config/load.js';
+import { loadConfigFilesOffThread } from '../config/load-off-thread.js';
 import type { ConfigFile } from '../config/types.js';
 import { EdgepipeError } from '../runtime/errors.js';
 import { tuneHeapForFrames } from '../runtime/heap.js';
@@ -42,9 +42,12 @@ const STOP_OVERRUN_MS = 1000;
 const levels: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 const formats = ['text', 'json'] as const;
 
-/** Loads every file; all problems of all files are reported together (ConfigError, exit code 2). */
+/**
+ * Loads every file; all problems of all files are reported together (ConfigError, exit code 2). On a worker
+ * thread, so a reload never stalls the running pipelines.
+ */
 export async function loadConfigs(paths: readonly string[]): Promise<ConfigFile[]> {
-  return loadConfigFiles(paths.length > 0 ? [...paths] : [DEFAULT_CONFIG_DIR]);
+  return loadConfigFilesOffThread(paths.length > 0 ? [...paths] : [DEFAULT_CONFIG_DIR]);
 }
 
 export async function runCommand(argv: string[]): Promise<number> {

@@ -6,6 +6,7 @@ import { describeExpected } from './describe.js';
 import { enumMeanings, jsonSchemaPath } from './json-schema.js';
 import type { ObjectSchema, Schema } from './schema-dsl.js';
 import { parseConfig } from './load.js';
+import { formatCount, formatLimit, maxConfigFileBytes, maxProblemsPerFile, maxReferencedFileBytes, maxYamlNodes } from './limits.js';
 import { ConfigError } from './problems.js';
 import { configFileSchema } from './schema.js';
 
@@ -82,7 +83,15 @@ Every field not marked **required** may be left out; the tables below give its d
   - \`$\${\` writes a literal \`\${\`.
 
   A value that is entirely a reference may fill a number or true/false field (\`threads: \${THREADS}\`). Values
-  from references are never shown: not in error messages, not in configuration dumps.
+  from references are never shown: not in error messages, not in configuration dumps. A \`\${file:}\` or
+  \`\${credential:}\` must name a regular file of at most ${formatLimit(maxReferencedFileBytes)}: a folder, a FIFO (named pipe) or a device such as
+  \`/dev/zero\` is refused without being read.
+- **Limits**: every YAML file must be a regular file (a FIFO, a device or a folder named \`*.yaml\` is reported, not
+  read) of at most ${formatLimit(maxConfigFileBytes)}, with at most ${formatCount(maxYamlNodes)} YAML nodes (keys, values and list items; an alias counts every node
+  it repeats); real files have a few hundred. A file over a limit is refused before it is parsed, naming the limit:
+  \`pipes.yaml: the file is 2,000,024 bytes (1.9 MiB), more than the 1 MiB limit for a pipeline file\`,
+  \`pipes.yaml:2:200005: the file has more than 100,000 YAML nodes (keys, values and list items), the limit for a
+  pipeline file\`. At most ${maxProblemsPerFile} problems are listed per file, then how many more there are.
 
 ## When something is wrong
 

@@ -9,8 +9,9 @@
  * Resolved values are never put in a message: problems name the reference, and values that came from references
  * are marked (ScalarNode.refs) so validation messages and config dumps hide them.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { readRegularFileSync, refusalText } from './bounded-read.js';
+import { maxReferencedFileBytes } from './limits.js';
 import type { ProblemList } from './problems.js';
 import type { TreeNode } from './yaml-tree.js';
 
@@ -86,16 +87,11 @@ function resolveReference(body: string, ref: string, context: InterpolationConte
   return { value };
 }
 
-const fileErrors: Readonly<Record<string, string>> = { ENOENT: 'no such file', EACCES: 'permission denied', EISDIR: 'it is a folder' };
-
+/** Regular files of at most maxReferencedFileBytes only: `${file:/dev/zero}` or a FIFO must not hang the loader. */
 function readSecretFile(file: string, ref: string): { value: string } | { error: string } {
-  try {
-    return { value: readFileSync(file, 'utf8').replace(/(\r?\n)+$/, '') };
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = fileErrors[code ?? ''] ?? code ?? 'unreadable';
-    return { error: `${ref}: cannot read ${file}: ${why}` };
-  }
+  const read = readRegularFileSync(file, maxReferencedFileBytes);
+  if ('refused' in read) return { error: `${ref}: cannot read ${file}: ${refusalText(read.refused, 'it', 'a ${file:} or ${credential:} value')}` };
+  return { value: read.text.replace(/(\r?\n)+$/, '') };
 }
 
 /**

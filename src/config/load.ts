@@ -2,9 +2,11 @@
  * Loading pipeline configuration: files and folders -> validated, immutable ConfigFile objects, or one ConfigError
  * listing every problem of every file (file:line:col, path, expected, received, suggestion).
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { readRegularFile, refusalText } from './bounded-read.js';
 import { crossFileProblems } from './cross-checks.js';
+import { formatCount, maxConfigFileBytes, maxProblemsPerFile } from './limits.js';
 import { parseFile, type ParseOptions, type ParsedFile } from './parse.js';
 import { ConfigError, sortProblems, type ConfigProblem } from './problems.js';
 import { referenceProblems } from './references.js';
@@ -26,13 +28,15 @@ export interface LoadOptions extends ParseOptions {
 export function parseConfig(file: string, text: string, options: ParseOptions = {}): ConfigFile {
   const parsed = parseFile(file, text, options);
   const problems = [...parsed.problems, ...crossFileProblems([parsed])];
-  if (problems.length > 0 || !parsed.config) throw new ConfigError(sortProblems(problems));
+  if (problems.length > 0 || !parsed.config) throw new ConfigError(limitPerFile(sortProblems(problems)));
   return parsed.config;
 }
 
 /**
  * Loads YAML files and folders (a folder: its *.yaml and *.yml files, sorted by name, not recursive), in order.
  * Pipeline names must be unique across all of them. Throws one ConfigError listing every problem of every file.
+ * Each file must be a regular file of at most maxConfigFileBytes (checked before it is read) with at most
+ * maxYamlNodes nodes. Parsing runs on the calling thread: `edgepipe run` uses loadConfigFilesOffThread.
  */
 export async function loadConfigFiles(paths: readonly string[], options: LoadOptions = {}): Promise<ConfigFile[]> {
   const problems: ConfigProblem[] = [];
@@ -44,20 +48,44 @@ export async function loadConfigFiles(paths: readonly string[], options: LoadOpt
   }
   const parsed: ParsedFile[] = [];
   for (const file of files) {
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (error) {
-      problems.push(wholeFile(file, `cannot read the file: ${(error as NodeJS.ErrnoException).code ?? String(error)}`));
+    // A FIFO would block the read until a writer comes, a huge file would take seconds and gigabytes to parse.
+    const read = await readRegularFile(file, maxConfigFileBytes);
+    if ('refused' in read) {
+      const why = refusalText(read.refused, 'the file', 'a pipeline file');
+      problems.push(wholeFile(file, read.refused.kind === 'error' ? `cannot read the file: ${why}` : why));
       continue;
     }
-    parsed.push(parseFile(file, text, options));
+    parsed.push(parseFile(file, read.text, options));
   }
   for (const file of parsed) problems.push(...file.problems);
   problems.push(...crossFileProblems(parsed));
   if (options.checkFiles ?? true) for (const file of parsed) problems.push(...referenceProblems(file));
-  if (problems.length > 0) throw new ConfigError(sortProblems(problems, [...paths, ...files]));
+  if (problems.length > 0) throw new ConfigError(limitPerFile(sortProblems(problems, [...paths, ...files])));
   return parsed.map((file) => file.config!);
+}
+
+/** The first maxProblemsPerFile problems of each file (sorted, so a file's are together), then one line counting the rest. */
+function limitPerFile(sorted: readonly ConfigProblem[]): ConfigProblem[] {
+  const out: ConfigProblem[] = [];
+  let file = '';
+  let count = 0;
+  const countRest = (): void => {
+    const more = count - maxProblemsPerFile;
+    if (more <= 0) return;
+    const message = `and ${formatCount(more)} more problem${more === 1 ? '' : 's'} in this file (the first ${maxProblemsPerFile} are listed)`;
+    out.push({ file, line: 0, col: 0, path: '', message });
+  };
+  for (const problem of sorted) {
+    if (problem.file !== file) {
+      countRest();
+      file = problem.file;
+      count = 0;
+    }
+    count += 1;
+    if (count <= maxProblemsPerFile) out.push(problem);
+  }
+  countRest();
+  return out;
 }
 
 function wholeFile(file: string, message: string): ConfigProblem {

@@ -62,7 +62,7 @@ export function parseFile(display: string, text: string, options: ParseOptions =
 }
 
 /** The validated config is immutable: a stage that changes it would change it for every other stage. */
-function deepFreeze<T>(value: T): T {
+export function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
     for (const child of Object.values(value)) deepFreeze(child);
     Object.freeze(value);

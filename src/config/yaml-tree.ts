@@ -4,7 +4,9 @@
  * with values.
  */
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node as YamlNode } from 'yaml';
+import { formatCount, maxYamlNodes } from './limits.js';
 import type { Position, ProblemList } from './problems.js';
+import { offsetPastNodeLimit, positionOf } from './yaml-node-count.js';
 
 export type ScalarValue = string | number | boolean | null;
 
@@ -41,8 +43,9 @@ export interface ListNode {
 
 export type TreeNode = ScalarNode | MapNode | ListNode;
 
-/** Guards against alias bombs (`&a [*b, *b, ...]` nested): real pipeline files have a few hundred nodes. */
-const maxNodes = 100_000;
+/** `via`: how aliases took the file past the limit, e.g. ` once aliases are expanded (*d here)`. */
+const overLimit = (via = ''): string =>
+  `the file has more than ${formatCount(maxYamlNodes)} YAML nodes (keys, values and list items)${via}, the limit for a pipeline file`;
 
 const syntaxHints: Partial<Record<string, string>> = {
   TAB_AS_INDENT: 'a tab is used for indentation; YAML needs spaces',
@@ -54,6 +57,12 @@ const syntaxHints: Partial<Record<string, string>> = {
 
 /** Parses `text`; returns undefined (with problems added) when the file is not valid YAML. Empty -> null scalar. */
 export function readYamlTree(text: string, problems: ProblemList): TreeNode | undefined {
+  // Before composing: composing a huge document is what takes seconds and gigabytes.
+  const past = offsetPastNodeLimit(text, maxYamlNodes);
+  if (past !== undefined) {
+    problems.add(positionOf(text, past), '', overLimit());
+    return undefined;
+  }
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false });
   const at = (offset: number): Position => lineCounter.linePos(offset);
@@ -79,6 +88,8 @@ export function readYamlTree(text: string, problems: ProblemList): TreeNode | un
 class TreeBuilder {
   ok = true;
   private count = 0;
+  /** The alias being expanded outermost, named when the expansion passes the node limit. */
+  private alias: { name: string; pos: Position } | undefined;
 
   constructor(
     private readonly doc: Document,
@@ -93,9 +104,12 @@ class TreeBuilder {
   }
 
   convert(node: unknown, path: string, fallback: Position): TreeNode {
-    if (++this.count > maxNodes) {
-      if (this.count === maxNodes + 1) {
-        return this.fail({ line: 1, col: 1 }, '', `the file expands to more than ${maxNodes} values (through aliases?)`);
+    // The text has at most maxYamlNodes nodes (checked before composing); only aliases, which repeat what they
+    // name (`&a [*b, *b, ...]` nested: an alias bomb), can take the tree past it.
+    if (++this.count > maxYamlNodes) {
+      if (this.count === maxYamlNodes + 1) {
+        const via = this.alias ? ` once aliases are expanded (*${this.alias.name} here)` : '';
+        return this.fail(this.alias?.pos ?? { line: 1, col: 1 }, '', overLimit(via));
       }
       return { kind: 'scalar', pos: fallback, value: null, source: '', quoted: false, failed: true };
     }
@@ -104,7 +118,13 @@ class TreeBuilder {
     if (isAlias(node)) {
       const target = node.resolve(this.doc);
       if (!target) return this.fail(pos, path, `unknown anchor *${node.source}`);
-      return this.convert(target, path, pos);
+      const outermost = this.alias === undefined;
+      if (outermost) this.alias = { name: node.source, pos };
+      try {
+        return this.convert(target, path, pos);
+      } finally {
+        if (outermost) this.alias = undefined;
+      }
     }
     if (isScalar(node)) {
       const value = node.value;

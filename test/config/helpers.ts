@@ -1,4 +1,5 @@
 /** Shared helpers of the config tests: fixture folders, and the message of a ConfigError a call throws. */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -28,9 +29,23 @@ export function problemLines(error: ConfigError): string[] {
 }
 
 const made: string[] = [];
+const writers: ChildProcess[] = [];
 afterEach(() => {
+  for (const child of writers.splice(0)) child.kill('SIGKILL');
   for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
+
+/**
+ * A FIFO (mkfifo) with a writer waiting on it: should the code under test open it for reading (the loader before
+ * issue 11 did, and blocked until a writer came), it reads `leaked: 1` and the test fails instead of hanging.
+ * The writer is killed after the test.
+ */
+export function guardedFifo(dir: string, name: string): string {
+  const fifo = path.join(dir, name);
+  execFileSync('mkfifo', [fifo]);
+  writers.push(spawn(process.execPath, ['-e', "require('fs').writeFileSync(process.argv[1], 'leaked: 1\\n')", fifo], { stdio: 'ignore' }));
+  return fifo;
+}
 
 /** A temporary folder removed after the test. */
 export function tempDir(): string {

@@ -52,11 +52,17 @@ describe('interpolateString', () => {
 describe('interpolation in a config', () => {
   const file = '/srv/edgepipe/door.yaml';
   const yaml = (extra: string, model = '${MODEL_DIR}/m.tflite') => `version: 1\npipelines:\n${pipelineYaml('door', extra, model)}`;
+  /** An empty regular file: `${file:...}` of it adds nothing to a value but makes it a secret. */
+  const emptyFile = (): string => {
+    const empty = path.join(tempDir(), 'empty');
+    writeFileSync(empty, '');
+    return empty;
+  };
 
   it('fills strings, and whole-value references fill numbers, booleans and choices', () => {
     const config = parseConfig(
       file,
-      yaml('    preprocess: { resize: "${RESIZE}" }\n    every: ${EVERY}\n    sinks: [{ kind: file, path: "${file:/dev/null}out.jsonl", keep: "${KEEP}" }]\n'),
+      yaml('    preprocess: { resize: "${RESIZE}" }\n    every: ${EVERY}\n    sinks: [{ kind: file, path: "${file:/dev/null}out.jsonl", keep: "${KEEP}" }]\n').replace('/dev/null', emptyFile()),
       { env: { MODEL_DIR: '/models', RESIZE: 'contain', EVERY: '3', KEEP: '2' } },
     );
     const pipeline = config.pipelines[0]!;
@@ -115,7 +121,7 @@ describe('interpolation in a config', () => {
   });
 
   it('the config dump hides values from references', () => {
-    const config = parseConfig(file, yaml('    sinks: [{ kind: file, path: "${file:/dev/null}${SECRET}" }]\n'), { env: { MODEL_DIR: '/m', SECRET: secret } });
+    const config = parseConfig(file, yaml('    sinks: [{ kind: file, path: "${file:/dev/null}${SECRET}" }]\n').replace('/dev/null', emptyFile()), { env: { MODEL_DIR: '/m', SECRET: secret } });
     const dump = redactedConfigDump(config);
     expect(dump).not.toContain(secret);
     expect(dump).toContain('path: <hidden>');
