@@ -81,8 +81,11 @@ Every field not marked **required** may be left out; the tables below give its d
   - \`\${credential:NAME}\`: a systemd credential (\`LoadCredential=NAME:/path\` in the unit);
   - \`$\${\` writes a literal \`\${\`.
 
-  A value that is entirely a reference may fill a number or true/false field (\`threads: \${THREADS}\`). Values
-  from references are never shown: not in error messages, not in configuration dumps.
+  A value that is entirely a reference may fill a number or true/false field (\`threads: \${THREADS}\`). Secrets
+  are never shown (not in logs, error messages, configuration dumps, /healthz, /status or on MQTT: \`<hidden>\`
+  takes their place): the values of \`\${file:...}\` and \`\${credential:...}\` references, and of password, key
+  and token fields however they are written. Other values from \`\${NAME}\` (a model path, a host) are shown
+  like any other value, so a message says which file is missing.
 
 ## When something is wrong
 

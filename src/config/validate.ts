@@ -79,7 +79,7 @@ function check(schema: Schema, where: Where, anchor: Position, context: Validati
     case 'union':
       return checkUnion(schema, where, anchor, context);
   }
-  if (value !== invalid && node.kind === 'scalar' && node.refs) context.secretPaths.push(where.obj);
+  if (value !== invalid && node.kind === 'scalar' && node.secret) context.secretPaths.push(where.obj);
   return value;
 }
 

@@ -15,8 +15,10 @@ export interface ScalarNode {
   /** The text as written (`0x10`, `.inf`, `yes`), for messages. */
   source: string;
   quoted: boolean;
-  /** `${...}` references the value came from (set by interpolation); such values are never shown. */
+  /** `${...}` references the value came from (set by interpolation). */
   refs?: string[];
+  /** A secret (`${file:...}`, `${credential:...}`, or a password, key or token field): never shown. */
+  secret?: boolean;
   /** Interpolation failed; the problem is already reported. */
   failed?: boolean;
 }

@@ -1,6 +1,7 @@
 /**
  * The optional local HTTP endpoint of `edgepipe run` (runtime.http): GET /healthz, /metrics, /status. Read-only
  * and without authentication, hence loopback only unless allow_remote. Closed, connections included, on stop().
+ * Every body is redacted (src/runtime/secrets.ts) and its control characters escaped.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,6 +9,8 @@ import { isLoopbackHost, parseListenAddress } from '../config/schema.js';
 import type { Logger } from '../pipeline/log.js';
 import type { Supervisor } from '../pipeline/supervisor.js';
 import { EdgepipeError } from '../runtime/errors.js';
+import { printable, printableJson } from '../runtime/printable.js';
+import { redact, redactDeep } from '../runtime/secrets.js';
 import type { MetricsRegistry } from './metrics.js';
 import { contentType, renderMetrics, snapshotSupervisors, type PipelineSnapshot } from './prometheus.js';
 
@@ -83,16 +86,17 @@ export class HttpEndpoint {
       switch (url.pathname) {
         case '/healthz': {
           const { healthy, reasons } = health(pipelines);
-          send(response, healthy ? 200 : 503, 'text/plain; charset=utf-8', healthy ? 'ok\n' : `${reasons.join('\n')}\n`);
+          send(response, healthy ? 200 : 503, 'text/plain; charset=utf-8', healthy ? 'ok\n' : `${reasons.map((r) => printable(redact(r))).join('\n')}\n`);
           return;
         }
         case '/metrics':
-          send(response, 200, contentType, renderMetrics(pipelines, this.options.registry));
+          send(response, 200, contentType, redact(renderMetrics(pipelines, this.options.registry)));
           return;
         case '/status': {
           const { healthy, reasons } = health(pipelines);
-          const body = { healthy, reasons, pipelines };
-          send(response, 200, 'application/json; charset=utf-8', `${JSON.stringify(body, null, 2)}\n`);
+          // Sinks' errors in the snapshots may name a secret's value (a file sink path from ${file:...}).
+          const body = redactDeep({ healthy, reasons, pipelines });
+          send(response, 200, 'application/json; charset=utf-8', `${printableJson(JSON.stringify(body, null, 2))}\n`);
           return;
         }
         default:
