@@ -4,6 +4,8 @@
  * treat the journal as binary; a newline splits one event into two). The logger and every CLI printer use these.
  */
 
+import { redact } from './secrets.js';
+
 // C0 controls except tab, DEL, and the C1 controls U+0080-U+009F (terminals act on CSI U+009B too).
 const controls = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/gu;
 const controlsAndTab = /[\u0000-\u001f\u007f-\u009f]/gu;
@@ -19,6 +21,17 @@ function escape(c: string): string {
  */
 export function printable(text: string, options: { tabs?: boolean } = {}): string {
   return text.replace(options.tabs === false ? controlsAndTab : controls, escape);
+}
+
+/**
+ * A multi-line text for a terminal (an error with its list of problems): each line redacted (src/runtime/secrets.ts)
+ * and made printable, the line breaks kept.
+ */
+export function printableLines(text: string): string {
+  return text
+    .split(/\r?\n/)
+    .map((line) => printable(redact(line)))
+    .join('\n');
 }
 
 // What JSON.stringify leaves as it is but a terminal or a line-based reader would act on: DEL, C1, and the
