@@ -7,8 +7,8 @@
  * - `$${` is a literal `${`.
  *
  * Problems name the reference, never a resolved value. Only secrets are secret (ScalarNode.secret): values with a
- * `${file:...}` or `${credential:...}` reference and the values of password, key and token fields (however they
- * were written). Those are registered process-wide (src/runtime/secrets.ts) so that no text leaving the process
+ * `${file:...}` or `${credential:...}` reference, and (marked by the validator, which knows the schema) the values
+ * of password, key and token fields however they were written, unless the field is a path (tls.key names a file). Those are registered process-wide (src/runtime/secrets.ts) so that no text leaving the process
  * shows them; other values from `${NAME}` (paths, hosts) are shown like any other value.
  */
 import { readFileSync } from 'node:fs';
@@ -137,10 +137,6 @@ export function interpolateTree(node: TreeNode, yamlPath: string, context: Inter
         if (result.refs.length > 0) node.refs = result.refs;
         if (result.refs.some(isSecretReference)) node.secret = true;
       }
-    }
-    if (node.value !== null && isSecretField(yamlPath)) {
-      node.secret = true;
-      registerSecret(String(node.value));
     }
   }
 }
