@@ -133,8 +133,11 @@ export function interpolateTree(node: TreeNode, yamlPath: string, context: Inter
         node.failed = true;
         node.value = null;
       } else {
+        if (result.refs.length > 0) {
+          node.refs = result.refs;
+          node.template = node.value;
+        }
         node.value = result.text;
-        if (result.refs.length > 0) node.refs = result.refs;
         if (result.refs.some(isSecretReference)) node.secret = true;
       }
     }

@@ -17,6 +17,8 @@ export interface ScalarNode {
   quoted: boolean;
   /** `${...}` references the value came from (set by interpolation). */
   refs?: string[];
+  /** The text as written before interpolation (`${MODELS}/yolo.tflite`), when it had references. */
+  template?: string;
   /** A secret (`${file:...}`, `${credential:...}`, or a password, key or token field): never shown. */
   secret?: boolean;
   /** Interpolation failed; the problem is already reported. */

@@ -22,7 +22,7 @@ describe('edgepipe validate', () => {
     writeFileSync(config, ['version: 1', 'pipelines:', '  - name: door', '    source: { kind: synthetic }', '    model: { file: "${EDGEPIPE_TEST_MODELS}/yolo.tflite" }', '    postprocess: { kind: classify }', ''].join('\n'));
     const result = await runCli(['validate', config], { EDGEPIPE_TEST_MODELS: '/opt/edgepipe-test-none' });
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain(`${config}:5:20: pipelines[0].model.file: file not found: /opt/edgepipe-test-none/yolo.tflite`);
+    expect(result.stderr).toContain(`${config}:5:20: pipelines[0].model.file: file not found: \${EDGEPIPE_TEST_MODELS}/yolo.tflite -> /opt/edgepipe-test-none/yolo.tflite`);
     expect(result.stderr).not.toContain('not shown');
   });
 
