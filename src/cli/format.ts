@@ -1,8 +1,10 @@
+import { printableJson } from '../runtime/printable.js';
 import type { DelegateRefusal } from '../runtime/delegate-chain.js';
 import type { DelegateUsage } from '../runtime/interpreter.js';
 
+/** `value` as indented JSON on stdout; DEL, C1 and U+2028/9 escaped too (JSON.stringify escapes only C0). */
 export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  process.stdout.write(`${printableJson(JSON.stringify(value, null, 2))}\n`);
 }
 
 /** One line an engineer reads to see whether the accelerator runs the model or only a corner of it. */

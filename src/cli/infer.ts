@@ -13,6 +13,7 @@ import { topK, type ScoredClass } from '../postprocess/classify.js';
 import {
   delegatesOption, intOption, listOption, numberListOption, parseCommand, requireModel, stringOption, threadsOption,
 } from './args.js';
+import { printable } from '../runtime/printable.js';
 import { delegateLine, printJson, round } from './format.js';
 import { openModel } from './load-model.js';
 
@@ -166,15 +167,17 @@ export async function inferCommand(argv: string[]): Promise<number> {
 }
 
 function printHuman(result: InferJson, usage: Parameters<typeof delegateLine>[1], refused: Parameters<typeof delegateLine>[2]): void {
-  console.log(`${result.model}`);
-  console.log(delegateLine(result.delegate, usage, refused));
+  // Tensor names and labels come from the model and the labels file: control characters escaped.
+  const say = (line: string): void => console.log(printable(line));
+  say(`${result.model}`);
+  for (const line of delegateLine(result.delegate, usage, refused).split('\n')) say(line);
   for (const output of result.outputs) {
-    console.log(`output "${output.name}" ${output.dtype} ${formatShape(output.shape)}`);
+    say(`output "${output.name}" ${output.dtype} ${formatShape(output.shape)}`);
     if (output.top) {
-      for (const c of output.top) console.log(`  ${String(c.index).padStart(5)}  ${c.score.toFixed(4)}  ${c.label ?? ''}`);
+      for (const c of output.top) say(`  ${String(c.index).padStart(5)}  ${c.score.toFixed(4)}  ${c.label ?? ''}`);
     } else if (output.values) {
       const shown = output.values.slice(0, 32).join(', ');
-      console.log(`  [${shown}${output.values.length > 32 ? `, ... ${output.values.length - 32} more` : ''}]`);
+      say(`  [${shown}${output.values.length > 32 ? `, ... ${output.values.length - 32} more` : ''}]`);
     }
   }
 }

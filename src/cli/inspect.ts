@@ -9,6 +9,7 @@ import { printJson } from './format.js';
 import { suggestPipeline } from './suggest.js';
 import path from 'node:path';
 import { readModelFile } from '../runtime/model.js';
+import { printable } from '../runtime/printable.js';
 import { probeModel } from '../runtime/probe.js';
 import { EdgepipeError } from '../runtime/errors.js';
 import { readModel } from '../tflite/reader.js';
@@ -108,27 +109,29 @@ export async function inspectCommand(argv: string[]): Promise<number> {
     printJson(result);
     return 0;
   }
-  console.log(`${file} (${info.byteLength} bytes)`);
-  console.log(`runtime TensorFlow Lite ${runtime.version} from ${runtime.path}`);
+  // Names, metadata and the probe's reason come from the file: printed with control characters escaped.
+  const say = (line: string): void => console.log(printable(line));
+  say(`${file} (${info.byteLength} bytes)`);
+  say(`runtime TensorFlow Lite ${runtime.version} from ${runtime.path}`);
   const line = (role: string, t: TensorJson): string => {
     const q = t.quantization;
     const quant = q ? (q.scale.length === 1 ? ` scale ${q.scale[0]} zero point ${q.zero_point[0]}` : ` per-channel (${q.scale.length} on axis ${q.axis})`) : '';
     return `${role} "${t.name}" ${t.dtype} ${formatShape(t.shape)}${quant}`;
   };
-  for (const t of inputs) console.log(line('input ', t));
-  for (const t of outputs) console.log(line('output', t));
+  for (const t of inputs) say(line('input ', t));
+  for (const t of outputs) say(line('output', t));
   const ops = Object.entries(info.opCounts).sort((a, b) => b[1] - a[1]);
-  console.log(`operators (${main.operators.length} in the main graph): ${ops.map(([op, n]) => `${op} x${n}`).join(', ')}`);
-  if (info.customOps.length > 0) console.log(`custom ops: ${info.customOps.join(', ')}`);
+  say(`operators (${main.operators.length} in the main graph): ${ops.map(([op, n]) => `${op} x${n}`).join(', ')}`);
+  if (info.customOps.length > 0) say(`custom ops: ${info.customOps.join(', ')}`);
   for (const { op, providers } of unresolved) {
-    console.log(`  "${op}" is not in TensorFlow Lite: ${providers.length ? `needs the ${providers.join(' or ')} delegate` : 'no known delegate provides it'}`);
+    say(`  "${op}" is not in TensorFlow Lite: ${providers.length ? `needs the ${providers.join(' or ')} delegate` : 'no known delegate provides it'}`);
   }
-  console.log(verdict.ok ? `probe: TensorFlow Lite loads and invokes it (${verdict.invokeMs.toFixed(2)} ms on the CPU kernels)` : `probe: TensorFlow Lite cannot run it (${verdict.kind}): ${verdict.reason}`);
+  say(verdict.ok ? `probe: TensorFlow Lite loads and invokes it (${verdict.invokeMs.toFixed(2)} ms on the CPU kernels)` : `probe: TensorFlow Lite cannot run it (${verdict.kind}): ${verdict.reason}`);
   const meta = info.metadata;
   if (meta) {
-    console.log(`metadata: ${meta.name ?? '(no name)'}; ${meta.labels?.length ?? 0} labels`);
+    say(`metadata: ${meta.name ?? '(no name)'}; ${meta.labels?.length ?? 0} labels`);
     meta.inputs.forEach((i, n) => {
-      if (i.normalization) console.log(`  input ${n} normalisation mean ${i.normalization.mean.join(',')} std ${i.normalization.std.join(',')}`);
+      if (i.normalization) say(`  input ${n} normalisation mean ${i.normalization.mean.join(',')} std ${i.normalization.std.join(',')}`);
     });
   }
   return 0;

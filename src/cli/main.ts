@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { packageRoot } from '../runtime/paths.js';
 import { EdgepipeError } from '../runtime/errors.js';
+import { printableLines } from '../runtime/printable.js';
 import { benchCommand, benchHelp } from './bench.js';
 import { demoCommand, demoHelp } from './demo.js';
 import { inferCommand, inferHelp } from './infer.js';
@@ -65,11 +66,11 @@ export async function main(argv: string[]): Promise<number> {
     return await command.run(rest);
   } catch (error) {
     if (error instanceof EdgepipeError) {
-      console.error(`edgepipe ${name}: ${error.message}`);
-      if (process.env['EDGEPIPE_DEBUG']) console.error(error.stack);
+      console.error(printableLines(`edgepipe ${name}: ${error.message}`));
+      if (process.env['EDGEPIPE_DEBUG']) console.error(printableLines(error.stack ?? ''));
       return error.exitCode;
     }
-    console.error(`edgepipe ${name}: unexpected failure: ${(error as Error).stack ?? String(error)}`);
+    console.error(printableLines(`edgepipe ${name}: unexpected failure: ${(error as Error).stack ?? String(error)}`));
     return 1;
   }
 }

@@ -55,6 +55,8 @@ export class CommandDispatcher {
     const parsed = parseCommand(payload);
     if (!parsed.ok) {
       this.counters.invalid += 1;
+      // Logged too (the rate limit above bounds how often): whoever sent it may not be reading the responses.
+      this.options.logger?.log('warn', `commands: refused (${parsed.error.code}): ${parsed.error.message}`);
       return errorResponse(parsed.id, parsed.command, parsed.error);
     }
     const command = parsed.command;

@@ -11,6 +11,8 @@ export const COMMAND_RESPONSE_SCHEMA_ID = 'edgepipe.command-response/1';
 /** Larger payloads are refused before decoding: a command is a few dozen bytes. */
 export const MAX_COMMAND_BYTES = 16 * 1024;
 export const MAX_ID_LENGTH = 64;
+/** A command is one flat object; deeper payloads are refused before JSON.parse (and before anything recursive). */
+export const MAX_COMMAND_DEPTH = 8;
 export const COMMAND_NAMES = ['pause', 'resume', 'reload', 'snapshot', 'set_threshold'] as const;
 
 export type CommandName = (typeof COMMAND_NAMES)[number];
@@ -48,8 +50,37 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
 
 /** A received value for a message: JSON, cut to 60 characters. */
 export function shown(value: unknown): string {
-  const text = value === undefined ? 'nothing' : JSON.stringify(value) ?? String(value);
+  let text: string;
+  try {
+    text = value === undefined ? 'nothing' : JSON.stringify(value) ?? String(value);
+  } catch {
+    // JSON.stringify recurses: a value nested a few thousand levels deep overflows the stack.
+    text = typeName(value);
+  }
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/**
+ * How deep `text` nests arrays and objects, counted without recursion and stopping at `limit + 1`: JSON.parse
+ * copes with 8,000 levels, but JSON.stringify (and any recursive walk) of the result overflows the stack.
+ */
+export function nestingDepth(text: string, limit: number): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i += 1; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      depth += 1;
+      if (depth > deepest) deepest = depth;
+      if (deepest > limit) return deepest;
+    } else if (c === 0x5d || c === 0x7d) depth -= 1;
+  }
+  return deepest;
 }
 
 function typeName(value: unknown): string {
@@ -73,6 +104,9 @@ export function parseCommand(payload: Uint8Array | string): ParsedCommand {
     text = typeof payload === 'string' ? payload : decoder.decode(payload);
   } catch {
     return refuse('invalid_json', 'Expected a JSON object in UTF-8 but the payload is not valid UTF-8');
+  }
+  if (nestingDepth(text, MAX_COMMAND_DEPTH) > MAX_COMMAND_DEPTH) {
+    return refuse('invalid_request', `Expected a JSON object nested at most ${MAX_COMMAND_DEPTH} levels deep (like {"command":"pause"}) but the payload nests deeper`);
   }
   let value: unknown;
   try {

@@ -20,7 +20,7 @@ function entry(node: TreeNode | undefined, key: string): TreeNode | undefined {
 function text(node: TreeNode | undefined): { value: string; pos: Position; secret: boolean } | undefined {
   if (node?.kind !== 'scalar' || node.failed) return undefined;
   const value = typeof node.value === 'number' ? node.source : node.value;
-  return typeof value === 'string' && value !== '' ? { value, pos: node.pos, secret: node.refs !== undefined } : undefined;
+  return typeof value === 'string' && value !== '' ? { value, pos: node.pos, secret: node.secret === true } : undefined;
 }
 
 /** Problems of `files` taken together, in the order the files were given. */

@@ -1,6 +1,7 @@
 /**
  * Words for messages and docs: what a schema expects (`an integer between 1 and 1000`) and what a YAML value is
- * (`"strech"`, `0x10`, `an empty value`). Values that came from `${...}` references are never shown.
+ * (`"strech"`, `0x10`, `an empty value`). Secrets (ScalarNode.secret) are never shown; other values from `${...}`
+ * are shown with the reference (`"/opt/m.tflite" (from ${MODELS})`).
  */
 import type { Schema } from './schema-dsl.js';
 import type { TreeNode } from './yaml-tree.js';
@@ -19,10 +20,11 @@ export function formatValue(value: unknown): string {
 export function describeReceived(node: TreeNode): string {
   if (node.kind === 'map') return 'a map of fields';
   if (node.kind === 'list') return node.items.length === 0 ? 'an empty list' : `a list of ${node.items.length}`;
-  if (node.refs) return `the value of ${node.refs.join(' + ')} (not shown)`;
-  if (node.value === null) return 'an empty value';
-  if (typeof node.value === 'string') return JSON.stringify(node.value.length > 60 ? `${node.value.slice(0, 57)}...` : node.value);
-  return node.source || String(node.value);
+  if (node.secret) return node.refs ? `the value of ${node.refs.join(' + ')} (not shown)` : 'a value that is not shown (a secret field)';
+  const from = node.refs ? ` (from ${node.refs.join(' + ')})` : '';
+  if (node.value === null) return `an empty value${from}`;
+  if (typeof node.value === 'string') return JSON.stringify(node.value.length > 60 ? `${node.value.slice(0, 57)}...` : node.value) + from;
+  return (node.source || String(node.value)) + from;
 }
 
 function range(base: string, min: number | undefined, max: number | undefined, exclusiveMin: boolean | undefined): string {

@@ -82,9 +82,12 @@ Every field not marked **required** may be left out; the tables below give its d
   - \`\${credential:NAME}\`: a systemd credential (\`LoadCredential=NAME:/path\` in the unit);
   - \`$\${\` writes a literal \`\${\`.
 
-  A value that is entirely a reference may fill a number or true/false field (\`threads: \${THREADS}\`). Values
-  from references are never shown: not in error messages, not in configuration dumps. A \`\${file:}\` or
-  \`\${credential:}\` must name a regular file of at most ${formatLimit(maxReferencedFileBytes)}: a folder, a FIFO (named pipe) or a device such as
+  A value that is entirely a reference may fill a number or true/false field (\`threads: \${THREADS}\`). Secrets
+  are never shown (not in logs, error messages, configuration dumps, /healthz, /status or on MQTT: \`<hidden>\`
+  takes their place): the values of \`\${file:...}\` and \`\${credential:...}\` references, and of password, key
+  and token fields however they are written. Other values from \`\${NAME}\` (a model path, a host) are shown
+  like any other value, so a message says which file is missing.
+  A \`\${file:}\` or \`\${credential:}\` must name a regular file of at most ${formatLimit(maxReferencedFileBytes)}: a folder, a FIFO (named pipe) or a device such as
   \`/dev/zero\` is refused without being read.
 - **Limits**: every YAML file must be a regular file (a FIFO, a device or a folder named \`*.yaml\` is reported, not
   read) of at most ${formatLimit(maxConfigFileBytes)}, with at most ${formatCount(maxYamlNodes)} YAML nodes (keys, values and list items; an alias counts every node

@@ -1,6 +1,7 @@
 /**
  * The effective configuration as YAML in the file's own format (snake_case keys, every default filled in, paths
- * absolute), for `config show`-style output and logs. Values that came from `${...}` are replaced by `<hidden>`.
+ * absolute), for `config show`-style output and logs. Secrets (ConfigFile.secretPaths: `${file:...}` and
+ * `${credential:...}` values, passwords, keys, tokens) are replaced by `<hidden>`.
  * A dump of a config without such values loads back to the same config.
  */
 import { stringify } from 'yaml';
@@ -16,7 +17,7 @@ export const hiddenValue = '<hidden>';
 export function redactedConfigDump(config: ConfigFile): string {
   const secrets = new Set(config.secretPaths);
   const body = toYamlForm(configFileSchema, config, '', secrets);
-  const note = secrets.size > 0 ? ` Values from \${...} are shown as ${hiddenValue}.` : '';
+  const note = secrets.size > 0 ? ` Secrets are shown as ${hiddenValue}.` : '';
   return `# Effective configuration of ${config.file}: defaults filled in, paths absolute.${note}\n${stringify(body, { lineWidth: 0 })}`;
 }
 

@@ -6,12 +6,15 @@
  * - `${credential:NAME}`: a systemd credential (`LoadCredential=NAME:...`), read from $CREDENTIALS_DIRECTORY/NAME;
  * - `$${` is a literal `${`.
  *
- * Resolved values are never put in a message: problems name the reference, and values that came from references
- * are marked (ScalarNode.refs) so validation messages and config dumps hide them.
+ * Problems name the reference, never a resolved value. Only secrets are secret (ScalarNode.secret): values with a
+ * `${file:...}` or `${credential:...}` reference, and (marked by the validator, which knows the schema) the values
+ * of password, key and token fields however they were written, unless the field is a path (tls.key names a file). Those are registered process-wide (src/runtime/secrets.ts) so that no text leaving the process
+ * shows them; other values from `${NAME}` (paths, hosts) are shown like any other value.
  */
 import path from 'node:path';
 import { readRegularFileSync, refusalText } from './bounded-read.js';
 import { maxReferencedFileBytes } from './limits.js';
+import { registerSecret } from '../runtime/secrets.js';
 import type { ProblemList } from './problems.js';
 import type { TreeNode } from './yaml-tree.js';
 
@@ -57,7 +60,11 @@ export function interpolateString(text: string, context: InterpolationContext): 
     const ref = text.slice(start, end + 1);
     const resolved = resolveReference(text.slice(start + 2, end), ref, context);
     if ('error' in resolved) errors.push(resolved.error);
-    else out += resolved.value;
+    else {
+      // Registered as soon as read: whatever the value becomes part of (a path, a URL), this part stays hidden.
+      if (isSecretReference(ref)) registerSecret(resolved.value);
+      out += resolved.value;
+    }
     refs.push(ref);
     i = end + 1;
   }
@@ -94,6 +101,17 @@ function readSecretFile(file: string, ref: string): { value: string } | { error:
   return { value: read.text.replace(/(\r?\n)+$/, '') };
 }
 
+/** `${file:...}` and `${credential:...}`: references whose values are secrets wherever they are used. */
+export function isSecretReference(ref: string): boolean {
+  return ref.startsWith('${file:') || ref.startsWith('${credential:');
+}
+
+/** The last field name of a YAML path is a password, key or token (`sinks[0].password`, `tls.key`, `api_token`). */
+export function isSecretField(yamlPath: string): boolean {
+  const field = /([A-Za-z0-9_]+)(?:\[\d+\])*$/.exec(yamlPath)?.[1] ?? '';
+  return /(?:^|_)(?:password|passphrase|passwd|secret|token|key|credentials?)$/i.test(field);
+}
+
 /**
  * Interpolates every string scalar of a tree in place, reporting problems at the value's position with its
  * YAML path. Field names are never interpolated.
@@ -103,15 +121,21 @@ export function interpolateTree(node: TreeNode, yamlPath: string, context: Inter
     for (const entry of node.entries) interpolateTree(entry.value, yamlPath ? `${yamlPath}.${entry.key}` : entry.key, context, problems);
   } else if (node.kind === 'list') {
     node.items.forEach((item, i) => interpolateTree(item, `${yamlPath}[${i}]`, context, problems));
-  } else if (typeof node.value === 'string' && node.value.includes('$')) {
-    const result = interpolateString(node.value, context);
-    if ('errors' in result) {
-      for (const error of result.errors) problems.add(node.pos, yamlPath, error);
-      node.failed = true;
-      node.value = null;
-    } else {
-      node.value = result.text;
-      if (result.refs.length > 0) node.refs = result.refs;
+  } else {
+    if (typeof node.value === 'string' && node.value.includes('$')) {
+      const result = interpolateString(node.value, context);
+      if ('errors' in result) {
+        for (const error of result.errors) problems.add(node.pos, yamlPath, error);
+        node.failed = true;
+        node.value = null;
+      } else {
+        if (result.refs.length > 0) {
+          node.refs = result.refs;
+          node.template = node.value;
+        }
+        node.value = result.text;
+        if (result.refs.some(isSecretReference)) node.secret = true;
+      }
     }
   }
 }

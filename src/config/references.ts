@@ -8,6 +8,7 @@ import { builtinDelegatesDir, loadDelegateDescriptors } from '../runtime/delegat
 import { ProblemList, type ConfigProblem } from './problems.js';
 import type { ParsedFile } from './parse.js';
 import { closestMatch } from './suggest.js';
+import type { TreeNode } from './yaml-tree.js';
 import { camelCase } from './validate.js';
 
 type Kind = 'file' | 'folder';
@@ -19,7 +20,8 @@ export function referenceProblems(parsed: ParsedFile): ConfigProblem[] {
   const problems = new ProblemList(parsed.display);
   const secret = (yamlPath: string): boolean => config.secretPaths.includes(camelCase(yamlPath));
   const expect = (yamlPath: string, target: string, kind: Kind): boolean => {
-    const why = missing(target, kind, secret(yamlPath));
+    const template = parsed.tree ? scalarAt(parsed.tree, yamlPath)?.template : undefined;
+    const why = missing(target, kind, secret(yamlPath), template);
     if (why) problems.add(parsed.positions.get(yamlPath) ?? { line: 1, col: 1 }, yamlPath, why);
     return why === undefined;
   };
@@ -53,9 +55,23 @@ export function referenceProblems(parsed: ParsedFile): ConfigProblem[] {
   return problems.problems;
 }
 
-/** Why `target` is not a usable file/folder, or undefined when it is. Paths from `${...}` are not shown. */
-function missing(target: string, kind: Kind, secret: boolean): string | undefined {
-  const shown = secret ? '(the path from ${...} is not shown)' : target;
+/** The scalar at a YAML path (`pipelines[0].model.file`) of a tree, if there is one. */
+function scalarAt(tree: TreeNode, yamlPath: string): Extract<TreeNode, { kind: 'scalar' }> | undefined {
+  let node: TreeNode | undefined = tree;
+  for (const step of yamlPath.split(/\.|(?=\[)/)) {
+    const index = /^\[(\d+)\]$/.exec(step)?.[1];
+    if (index !== undefined) node = node?.kind === 'list' ? node.items[Number(index)] : undefined;
+    else node = node?.kind === 'map' ? node.entries.find((e) => e.key === step)?.value : undefined;
+  }
+  return node?.kind === 'scalar' ? node : undefined;
+}
+
+/**
+ * Why `target` is not a usable file/folder, or undefined when it is. A secret path (from `${file:...}`) is not
+ * shown; one from `${NAME}` is, after its template (`${MODELS}/yolo.tflite -> /opt/models/yolo.tflite`).
+ */
+function missing(target: string, kind: Kind, secret: boolean, template?: string): string | undefined {
+  const shown = secret ? '(the path from ${file:...} or ${credential:...} is not shown)' : template !== undefined ? `${template} -> ${target}` : target;
   let stats;
   try {
     stats = statSync(target);

@@ -36,7 +36,7 @@ export const logSchema = object(
     title: 'Log',
     description:
       'How edgepipe run logs: one line per event on stderr. Under systemd (JOURNAL_STREAM set) each line starts with ' +
-      'its journald priority (`<3>` error, `<4>` warn, `<6>` info, `<7>` debug). Values that came from `${...}` are never logged.',
+      'its journald priority (`<3>` error, `<4>` warn, `<6>` info, `<7>` debug). Secrets (`${file:...}` and `${credential:...}` values, passwords, keys, tokens) are never logged; control characters are escaped.',
     example: { level: 'info', format: 'json', modules: { pipeline: 'debug', stats: 'warn' } },
   },
   {

@@ -2,6 +2,8 @@
  * Walks a YAML tree along a schema: checks every value, fills defaults, converts keys to camelCase, resolves
  * paths and collects every problem (it never stops at the first). The result is typed from the schema (`Infer`).
  */
+import { registerSecret } from '../runtime/secrets.js';
+import { isSecretField } from './interpolate.js';
 import { describeExpected, describeReceived } from './describe.js';
 import { concretePath, fieldIndex } from './field-index.js';
 import { ProblemList, type Position } from './problems.js';
@@ -55,6 +57,11 @@ export function validateTree(schema: Schema, node: TreeNode, context: Validation
 function check(schema: Schema, where: Where, anchor: Position, context: ValidationContext): Checked<unknown> {
   const node = where.node;
   if (node.kind === 'scalar' && node.failed) return invalid;
+  // Passwords, keys and tokens are secrets however written; a path to a key file is not (messages must name it).
+  if (node.kind === 'scalar' && node.value !== null && isSecretField(where.yaml) && !(schema.type === 'string' && schema.path)) {
+    node.secret = true;
+    registerSecret(String(node.value));
+  }
   if (node.kind === 'scalar' || schema.type === 'list' || schema.type === 'object' || schema.type === 'union') {
     context.positions.set(where.yaml, node.pos);
   }
@@ -79,7 +86,7 @@ function check(schema: Schema, where: Where, anchor: Position, context: Validati
     case 'union':
       return checkUnion(schema, where, anchor, context);
   }
-  if (value !== invalid && node.kind === 'scalar' && node.refs) context.secretPaths.push(where.obj);
+  if (value !== invalid && node.kind === 'scalar' && node.secret) context.secretPaths.push(where.obj);
   return value;
 }
 

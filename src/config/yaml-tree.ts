@@ -17,8 +17,12 @@ export interface ScalarNode {
   /** The text as written (`0x10`, `.inf`, `yes`), for messages. */
   source: string;
   quoted: boolean;
-  /** `${...}` references the value came from (set by interpolation); such values are never shown. */
+  /** `${...}` references the value came from (set by interpolation). */
   refs?: string[];
+  /** The text as written before interpolation (`${MODELS}/yolo.tflite`), when it had references. */
+  template?: string;
+  /** A secret (`${file:...}`, `${credential:...}`, or a password, key or token field): never shown. */
+  secret?: boolean;
   /** Interpolation failed; the problem is already reported. */
   failed?: boolean;
 }

@@ -2,6 +2,9 @@
  * One line per event. Pipelines only need the `Logger` interface; `edgepipe run` builds a `LineLogger` with the
  * level per module, the line format (text or JSON), journald priorities under systemd, and secrets redacted.
  */
+import { printable, printableJson } from '../runtime/printable.js';
+import { MIN_SECRET_LENGTH, redact, redactDeep } from '../runtime/secrets.js';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 export interface Logger {
@@ -27,7 +30,10 @@ export interface LineLoggerOptions {
   format?: 'text' | 'json';
   /** Start each line with its sd-daemon priority `<3>`..`<7>` (under systemd, so journald records it). */
   journal?: boolean;
-  /** Values never written (config values from `${...}`): replaced by `<hidden>` in messages and fields. */
+  /**
+   * Values never written, replaced by `<hidden>` in messages and fields, besides the process's registered secrets
+   * (src/runtime/secrets.ts), which are always hidden.
+   */
   secrets?: readonly string[];
   /** Where lines go (default stderr); each call gets one line with its newline. */
   write?: (line: string) => void;
@@ -56,32 +62,25 @@ export function lineLogger(options: LineLoggerOptions = {}): Logger {
   const write = options.write ?? ((line: string) => void process.stderr.write(line));
   const now = options.now ?? Date.now;
   // Longest first, so a secret containing another is hidden whole; short values would hide ordinary words.
-  const secrets = [...new Set(options.secrets ?? [])].filter((s) => s.length >= 3).sort((a, b) => b.length - a.length);
-  const hide = (text: string): string => secrets.reduce((out, secret) => out.split(secret).join('<hidden>'), text);
-  const redact = (value: unknown): unknown => {
-    if (secrets.length === 0) return value;
-    if (typeof value === 'string') return hide(value);
-    if (Array.isArray(value)) return value.map(redact);
-    if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redact(v)]));
-    return value;
-  };
+  const secrets = [...new Set(options.secrets ?? [])].filter((s) => s.length >= MIN_SECRET_LENGTH).sort((a, b) => b.length - a.length);
   return {
     log(level, message, fields) {
       const module = moduleOf(message, fields);
       const threshold = (module && modules[module]) || minimum;
       if (order[level] < order[threshold]) return;
       const prefix = options.journal ? `<${journalPriority[level]}>` : '';
-      const msg = hide(message);
-      const rest = fields ? (redact(fields) as Record<string, unknown>) : {};
+      const msg = redact(message, secrets);
+      const rest = fields ? redactDeep(fields, secrets) : {};
       let line: string;
       if (options.format === 'json') {
         const { module: _module, ...others } = rest;
-        line = JSON.stringify({ time: new Date(now()).toISOString(), level, msg, ...(module ? { module } : {}), ...others });
+        line = printableJson(JSON.stringify({ time: new Date(now()).toISOString(), level, msg, ...(module ? { module } : {}), ...others }));
       } else {
-        line = `${level} ${msg}${Object.keys(rest).length > 0 ? ` ${JSON.stringify(rest)}` : ''}`;
+        // One event, one line: a newline inside a message would split it into two journal entries, and a NUL or an
+        // ESC from a device would make the journal binary to grep or drive the terminal of whoever reads it.
+        line = printable(`${level} ${msg}${Object.keys(rest).length > 0 ? ` ${printableJson(JSON.stringify(rest))}` : ''}`);
       }
-      // One event, one line: a newline inside a message would split it into two journal entries.
-      write(`${prefix}${line.replace(/\r?\n/g, '\\n')}\n`);
+      write(`${prefix}${line}\n`);
     },
   };
 }

@@ -8,6 +8,7 @@ import type { PipelineConfig, RuntimeConfig } from '../config/types.js';
 import type { DelegateDescriptor } from '../runtime/delegates.js';
 import { typedView, isSupportedDtype, type Dtype, type TensorArray } from '../runtime/dtypes.js';
 import type { Model } from '../runtime/model.js';
+import { RepeatLimiter } from './repeat-limiter.js';
 import { loadVerifiedModel } from '../runtime/probe.js';
 import { createImagePreprocessor } from '../preprocess/index.js';
 import { createSeriesPreprocessor } from '../preprocess/series-preprocessor.js';
@@ -84,6 +85,8 @@ export class Pipeline {
   private readonly stopSource = new Subject<void>();
   private demand: DemandGate | undefined;
   private source: FrameSource | undefined;
+  /** Per-frame drop warnings: one line per kind per 10 s, with a count (a broken camera drops every frame). */
+  private readonly dropLog = new RepeatLimiter((message) => this.context.logger.log('warn', message));
   private stopping = false;
   private thermal: ThermalMonitor | undefined;
   private attachFrames = false;
@@ -224,9 +227,7 @@ export class Pipeline {
     const minIntervalMs = config.maxFps > 0 ? 1000 / config.maxFps : 0;
     const drop = (reason: DropReason, frame: Frame, error?: unknown): void => {
       stats.drop(reason);
-      if (error !== undefined) {
-        this.context.logger.log('warn', `pipeline ${this.name}: frame ${frame.id} dropped (${reason}): ${(error as Error).message}`);
-      }
+      if (error !== undefined) this.dropLog.log(reason, `pipeline ${this.name}: frame ${frame.id} dropped (${reason}): ${(error as Error).message}`);
     };
 
     const demand = new DemandGate();
@@ -322,7 +323,7 @@ export class Pipeline {
       const inferMs = performance.now() - inferStart;
       if (!outcome.ok) {
         this.stats.drop(outcome.reason === 'timeout' ? 'infer_timeout' : 'infer_error');
-        this.context.logger.log('warn', `pipeline ${this.name}: frame ${prepared.frame.id} dropped: ${outcome.message}`);
+        this.dropLog.log(outcome.reason, `pipeline ${this.name}: frame ${prepared.frame.id} dropped: ${outcome.message}`);
         return undefined;
       }
       const postStart = performance.now();
@@ -333,7 +334,7 @@ export class Pipeline {
         result = await parts.stages.postprocessor.run({ infos, values }, prepared.geometry, { id: prepared.frame.id, pipeline: this.name });
       } catch (error) {
         this.stats.drop('postprocess_error');
-        this.context.logger.log('warn', `pipeline ${this.name}: frame ${prepared.frame.id} dropped (postprocess): ${(error as Error).message}`);
+        this.dropLog.log('postprocess', `pipeline ${this.name}: frame ${prepared.frame.id} dropped (postprocess): ${(error as Error).message}`);
         return undefined;
       }
       const postprocessMs = performance.now() - postStart;
@@ -419,6 +420,7 @@ export class Pipeline {
     this.runner?.stop();
     this.thermal?.release();
     this.thermal = undefined;
+    this.dropLog.flush();
     this.state = 'stopped';
     this.settle.resolve();
     this.context.onStats?.(this.report());

@@ -3,6 +3,7 @@
  * stream fails (its source died) is retried with exponential backoff and jitter; the others go on.
  */
 import type { PipelineConfig } from '../config/types.js';
+import { redact } from '../runtime/secrets.js';
 import { Pipeline, type PipelineContext, type PipelineState } from './pipeline.js';
 
 export interface BackoffOptions {
@@ -100,7 +101,8 @@ export class Supervisor {
 
   private async onFailure(entry: Entry, pipeline: Pipeline, error: unknown): Promise<void> {
     if (entry.pipeline !== pipeline) return;
-    entry.lastError = (error as Error).message;
+    // Recorded redacted: it reaches the log, /healthz, /status and reload summaries (a file sink path may hold a secret).
+    entry.lastError = redact((error as Error).message);
     await pipeline.stop().catch(() => undefined);
     if (this.stopping) return;
     const delay = backoffDelay(entry.attempts, this.backoff);

@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { EdgepipeError, invalidOption, summariseTfliteLog } from './errors.js';
 import { resolveLibraryPath } from './library.js';
 import { packageRoot } from './paths.js';
-import { Model, readModelFile } from './model.js';
+import { Model, readModelFile, rememberModelRefusal } from './model.js';
 import type { TensorInfo } from './tensor.js';
 
 export type ProbeFailureKind = 'rejected' | 'crashed' | 'timeout' | 'memory';
@@ -420,7 +420,10 @@ export async function loadVerifiedModel(
   const bytes = held ?? (await readModelFile(file));
   const verdict = await probeModel(bytes, { ...probeOptions, name: options.name ?? file });
   if (!verdict.ok) {
-    throw new EdgepipeError('ERR_MODEL_PROBE', `${file}: ${verdict.reason}`, { exitCode: 2 });
+    const error = new EdgepipeError('ERR_MODEL_PROBE', `${file}: ${verdict.reason}`, { exitCode: 2 });
+    // A supervisor retries a failing pipeline: until the file changes, the retry fails without reading it.
+    if (verdict.kind === 'rejected') rememberModelRefusal(bytes, error);
+    throw error;
   }
   return Model.fromBuffer(bytes, file, options.library === undefined ? {} : { library: options.library });
 }

@@ -5,6 +5,7 @@
  * Any local user can reach it, so no request may end or starve the process (issue 11): every handler path is
  * guarded, malformed requests get a 4xx and are closed, and connections are bounded in number, time and header
  * size (see HttpLimits), so a flood of idle connections cannot take the file descriptors the pipelines need.
+ * Every body is redacted (src/runtime/secrets.ts) and its control characters escaped.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,6 +14,8 @@ import { isLoopbackHost, parseListenAddress } from '../config/schema.js';
 import type { Logger } from '../pipeline/log.js';
 import type { Supervisor } from '../pipeline/supervisor.js';
 import { EdgepipeError } from '../runtime/errors.js';
+import { printable, printableJson } from '../runtime/printable.js';
+import { redact, redactDeep } from '../runtime/secrets.js';
 import type { MetricsRegistry } from './metrics.js';
 import { contentType, renderMetrics, snapshotSupervisors, type PipelineSnapshot } from './prometheus.js';
 
@@ -197,12 +200,17 @@ export class HttpEndpoint {
     }
     const pipelines = snapshotSupervisors(this.options.supervisors(), this.options.registry);
     if (path === '/metrics') {
-      send(response, 200, contentType, renderMetrics(pipelines, this.options.registry));
+      send(response, 200, contentType, redact(renderMetrics(pipelines, this.options.registry)));
       return;
     }
     const { healthy, reasons } = health(pipelines);
-    if (path === '/healthz') send(response, healthy ? 200 : 503, 'text/plain; charset=utf-8', healthy ? 'ok\n' : `${reasons.join('\n')}\n`);
-    else send(response, 200, 'application/json; charset=utf-8', `${JSON.stringify({ healthy, reasons, pipelines }, null, 2)}\n`);
+    if (path === '/healthz') {
+      send(response, healthy ? 200 : 503, 'text/plain; charset=utf-8', healthy ? 'ok\n' : `${reasons.map((r) => printable(redact(r))).join('\n')}\n`);
+      return;
+    }
+    // Sinks' errors in the snapshots may name a secret's value (a file sink path from ${file:...}).
+    const body = redactDeep({ healthy, reasons, pipelines });
+    send(response, 200, 'application/json; charset=utf-8', `${printableJson(JSON.stringify(body, null, 2))}\n`);
   }
 
   /**

@@ -1,4 +1,5 @@
 /** What `edgepipe watch` prints for a snapshot: a table for people, one JSON object for scripts. Pure. */
+import { printable, printableJson } from '../runtime/printable.js';
 import type { Subscriptions } from './topics.js';
 import type { Gap, WatchSnapshot } from './state.js';
 
@@ -39,6 +40,8 @@ export function renderText(snapshot: WatchSnapshot, view: ViewContext): string {
     s.schema_errors === 0 ? 'ok' : String(s.schema_errors),
   ]);
   for (const d of snapshot.silent_devices) rows.push([d.device, '-', d.status, '-', '-', 'no predictions yet', '-', '-', '-', '-']);
+  // Names, labels and statuses come from whatever was published: no control character reaches the terminal.
+  for (const row of rows) row.forEach((cell, i) => (row[i] = printable(cell, { tabs: false })));
   if (rows.length === 0) return `${header}\nwaiting for messages on ${view.subscriptions.predictions} and ${view.subscriptions.status}\n`;
   const widths = HEADERS.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: readonly string[]): string =>
@@ -56,10 +59,10 @@ export function renderText(snapshot: WatchSnapshot, view: ViewContext): string {
     if (s.status === 'offline') notes.push(`${name}: device ${s.device} is offline`);
   }
   if (snapshot.ignored > 0) notes.push(`${snapshot.ignored} other message(s) ignored`);
-  return [header, '', line(HEADERS), ...rows.map(line), ...(notes.length > 0 ? ['', ...notes] : [])].join('\n') + '\n';
+  return [header, '', line(HEADERS), ...rows.map(line), ...(notes.length > 0 ? ['', ...notes.map((n) => printable(n))] : [])].join('\n') + '\n';
 }
 
 /** One line of JSON (a contract, like the other commands' --json). */
 export function renderJson(snapshot: WatchSnapshot, view: ViewContext): string {
-  return `${JSON.stringify({ time: view.time, broker: view.broker, connection: view.connection, subscriptions: view.subscriptions, ...snapshot })}\n`;
+  return `${printableJson(JSON.stringify({ time: view.time, broker: view.broker, connection: view.connection, subscriptions: view.subscriptions, ...snapshot }))}\n`;
 }

@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_COMMAND_OPTIONS, MqttCommands, type CommandChannel, type CommandOptions } from '../../src/commands/mqtt-commands.js';
 import type { CommandResponse } from '../../src/commands/protocol.js';
 import { jsonSchemaErrors } from '../../src/config/json-schema-check.js';
+import { memoryLogger } from '../../src/pipeline/log.js';
 import { Mosquitto, mosquittoOrSkip, Subscriber } from '../sinks/mqtt-broker.js';
 import { startPipeline, until, type RunningPipeline } from './running-pipeline.js';
 
@@ -73,6 +74,7 @@ describe.skipIf(!binary)('MQTT commands', () => {
   interface Setup extends RunningPipeline {
     commands: MqttCommands;
     responses: Subscriber;
+    logger: ReturnType<typeof memoryLogger>;
     /** Publishes `payload` on the command topic and returns the next response. */
     ask(payload: string | Buffer): Promise<CommandResponse>;
   }
@@ -80,11 +82,12 @@ describe.skipIf(!binary)('MQTT commands', () => {
   async function setup(name: string, options: Partial<CommandOptions> = {}, extra: Parameters<typeof startPipeline>[2] = {}, now?: () => number): Promise<Setup> {
     const run = await startPipeline(name, 100, extra);
     cleanup.push(() => run.pipeline.stop());
+    const logger = memoryLogger();
     const commands = await MqttCommands.start(
       mqttChannel(device),
       run.pipeline.control,
       { ...DEFAULT_COMMAND_OPTIONS, maxPerSecond: 1000, ...options },
-      { device: 'dev1', pipeline: name, ...(now ? { now } : {}) },
+      { device: 'dev1', pipeline: name, logger, ...(now ? { now } : {}) },
     );
     cleanup.push(() => commands.stop());
     const responses = await Subscriber.start(broker.url, `edgepipe/dev1/${name}/responses`);
@@ -97,7 +100,7 @@ describe.skipIf(!binary)('MQTT commands', () => {
       expect(jsonSchemaErrors(responseSchema, response as unknown as Json)).toEqual([]);
       return response;
     };
-    return { ...run, commands, responses, ask };
+    return { ...run, commands, responses, logger, ask };
   }
 
   it('pause stops predictions (drops counted as paused), resume continues them, set_threshold changes results', async () => {
@@ -144,6 +147,25 @@ describe.skipIf(!binary)('MQTT commands', () => {
     expect(pipeline.state).toBe('running');
     expect(pipeline.report().paused).toBeUndefined();
     expect(commands.stats()).toMatchObject({ received: 6, invalid: 5, failed: 1, ok: 0 });
+  });
+
+  it('answers a payload nested 5,000 levels deep (10 kB, under the size limit) as invalid and logs it', async () => {
+    const { pipeline, predictions, ask, commands, logger } = await setup('deep');
+    const deep = '['.repeat(5000) + ']'.repeat(5000);
+    const message = 'Expected a JSON object nested at most 8 levels deep (like {"command":"pause"}) but the payload nests deeper';
+    expect(await ask(deep)).toEqual({ schema: 'edgepipe.command-response/1', id: null, command: null, ok: false, error: { code: 'invalid_request', message } });
+    const objects = '{"a":'.repeat(2500) + '1' + '}'.repeat(2500);
+    expect(await ask(objects)).toMatchObject({ ok: false, error: { code: 'invalid_request', message } });
+    // Brackets inside strings are text, not nesting.
+    expect(await ask(JSON.stringify({ id: '[[[[[[[[[[[[', command: 'resume' }))).toMatchObject({ ok: true });
+    expect(logger.entries.filter((e) => e.level === 'warn').map((e) => e.message)).toEqual([
+      `commands: refused (invalid_request): ${message}`,
+      `commands: refused (invalid_request): ${message}`,
+    ]);
+    const at = predictions.length;
+    await until('predictions after the deep payloads', () => predictions.length >= at + 3);
+    expect(pipeline.state).toBe('running');
+    expect(commands.stats()).toMatchObject({ received: 3, invalid: 2, ok: 1 });
   });
 
   it('reload calls the hook and publishes its outcome', async () => {

@@ -1,10 +1,14 @@
-/** `${NAME}`, `${file:PATH}`, `${credential:NAME}` and `$${` in values; resolved values never appear in messages. */
+/**
+ * `${NAME}`, `${file:PATH}`, `${credential:NAME}` and `$${` in values. Secrets (file and credential values,
+ * passwords, keys, tokens) never appear in messages; values from the environment do.
+ */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { redactedConfigDump } from '../../src/config/dump.js';
 import { interpolateString } from '../../src/config/interpolate.js';
 import { loadConfigFiles, parseConfig } from '../../src/config/load.js';
+import { redact, secretCount } from '../../src/runtime/secrets.js';
 import { configError, pipelineYaml, problemLines, tempDir } from './helpers.js';
 
 const secret = 's3cr3t-value';
@@ -70,7 +74,8 @@ describe('interpolation in a config', () => {
     expect(pipeline.preprocess.resize).toBe('contain');
     expect(pipeline.every).toBe(3);
     expect(pipeline.sinks[0]).toEqual({ kind: 'file', path: '/srv/edgepipe/out.jsonl', maxBytes: 10485760, keep: 2 });
-    expect(config.secretPaths).toEqual(['pipelines[0].model.file', 'pipelines[0].preprocess.resize', 'pipelines[0].every', 'pipelines[0].sinks[0].path', 'pipelines[0].sinks[0].keep']);
+    // Only secrets are secret: the ${file:...} value; values from the environment are ordinary values.
+    expect(config.secretPaths).toEqual(['pipelines[0].sinks[0].path']);
   });
 
   it('booleans from references', () => {
@@ -84,30 +89,60 @@ describe('interpolation in a config', () => {
     expect(config.secretPaths).toEqual([]);
   });
 
-  it('reports a missing variable at its value, and never shows a resolved value', async () => {
+  it('reports a missing variable at its value; shows values from the environment, never those of files', async () => {
+    const dir = tempDir();
+    writeFileSync(path.join(dir, 'flip'), secret);
     const error = await configError(() =>
       parseConfig(
-        file,
-        yaml('    every: "${SECRET}"\n    preprocess: { flip: "${SECRET}" }\n    sinks: [{ kind: file, path: "${UNSET}" }]\n'),
-        { env: { MODEL_DIR: '/m', SECRET: secret } },
+        path.join(dir, 'door.yaml'),
+        yaml('    every: "${EVERY}"\n    preprocess: { flip: "${file:flip}" }\n    sinks: [{ kind: file, path: "${UNSET}" }]\n'),
+        { env: { MODEL_DIR: '/m', EVERY: 'often' } },
       ),
     );
     expect(problemLines(error)).toEqual([
-      '/srv/edgepipe/door.yaml:7:12: pipelines[0].every: expected an integer between 1 and 100000, received the value of ${SECRET} (not shown)',
-      '/srv/edgepipe/door.yaml:8:25: pipelines[0].preprocess.flip: expected one of none, horizontal, vertical, received the value of ${SECRET} (not shown)',
-      '/srv/edgepipe/door.yaml:9:33: pipelines[0].sinks[0].path: environment variable UNSET is not set (referenced as ${UNSET})',
+      `${dir}/door.yaml:7:12: pipelines[0].every: expected an integer between 1 and 100000, received "often" (from \${EVERY})`,
+      `${dir}/door.yaml:8:25: pipelines[0].preprocess.flip: expected one of none, horizontal, vertical, received the value of \${file:flip} (not shown)`,
+      `${dir}/door.yaml:9:33: pipelines[0].sinks[0].path: environment variable UNSET is not set (referenced as \${UNSET})`,
     ]);
     expect(JSON.stringify(error.problems)).not.toContain(secret);
   });
 
-  it('a name from a secret is not shown when it is a duplicate or invalid', async () => {
-    const text = `version: 1\npipelines:\n${pipelineYaml('"${NAME}"')}${pipelineYaml('"${NAME}"')}${pipelineYaml('"${BAD}"')}`;
-    const error = await configError(() => parseConfig(file, text, { env: { NAME: 'door', BAD: 'Bad Name' } }));
+  it('a name from a file is not shown when it is a duplicate or invalid; one from the environment is', async () => {
+    const dir = tempDir();
+    writeFileSync(path.join(dir, 'name'), 'door');
+    writeFileSync(path.join(dir, 'bad'), 'Bad Name');
+    const text = `version: 1\npipelines:\n${pipelineYaml('"${file:name}"')}${pipelineYaml('"${file:name}"')}${pipelineYaml('"${file:bad}"')}${pipelineYaml('"${ENV_NAME}"')}`;
+    const error = await configError(() => parseConfig(path.join(dir, 'door.yaml'), text, { env: { ENV_NAME: 'Env Name' } }));
     expect(problemLines(error)).toEqual([
-      '/srv/edgepipe/door.yaml:7:11: pipelines[1].name: this name is already the name of the pipeline at /srv/edgepipe/door.yaml:3:11; names must be unique across all files',
-      '/srv/edgepipe/door.yaml:11:11: pipelines[2].name: expected a name of lowercase letters, digits, - and _ (1 to 63, starting with a letter or digit), received the value of ${NAME} (not shown)'.replace('${NAME}', '${BAD}'),
+      `${dir}/door.yaml:7:11: pipelines[1].name: this name is already the name of the pipeline at ${dir}/door.yaml:3:11; names must be unique across all files`,
+      `${dir}/door.yaml:11:11: pipelines[2].name: expected a name of lowercase letters, digits, - and _ (1 to 63, starting with a letter or digit), received the value of \${file:bad} (not shown)`,
+      `${dir}/door.yaml:15:11: pipelines[3].name: expected a name of lowercase letters, digits, - and _ (1 to 63, starting with a letter or digit), received "Env Name" (from \${ENV_NAME})`,
     ]);
     expect(error.message).not.toMatch(/"door"|Bad Name|bad-name/);
+  });
+
+  it('passwords and tokens are secrets however they are written, key file paths are not; secrets are registered for redaction', () => {
+    const before = secretCount();
+    const sinks = [
+      '    sinks:',
+      '      - { kind: mqtt, url: "mqtt://${BROKER}", username: "${MQTT_USER}", password: "${MQTT_PASSWORD}" }',
+      '      - { kind: mqtt, url: "mqtts://broker:8883", client_id: b, password: literal-pw-1234, tls: { ca: "${CA}", cert: /etc/c.crt, key: "${KEY}" } }',
+      '',
+    ].join('\n');
+    const env = { MODEL_DIR: '/m', BROKER: 'broker:1883', MQTT_USER: 'edge', MQTT_PASSWORD: 'pw-from-env-5678', CA: '/etc/ca.crt', KEY: '/etc/key-path.pem' };
+    const config = parseConfig(file, yaml(sinks), { env });
+    // tls.key is a path (to the key file): shown, so a message can say which file is missing.
+    expect(config.secretPaths).toEqual(['pipelines[0].sinks[0].password', 'pipelines[0].sinks[1].password']);
+    const dump = redactedConfigDump(config);
+    expect(dump).toContain('url: mqtt://broker:1883');
+    expect(dump).toContain('username: edge');
+    expect(dump).toContain('ca: /etc/ca.crt');
+    expect(dump).toContain('key: /etc/key-path.pem');
+    expect(dump).not.toMatch(/pw-from-env-5678|literal-pw-1234/);
+    expect(secretCount()).toBeGreaterThan(before);
+    expect(redact('auth failed for pw-from-env-5678 and literal-pw-1234; key /etc/key-path.pem; model /m/m.tflite')).toBe(
+      'auth failed for <hidden> and <hidden>; key /etc/key-path.pem; model /m/m.tflite',
+    );
   });
 
   it('file references resolve against the YAML folder, not the current one', async () => {
@@ -120,13 +155,13 @@ describe('interpolation in a config', () => {
     expect(config!.secretPaths).toEqual(['pipelines[0].model.file']);
   });
 
-  it('the config dump hides values from references', () => {
+  it('the config dump hides secrets and shows values from the environment', () => {
     const config = parseConfig(file, yaml('    sinks: [{ kind: file, path: "${file:/dev/null}${SECRET}" }]\n').replace('/dev/null', emptyFile()), { env: { MODEL_DIR: '/m', SECRET: secret } });
     const dump = redactedConfigDump(config);
     expect(dump).not.toContain(secret);
     expect(dump).toContain('path: <hidden>');
-    expect(dump).toContain('file: <hidden>');
-    expect(dump.split('\n')[0]).toBe('# Effective configuration of /srv/edgepipe/door.yaml: defaults filled in, paths absolute. Values from ${...} are shown as <hidden>.');
+    expect(dump).toContain('file: /m/m.tflite');
+    expect(dump.split('\n')[0]).toBe('# Effective configuration of /srv/edgepipe/door.yaml: defaults filled in, paths absolute. Secrets are shown as <hidden>.');
   });
 
   it('field names are not interpolated', async () => {

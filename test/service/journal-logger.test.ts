@@ -1,4 +1,7 @@
 /** Log lines: journald priorities under systemd, JSON lines, levels per module, secrets never written. */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { ConfigError } from '../../src/config/problems.js';
@@ -86,19 +89,43 @@ describe('log lines', () => {
     ]);
   });
 
-  it('never contain a config value that came from ${...}', () => {
-    const config = parseConfig(
-      file,
-      'version: 1\npipelines:\n  - name: door\n    source: { kind: synthetic }\n    model: { file: "${MODEL_DIR}/m.tflite" }\n    postprocess: { kind: classify }\n',
-      { env: { MODEL_DIR: '/opt/s3cr3t-token' } },
-    );
-    expect(config.secretPaths).toEqual(['pipelines[0].model.file']);
-    expect(secretValues([config])).toEqual(['/opt/s3cr3t-token/m.tflite']);
+  it('never contain a secret; paths from ${NAME} are shown as they are', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'edgepipe-log-secret-'));
+    writeFileSync(path.join(dir, 'sink-path'), '/var/lib/f1le-s3cr3t/out.jsonl\n');
+    const yaml = [
+      'version: 1',
+      'pipelines:',
+      '  - name: door',
+      '    source: { kind: synthetic }',
+      '    model: { file: "${MODEL_DIR}/m.tflite" }',
+      '    postprocess: { kind: classify }',
+      '    sinks:',
+      '      - { kind: file, path: "${file:sink-path}" }',
+      '      - { kind: mqtt, url: "mqtt://127.0.0.1:1883", password: "${MQTT_PASSWORD}" }',
+      '',
+    ].join('\n');
+    const config = parseConfig(path.join(dir, 'door.yaml'), yaml, { env: { MODEL_DIR: '/opt/models', MQTT_PASSWORD: 'env-pa55word' } });
+    expect(config.secretPaths).toEqual(['pipelines[0].sinks[0].path', 'pipelines[0].sinks[1].password']);
+    expect(secretValues([config])).toEqual(['/var/lib/f1le-s3cr3t/out.jsonl', 'env-pa55word']);
     const out = capture();
-    const logger = serviceLogger([config], { env: {}, format: 'json', write: out.write });
-    logger.log('error', 'pipeline door: cannot open /opt/s3cr3t-token/m.tflite', { file: '/opt/s3cr3t-token/m.tflite', nested: ['/opt/s3cr3t-token/m.tflite'] });
-    expect(out.lines.join('')).not.toContain('s3cr3t');
-    expect(out.lines.join('')).toContain('cannot open <hidden>');
+    // Any logger, not only the service's: the secrets were registered when the config was read.
+    const logger = lineLogger({ format: 'json', write: out.write });
+    logger.log('error', 'pipeline door: cannot open /var/lib/f1le-s3cr3t/out.jsonl', { model: '/opt/models/m.tflite', nested: ['env-pa55word'] });
+    const line = out.lines.join('');
+    expect(line).not.toMatch(/f1le-s3cr3t|env-pa55word/);
+    expect(JSON.parse(line)).toMatchObject({ msg: 'pipeline door: cannot open <hidden>', model: '/opt/models/m.tflite', nested: ['<hidden>'] });
+  });
+
+  it('escape control characters from outside data: one line, no NUL, no ESC, no C1', () => {
+    const text = capture();
+    const json = capture();
+    const message = 'serial door: line "a\u0000b\u001b[2Jc\u007fd\u009be\r\nf\tg"';
+    lineLogger({ write: text.write }).log('warn', message, { raw: '\u0000\u001b\u0085' });
+    lineLogger({ format: 'json', write: json.write }).log('warn', message, { raw: '\u0000\u001b\u0085' });
+    expect(text.lines).toEqual(['warn serial door: line "a\\x00b\\x1b[2Jc\\x7fd\\x9be\\r\\nf\tg" {"raw":"\\u0000\\u001b\\u0085"}\n']);
+    const [line] = json.lines;
+    expect(line).toMatch(/^[\t\x20-\x7e]*\n$/u);
+    expect(JSON.parse(line!)).toMatchObject({ msg: message, raw: '\u0000\u001b\u0085' });
   });
 });
 

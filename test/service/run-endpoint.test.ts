@@ -23,7 +23,7 @@ writeFileSync(config, [
   `    model: { file: "${model}" }`,
   '    postprocess: { kind: classify, top_k: 1 }',
   '    stats_interval_s: 0.2',
-  '    sinks: [ { kind: file, path: "${OUT_FILE}" } ]',
+  '    sinks: [ { kind: file, path: "${file:out-path}" } ]',
 ].join('\n'));
 
 const get = (port: number, pathname: string): Promise<{ status: number; body: string }> =>
@@ -39,9 +39,9 @@ const get = (port: number, pathname: string): Promise<{ status: number; body: st
   });
 
 describe('edgepipe run under systemd with runtime.http', () => {
-  it('logs JSON lines with priorities, serves /metrics and /healthz, never logs the ${...} value, exits 0 on SIGTERM', async () => {
-    const out = path.join(dir, 'secret-name-out.jsonl');
-    const env = { ...process.env, JOURNAL_STREAM: '8:4242', OUT_FILE: out };
+  it('logs JSON lines with priorities, serves /metrics and /healthz, never logs the ${file:...} value, exits 0 on SIGTERM', async () => {
+    writeFileSync(path.join(dir, 'out-path'), path.join(dir, 'secret-name-out.jsonl'));
+    const env = { ...process.env, JOURNAL_STREAM: '8:4242' };
     const child = spawn(process.execPath, [path.join(projectRoot, 'bin', 'edgepipe.js'), 'run', config], { stdio: ['ignore', 'ignore', 'pipe'], env });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));

@@ -68,4 +68,20 @@ describe('watch rendering (pure, from a snapshot)', () => {
     expect(text.endsWith('}\n') && !text.slice(0, -1).includes('\n')).toBe(true);
     expect(JSON.parse(text)).toEqual({ time: view.time, broker: view.broker, connection: 'connected', subscriptions: view.subscriptions, ...snapshot });
   });
+
+  it('escapes control characters from published names and labels in the table, the notes and the JSON', () => {
+    const snapshot: WatchSnapshot = {
+      streams: [stream({ device: 'gate\u001b[2J', latest: 'blue\u0000\n0.99', last_schema_problem: 'bad\u009bx', schema_errors: 1, pipeline: 'door\u007f' })],
+      silent_devices: [],
+      ignored: 0,
+    };
+    const text = renderText(snapshot, view);
+    expect(text).toMatch(/^[\n\x20-\x7e]*$/u);
+    expect(text).toContain('gate\\x1b[2J  door\\x7f');
+    expect(text).toContain('blue\\x00\\n0.99');
+    expect(text).toContain('latest: bad\\x9bx');
+    const json = renderJson(snapshot, view);
+    expect(json).toMatch(/^[\x20-\x7e]*\n$/u);
+    expect((JSON.parse(json) as { streams: StreamSnapshot[] }).streams[0]!.pipeline).toBe('door\u007f');
+  });
 });

@@ -5,6 +5,7 @@
 import type { Prediction } from '../../pipeline/frame.js';
 import type { StatsReport } from '../../pipeline/stats.js';
 import type { ServiceNotice } from '../types.js';
+import { redactDeep } from '../../runtime/secrets.js';
 import { roundSignificant, roundTo } from '../json-lines.js';
 import type { ChangeEvent } from './change.js';
 import { uuidv7 } from './envelope.js';
@@ -52,7 +53,8 @@ function snakeKeys(value: unknown): unknown {
 /** The pipeline's StatsReport, snake_case (its `sinks` hold this sink's counters: suppressed, events, ...). */
 export function statsPayload(report: StatsReport, device: string, nowMs: number): string {
   const { pipeline, ...rest } = report;
-  return JSON.stringify({
+  // Redacted: a sink's lastError may name a secret's value (a file sink path from ${file:...}).
+  return JSON.stringify(redactDeep({
     schema: STATS_SCHEMA_ID,
     id: uuidv7(nowMs),
     device,
@@ -60,7 +62,7 @@ export function statsPayload(report: StatsReport, device: string, nowMs: number)
     time: new Date(nowMs).toISOString(),
     time_ms: nowMs,
     ...(snakeKeys(rest) as Record<string, unknown>),
-  });
+  }));
 }
 
 /** The retained per-pipeline status: `running` (with the delegate in use, once known) or `stopped`. */
@@ -72,7 +74,7 @@ export function statusPayload(
   nowMs: number,
   lastReload?: ServiceNotice,
 ): string {
-  return JSON.stringify({
+  return JSON.stringify(redactDeep({
     schema: STATUS_SCHEMA_ID,
     device,
     pipeline,
@@ -81,5 +83,5 @@ export function statusPayload(
     time: new Date(nowMs).toISOString(),
     time_ms: nowMs,
     ...(lastReload ? { last_reload: { ok: lastReload.ok, message: lastReload.message, time: new Date(lastReload.atMs).toISOString() } } : {}),
-  });
+  }));
 }
