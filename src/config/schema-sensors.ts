@@ -273,7 +273,20 @@ export const audioSourceSchema = object(
       minItems: 1,
       example: ['ffmpeg', '-re', '-i', 'clip.wav', '-f', 's16le', '-ac', '1', '-ar', '16000', '-'],
     }),
-    stall_timeout_ms: stallTimeout('samples'),
+    stall_timeout_ms: integer({
+      description:
+        'No samples for this long (ms) after the first means the producer is stalled: it is killed and restarted. ' +
+        'Before the first samples, start_timeout_ms applies instead.',
+      min: 100,
+      max: 3600000,
+      default: 5000,
+    }),
+    start_timeout_ms: integer({
+      description: 'No samples within this long (ms) of starting the producer: it is killed and restarted.',
+      min: 100,
+      max: 3600000,
+      default: 30000,
+    }),
     restart,
     window: windowSchema,
   },

@@ -103,10 +103,21 @@ export const sourceSchema = union(
         }),
         loop: boolean({ description: 'Files only: start again at the end (ffmpeg `-stream_loop -1`).', default: false }),
         stall_timeout_ms: integer({
-          description: 'No frame for this long (ms) means the producer is stalled: it is killed and restarted.',
+          description:
+            'No frame for this long (ms) after the first means the producer is stalled: it is killed and restarted. ' +
+            'Before the first frame, start_timeout_ms applies instead.',
           min: 100,
           max: 600000,
           default: 5000,
+        }),
+        start_timeout_ms: integer({
+          description:
+            'No first frame within this long (ms) of starting the producer: it is killed and restarted. Starting is ' +
+            'slower than running (an RTSP camera connects, ffmpeg probes the stream and waits for a key frame), so ' +
+            'this is longer than stall_timeout_ms; keep it above io_timeout_ms, so ffmpeg reports a dead connection first.',
+          min: 100,
+          max: 600000,
+          default: 30000,
         }),
         restart: object(
           { title: 'Camera restart', description: 'Backoff between restarts: doubling from initial_ms to max_ms, with jitter.', default: {} },

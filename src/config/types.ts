@@ -134,8 +134,10 @@ export interface CameraSourceConfig {
   ioTimeoutMs: number;
   /** Files: start again at the end (`-stream_loop -1`). */
   loop: boolean;
-  /** No frame for this long (ms) = stalled: the producer is restarted. */
+  /** No frame for this long (ms) after the first = stalled: the producer is restarted. */
   stallTimeoutMs: number;
+  /** No first frame within this long (ms) of the producer's start: it is restarted. */
+  startTimeoutMs: number;
   restart: CameraRestartConfig;
   /** Another producer instead of ffmpeg, as an argument array (no shell). */
   command?: string[];
@@ -228,7 +230,10 @@ export interface AudioSourceConfig {
   format: 'S16_LE' | 'S32_LE' | 'FLOAT_LE' | 'U8';
   /** Another producer of raw samples instead of arecord (argument array, no shell). */
   command?: string[];
+  /** No samples for this long (ms) after the first = stalled: the producer is restarted. */
   stallTimeoutMs: number;
+  /** No first samples within this long (ms) of the producer's start: it is restarted. */
+  startTimeoutMs: number;
   restart: CameraRestartConfig;
   window: WindowConfig;
 }

@@ -20,6 +20,7 @@ export function invalidCameraConfig(config: CameraSourceConfig): string | undefi
   if ((config.width === undefined) !== (config.height === undefined)) return 'width and height must be given together';
   if (config.fps !== undefined && !(Number.isFinite(config.fps) && config.fps > 0)) return `fps must be a number > 0, got ${config.fps}`;
   if (!(config.stallTimeoutMs >= 1)) return `stall_timeout_ms must be >= 1, got ${config.stallTimeoutMs}`;
+  if (!(config.startTimeoutMs >= 1)) return `start_timeout_ms must be >= 1, got ${config.startTimeoutMs}`;
   if (config.command !== undefined && config.command.length === 0) return 'command must name a program';
   const out = config.commandOutput;
   if (config.command && out !== undefined && out !== 'mjpeg' && config.width === undefined) {

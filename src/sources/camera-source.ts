@@ -4,7 +4,8 @@
  *
  * The producer writes raw frames or concatenated JPEGs to stdout; frame-splitter.ts and mjpeg-splitter.ts cut
  * them at exact frame boundaries, one buffer per frame (the engine may hold a frame while the next arrives).
- * A producer that exits or stalls is restarted with backoff; frame ids keep increasing across restarts and
+ * A producer that exits, sends no first frame within `start_timeout_ms`, or stalls (no frame for
+ * `stall_timeout_ms` after that) is restarted with backoff; frame ids keep increasing across restarts and
  * `meta.restarts` says how many restarts the stream has been through. A file read without `loop` completes
  * when ffmpeg exits 0. The state (`starting`, `running`, `restarting`, `failed`, `ended`) and counters are
  * exposed for stats.
@@ -131,6 +132,7 @@ export class CameraSource implements FrameSource {
       program,
       args,
       stallTimeoutMs: this.config.stallTimeoutMs,
+      startTimeoutMs: this.config.startTimeoutMs,
       backoff: this.config.restart,
       onSpawn: (_pid, index) => this.beginRun(run, index),
       onStdout: (chunk) => this.take(run, chunk),
@@ -258,6 +260,7 @@ export class CameraSource implements FrameSource {
       program: this.command.program,
       end,
       stallTimeoutMs: this.config.stallTimeoutMs,
+      startTimeoutMs: this.config.startTimeoutMs,
       unit: 'frame',
       stallNoun: 'frame',
       produced: run.framesThisRun,

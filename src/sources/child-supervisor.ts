@@ -1,7 +1,12 @@
 /**
- * Runs a producer program as a child process and keeps it running: a run that exits (any code, any signal) or
- * stops making progress for `stallTimeoutMs` is replaced after an exponential backoff with jitter. Generic over
- * what the child writes; the camera source turns its stdout into frames.
+ * Runs a producer program as a child process and keeps it running: a run that exits (any code, any signal), makes
+ * no progress within `startTimeoutMs` of its spawn, or stops making progress for `stallTimeoutMs` after that is
+ * replaced after an exponential backoff with jitter. Generic over what the child writes; the camera source turns
+ * its stdout into frames.
+ *
+ * Two timeouts because starting is slower than running: an RTSP camera connects and waits for a key frame, and
+ * ffmpeg on a busy board took ~450 ms to its first frame where frames then came every 33 ms. One timeout from the
+ * spawn would restart such a producer forever (a short stall timeout) or notice a frozen one late (a long one).
  *
  * The child is spawned with an argument array (no shell) in a process group of its own, so stopping it also
  * stops anything it started (gst-launch pipelines, wrapper scripts): SIGTERM (plus SIGCONT, for a stopped child)
@@ -15,7 +20,7 @@ import { sourceError } from './errors.js';
 export interface SupervisedRunCounters {
   /** Producer runs started after the first of a subscription. */
   restarts: number;
-  /** Runs killed because nothing came for `stall_timeout_ms`. */
+  /** Runs killed because nothing came: none within `start_timeout_ms` of the start, or for `stall_timeout_ms`. */
   stalls: number;
   /** Units dropped: frames or samples cut short by a restart, JPEGs without an end marker. */
   corruptFrames: number;
@@ -29,8 +34,10 @@ export interface SupervisedRunCounters {
 export interface ChildRunEnd {
   code: number | null;
   signal: NodeJS.Signals | null;
-  /** The supervisor killed it for lack of progress. */
+  /** The supervisor killed it for lack of progress (before the first progress or after it). */
   stalled: boolean;
+  /** ... and it had made no progress at all: `startTimeoutMs` passed without any. */
+  startTimedOut: boolean;
   /** Milliseconds the run lasted. */
   ranMs: number;
 }
@@ -42,6 +49,7 @@ export interface EndedRun {
   program: string;
   end: ChildRunEnd;
   stallTimeoutMs: number;
+  startTimeoutMs: number;
   /** What a run produces, singular: `frame`, `sample`. */
   unit: string;
   /** How the stall line names what did not come: `frame` (no frame for ...), `samples` (no samples for ...). */
@@ -58,7 +66,8 @@ export interface EndedRun {
 
 /**
  * The error that fails the source (too many runs in a row without output), or the line to log before restarting:
- * `ffmpeg exited with code 1 after 0 frames from /dev/video0; restarting: <its last stderr lines>`.
+ * `ffmpeg exited with code 1 after 0 frames from /dev/video0; restarting: <its last stderr lines>`, or for a
+ * run that never produced: `ffmpeg was killed: no frame from rtsp://cam within start_timeout_ms (30000 ms) of starting`.
  */
 export function judgeEndedRun(run: EndedRun): { error: Error } | { restartLine: string } {
   const { end } = run;
@@ -67,7 +76,9 @@ export function judgeEndedRun(run: EndedRun): { error: Error } | { restartLine: 
     : end.signal
       ? `was killed by ${end.signal}`
       : `exited with code ${end.code}`;
-  const detail = `${run.program} ${how} after ${run.produced} ${run.unit}${run.produced === 1 ? '' : 's'} from ${run.from}`;
+  const detail = end.startTimedOut
+    ? `${run.program} was killed: no ${run.unit} from ${run.from} within start_timeout_ms (${run.startTimeoutMs} ms) of starting`
+    : `${run.program} ${how} after ${run.produced} ${run.unit}${run.produced === 1 ? '' : 's'} from ${run.from}`;
   if (run.emptyRuns >= run.maxEmptyRuns) {
     const message = `${detail}, ${run.emptyRuns} runs in a row without a ${run.unit}${run.tail ? `: ${run.tail}` : ''}`;
     return { error: sourceError(run.source, 'ERR_SOURCE_READ', message) };
@@ -84,8 +95,10 @@ export type ChildState = 'starting' | 'running' | 'restarting' | 'stopped';
 export interface ChildSupervisorOptions {
   program: string;
   args: readonly string[];
-  /** No `progress()` call for this long (ms) after a spawn or the last progress = stalled: kill and restart. */
+  /** No `progress()` call for this long (ms) after the last one = stalled: kill and restart. */
   stallTimeoutMs: number;
+  /** No `progress()` call at all for this long (ms) after a spawn = did not start: kill and restart. */
+  startTimeoutMs: number;
   /** Backoff: `initialMs` doubling up to `maxMs`, each wait drawn from [half, all] of it (equal jitter). */
   backoff: { initialMs: number; maxMs: number };
   /** SIGTERM to SIGKILL, ms (default 2000). */
@@ -115,8 +128,10 @@ export class ChildSupervisor {
   private startedAt = 0;
   private progressed = false;
   private stalled = false;
+  private startTimedOut = false;
   private stopped = false;
   private stallTimer: NodeJS.Timeout | undefined;
+  private stallCheck: NodeJS.Immediate | undefined;
   private restartTimer: NodeJS.Timeout | undefined;
   private killTimer: NodeJS.Timeout | undefined;
   private exited: Promise<void> = Promise.resolve();
@@ -144,11 +159,16 @@ export class ChildSupervisor {
     this.spawnRun();
   }
 
-  /** The owner saw progress (a frame): resets the stall timer. */
+  /** The owner saw progress (a frame): resets the stall timer; the first one ends the start allowance. */
   progress(): void {
     this.lastProgress = performance.now();
     if (!this.progressed) {
       this.progressed = true;
+      // The timer armed at the spawn waits startTimeoutMs; from now on a stall is stallTimeoutMs without progress.
+      if (this.stallTimer) {
+        clearTimeout(this.stallTimer);
+        this.armStallTimer(this.options.stallTimeoutMs);
+      }
       this.setState('running');
     }
   }
@@ -183,6 +203,7 @@ export class ChildSupervisor {
     this.lastProgress = this.startedAt;
     this.progressed = false;
     this.stalled = false;
+    this.startTimedOut = false;
     const lines = new LineSplitter();
     let spawnFailed: Error | undefined;
     this.exited = new Promise<void>((resolve) => {
@@ -201,7 +222,7 @@ export class ChildSupervisor {
       for (const line of lines.push(chunk)) this.options.onStderrLine(line);
     });
     if (child.pid !== undefined) this.options.onSpawn?.(child.pid, run);
-    this.armStallTimer(this.options.stallTimeoutMs);
+    this.armStallTimer(this.options.startTimeoutMs);
   }
 
   private onClose(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null, spawnFailed: Error | undefined): void {
@@ -213,7 +234,7 @@ export class ChildSupervisor {
       return;
     }
     const ranMs = performance.now() - this.startedAt;
-    const decision = this.options.onExit({ code, signal, stalled: this.stalled, ranMs });
+    const decision = this.options.onExit({ code, signal, stalled: this.stalled, startTimedOut: this.startTimedOut, ranMs });
     if (decision === 'complete') this.finish(undefined);
     else if (decision instanceof Error) this.finish(decision);
     else this.scheduleRestart(ranMs);
@@ -239,19 +260,26 @@ export class ChildSupervisor {
     this.options.onEnd(error);
   }
 
+  /** Before the first progress: startTimeoutMs from the spawn; after it: stallTimeoutMs from the last progress. */
   private armStallTimer(ms: number): void {
     this.stallTimer = setTimeout(() => {
       this.stallTimer = undefined;
-      const idle = performance.now() - this.lastProgress;
-      const left = this.options.stallTimeoutMs - idle;
-      if (left > 1) {
-        this.armStallTimer(left);
-        return;
-      }
-      if (this.child) {
-        this.stalled = true;
-        this.kill(this.child);
-      }
+      // Judge after this turn's I/O: timers run before the poll phase, so after the event loop was blocked (a
+      // busy machine, a long synchronous task) frames the producer wrote meanwhile are still unread in the pipe.
+      this.stallCheck = setImmediate(() => {
+        this.stallCheck = undefined;
+        const idle = performance.now() - this.lastProgress;
+        const left = (this.progressed ? this.options.stallTimeoutMs : this.options.startTimeoutMs) - idle;
+        if (left > 1) {
+          this.armStallTimer(left);
+          return;
+        }
+        if (this.child) {
+          this.stalled = true;
+          this.startTimedOut = !this.progressed;
+          this.kill(this.child);
+        }
+      });
     }, ms);
   }
 
@@ -270,8 +298,10 @@ export class ChildSupervisor {
 
   private clearTimers(): void {
     clearTimeout(this.stallTimer);
+    clearImmediate(this.stallCheck);
     clearTimeout(this.restartTimer);
     this.stallTimer = undefined;
+    this.stallCheck = undefined;
     this.restartTimer = undefined;
     // The kill timer stays until the child has closed: it guarantees the SIGKILL.
     if (!this.child) {

@@ -51,12 +51,12 @@ describe.skipIf(!runFfmpegTests)('camera pipeline', () => {
     );
     await pipeline.start();
     try {
-      await until(() => predictions.length >= 5, 15_000, 'the first predictions');
+      await until(() => predictions.length >= 5, 30_000, 'the first predictions');
       const [pid] = pidsWith('testsrc2=size=176x144:rate=23').filter((p) => p !== process.pid);
       expect(pid).toBeDefined();
       process.kill(pid!, 'SIGKILL');
       const before = predictions.length;
-      await until(() => pipeline.report().source?.restarts === 1 && predictions.length >= before + 5, 15_000, 'frames after the restart');
+      await until(() => pipeline.report().source?.restarts === 1 && predictions.length >= before + 5, 30_000, 'frames after the restart');
       const report = pipeline.report();
       expect(report.source).toMatchObject({ state: 'running', restarts: 1 });
       expect(report.state).toBe('running');

@@ -18,6 +18,7 @@ import { buildDelegatePlugin } from '../helpers/build-c.js';
 import { writeColourModel } from '../helpers/image-models.js';
 import { pipelineConfig } from '../helpers/pipeline-config.js';
 import { defaultRuntime } from '../../src/config/load.js';
+import { until } from '../sources/helpers.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'edgepipe-health-'));
 const colourModel = writeColourModel(dir);
@@ -110,7 +111,9 @@ describe('supervisor', () => {
     const broken = pipelineConfig('broken', { model: { file: path.join(dir, 'missing.tflite') } });
     const supervisor = new Supervisor([good, broken], ctx, { initialMs: 50, maxMs: 200 });
     await supervisor.start();
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Wait for what is asserted (a fixed 500 ms was not always enough on a loaded machine).
+    const named = (name: string) => supervisor.status().find((s) => s.name === name);
+    await until(() => named('good')?.state === 'ended' && (named('broken')?.attempts ?? 0) >= 3, 30_000, 'the good pipeline to end and 3 attempts of the broken one');
     const status = supervisor.status();
     await supervisor.stop();
     expect(predictions.filter((p) => p.pipeline === 'good')).toHaveLength(8);

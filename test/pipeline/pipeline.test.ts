@@ -11,6 +11,7 @@ import { callbackSink } from '../../src/sinks/callback-sink.js';
 import { pipelineConfig } from '../helpers/pipeline-config.js';
 import { writeColourModel, writeSlowModel } from '../helpers/image-models.js';
 import { defaultRuntime } from '../../src/config/load.js';
+import { until } from '../sources/helpers.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'edgepipe-pipeline-'));
 const colourModel = writeColourModel(dir);
@@ -109,7 +110,8 @@ describe('Pipeline', () => {
       context,
     );
     await pipeline.start();
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Stop once frames are flowing (a fixed 300 ms was sometimes before the first answer on a loaded machine).
+    await until(() => predictions.length > 0, 30_000, 'the first prediction');
     await pipeline.stop();
     expect(pipeline.state).toBe('stopped');
     const report = pipeline.report();

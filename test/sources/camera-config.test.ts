@@ -12,7 +12,7 @@ const load = (source: string) => parseConfig(file, yaml(source)).pipelines[0]!.s
 const problems = async (source: string): Promise<string[]> => problemLines(await configError(() => parseConfig(file, yaml(source))));
 
 describe('camera source configuration', () => {
-  it('fills the defaults: rgb24 at the input size and rate, tcp, 5 s stall timeout, 0.5-30 s backoff', () => {
+  it('fills the defaults: rgb24 at the input size and rate, tcp, 30 s to the first frame, 5 s stall timeout, 0.5-30 s backoff', () => {
     expect(load('{ kind: camera, input: /dev/video0 }')).toEqual({
       kind: 'camera',
       input: '/dev/video0',
@@ -22,6 +22,7 @@ describe('camera source configuration', () => {
       ioTimeoutMs: 10000,
       loop: false,
       stallTimeoutMs: 5000,
+      startTimeoutMs: 30000,
       restart: { initialMs: 500, maxMs: 30000 },
     });
   });
@@ -29,9 +30,9 @@ describe('camera source configuration', () => {
   it('takes every field in snake_case', () => {
     const source = load(
       '{ kind: camera, input: lavfi:testsrc2, input_format: yuyv422, width: 64, height: 48, fps: 7.5, realtime: true, output: i420, ' +
-        'rtsp_transport: udp, loop: true, stall_timeout_ms: 100, restart: { initial_ms: 1, max_ms: 2 } }',
+        'rtsp_transport: udp, loop: true, stall_timeout_ms: 100, start_timeout_ms: 2000, restart: { initial_ms: 1, max_ms: 2 } }',
     );
-    expect(source).toMatchObject({ inputFormat: 'yuyv422', width: 64, height: 48, fps: 7.5, output: 'i420', rtspTransport: 'udp', stallTimeoutMs: 100 });
+    expect(source).toMatchObject({ inputFormat: 'yuyv422', width: 64, height: 48, fps: 7.5, output: 'i420', rtspTransport: 'udp', stallTimeoutMs: 100, startTimeoutMs: 2000 });
     const command = load('{ kind: camera, input: pi-cam, command: [rpicam-vid, -o, "-"], command_output: nv12, width: 640, height: 480 }');
     expect(command).toMatchObject({ command: ['rpicam-vid', '-o', '-'], commandOutput: 'nv12', width: 640, height: 480 });
   });
@@ -45,6 +46,8 @@ describe('camera source configuration', () => {
       ['{ kind: camera, input: x, command: [gst-launch-1.0] }', at(5, 'command_output', 'is required with command: say what the command writes')],
       ['{ kind: camera, input: x, command: [gst-launch-1.0], command_output: rgb24 }', at(82, 'command_output', 'rgb24 frames need width and height (the size the command writes)')],
       ['{ kind: camera, input: /dev/video0, restart: { initial_ms: 900, max_ms: 100 } }', at(58, 'restart', 'max_ms must be at least initial_ms')],
+      ['{ kind: camera, input: /dev/video0, start_timeout_ms: 50 }', at(67, 'start_timeout_ms', 'expected an integer between 100 and 600000, received 50')],
+      ['{ kind: camera, input: /dev/video0, start_timeout_ms: 30s }', at(67, 'start_timeout_ms', 'expected an integer between 100 and 600000, received "30s"')],
     ];
     for (const [source, line] of cases) expect(await problems(source)).toEqual([line]);
   });

@@ -27,6 +27,7 @@ export function cameraConfig(options: Partial<CameraSourceConfig> = {}): CameraS
     ioTimeoutMs: 10000,
     loop: false,
     stallTimeoutMs: 5000,
+    startTimeoutMs: 30000,
     restart: { initialMs: 50, maxMs: 200 },
     ...options,
   };

@@ -58,22 +58,22 @@ describe.runIf(runFfmpegTests)('camera source over HTTP', () => {
     } finally {
       const pid = source.pid;
       state.subscription.unsubscribe();
-      if (pid !== undefined) await until(() => !processExists(pid), 3000, 'the client ffmpeg to be gone');
+      if (pid !== undefined) await until(() => !processExists(pid), 30_000, 'the client ffmpeg to be gone');
     }
   });
 
-  it('a server that accepts and then says nothing is given up after io_timeout_ms, long before the stall timeout', async () => {
+  it('a server that accepts and then says nothing is given up after io_timeout_ms, long before the start and stall timeouts', async () => {
     const silent = net.createServer(() => undefined);
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const { port } = silent.address() as net.AddressInfo;
     const lines: string[] = [];
-    const config = cameraConfig({ input: `http://127.0.0.1:${port}/cam.mjpg`, output: 'mjpeg', ioTimeoutMs: 300, stallTimeoutMs: 60_000, restart: { initialMs: 50, maxMs: 100 } });
+    const config = cameraConfig({ input: `http://127.0.0.1:${port}/cam.mjpg`, output: 'mjpeg', ioTimeoutMs: 300, stallTimeoutMs: 60_000, startTimeoutMs: 60_000, restart: { initialMs: 50, maxMs: 100 } });
     const source = new CameraSource('net', config, { warn: (line) => lines.push(line) });
     const state = record(source.frames());
     try {
       const started = Date.now();
       await until(() => source.stats.restarts >= 2, 20_000, 'two restarts');
-      // Each attempt ends after ~0.3 s of silence; the 60 s stall timeout never came into it.
+      // Each attempt ends after ~0.3 s of silence; the 60 s start and stall timeouts never came into it.
       expect(Date.now() - started).toBeLessThan(20_000);
       expect(source.stats.stalls).toBe(0);
       expect(lines.join('\n')).toMatch(/timed out/i);
@@ -81,7 +81,7 @@ describe.runIf(runFfmpegTests)('camera source over HTTP', () => {
       const pid = source.pid;
       state.subscription.unsubscribe();
       silent.close();
-      if (pid !== undefined) await until(() => !processExists(pid), 3000, 'the client ffmpeg to be gone');
+      if (pid !== undefined) await until(() => !processExists(pid), 30_000, 'the client ffmpeg to be gone');
     }
   });
 });

@@ -3,9 +3,9 @@
  * decoded to -1..1 (audio-decode.ts), one sample batch per pipe read.
  *
  * The producer runs under ChildSupervisor, like the camera's: a run that exits (for any reason: a capture device
- * unplugged, a `command` that reached the end of its file) or writes nothing for `stall_timeout_ms` is restarted
- * with backoff and jitter, its stderr goes to the log (rate-limited), and state, restarts and the time without
- * samples are reported. Runs that end without a single sample several times in a row fail the source with the
+ * unplugged, a `command` that reached the end of its file), writes nothing within `start_timeout_ms` of its start
+ * or nothing for `stall_timeout_ms` after its first samples is restarted with backoff and jitter, its stderr goes
+ * to the log (rate-limited), and state, restarts and the time without samples are reported. Runs that end without a single sample several times in a row fail the source with the
  * producer's last words (arecord's "audio open error" is one of them), so the engine reports and retries it.
  */
 import { Observable, type Subscriber } from 'rxjs';
@@ -102,6 +102,7 @@ export class AudioSampleProducer implements SampleProducer {
         program,
         args,
         stallTimeoutMs: this.config.stallTimeoutMs,
+        startTimeoutMs: this.config.startTimeoutMs,
         backoff: this.config.restart,
         onSpawn: (_pid, index) => this.beginRun(run, index),
         onStdout: (chunk) => this.take(run, chunk),
@@ -160,6 +161,7 @@ export class AudioSampleProducer implements SampleProducer {
       program: this.command.program,
       end,
       stallTimeoutMs: this.config.stallTimeoutMs,
+      startTimeoutMs: this.config.startTimeoutMs,
       unit: 'sample',
       stallNoun: 'samples',
       produced: run.samplesThisRun,

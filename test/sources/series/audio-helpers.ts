@@ -16,6 +16,7 @@ export function audioConfig(options: Partial<AudioSourceConfig> = {}): AudioSour
     channels: 1,
     format: 'S16_LE',
     stallTimeoutMs: 5000,
+    startTimeoutMs: 30000,
     restart: { initialMs: 20, maxMs: 100 },
     window: audioWindow(),
     ...options,

@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../../src/config/load.js';
 import type { AudioSourceConfig } from '../../../src/config/types.js';
 import type { Frame, SeriesPayload } from '../../../src/pipeline/frame.js';
 import { createSource } from '../../../src/sources/index.js';
@@ -16,6 +17,7 @@ import { processExists, runFfmpegTests } from '../camera-helpers.js';
 import { record, removeTempDirs, runToEnd, tempDir, until } from '../helpers.js';
 import { describeSourceContract } from '../source-contract.js';
 import { audioConfig, audioWindow, makeWav, wavSamples } from './audio-helpers.js';
+import { configError, placeholderModel, problemLines } from '../../config/helpers.js';
 
 const quiet = { warn: () => undefined };
 const node = process.execPath;
@@ -90,6 +92,23 @@ describeSourceContract('audio (a node producer writing silence every 5 ms)', {
   failing: () => createSource('mic', audioConfig({ command: ['edgepipe-no-such-recorder'] }), quiet),
 });
 
+describe('audio source configuration', () => {
+  const file = '/etc/edgepipe/pipelines/mic.yaml';
+  const yaml = (extra: string): string =>
+    `version: 1\npipelines:\n  - name: mic\n    source: { kind: audio, window: { length: 4 }${extra} }\n    model: { file: ${JSON.stringify(placeholderModel)} }\n    postprocess: { kind: classify }\n`;
+
+  it('gives the producer 30 s to its first samples and 5 s between them by default; both can be set', () => {
+    expect(parseConfig(file, yaml('')).pipelines[0]!.source).toMatchObject({ kind: 'audio', startTimeoutMs: 30000, stallTimeoutMs: 5000 });
+    expect(parseConfig(file, yaml(', start_timeout_ms: 2000, stall_timeout_ms: 300')).pipelines[0]!.source).toMatchObject({ startTimeoutMs: 2000, stallTimeoutMs: 300 });
+  });
+
+  it('refuses a start_timeout_ms out of range, naming the field, the value and the range', async () => {
+    expect(problemLines(await configError(() => parseConfig(file, yaml(', start_timeout_ms: 0'))))).toEqual([
+      `${file}:4:69: pipelines[0].source.start_timeout_ms: expected an integer between 100 and 3600000, received 0`,
+    ]);
+  });
+});
+
 describe('audio source supervision', () => {
   it('a producer that exits is restarted and counted; a partial sample it left is dropped and counted', async () => {
     // Four samples and one stray byte per run; a window of 4 is exactly one run.
@@ -130,24 +149,38 @@ describe('audio source supervision', () => {
   });
 
   it('a stalled producer (writes once, then hangs) is killed after stall_timeout_ms and restarted', async () => {
+    // Node takes longer than 300 ms to start on a loaded machine: start_timeout_ms (30 s here) covers that, the
+    // 300 ms count from the samples on.
+    const warnings: string[] = [];
     const config = audioConfig({ command: writer(s16(7, 7, 7, 7), 'setInterval(() => {}, 1000)'), stallTimeoutMs: 300 });
-    const { producer, source } = producerAndSource(config);
+    const { producer, source } = producerAndSource(config, (m) => warnings.push(m));
     const state = record(source.frames());
     await until(() => producer.pid !== undefined, 10_000, 'the first run');
     const firstPid = producer.pid!;
-    await until(() => state.frames.length >= 2, 20_000, 'a window from a second run');
+    await until(() => state.frames.length >= 2 || state.done, 60_000, 'a window from a second run');
     state.subscription.unsubscribe();
+    expect(state.error).toBeUndefined();
     expect(producer.stats.stalls).toBeGreaterThanOrEqual(1);
     expect(producer.stats.restarts).toBeGreaterThanOrEqual(1);
+    expect(warnings[0]).toBe(`source mic/audio: ${node} stalled (no samples for 300 ms) and was killed after 4 samples from its command; restarting`);
+    // The gap between the two windows is at least the stall timeout (a lower bound: load only lengthens it).
+    expect(state.frames[1]!.capturedMonoMs - state.frames[0]!.capturedMonoMs).toBeGreaterThanOrEqual(295);
     await until(() => !processExists(firstPid), 10_000, 'the stalled run to be gone');
   });
 
-  it('a producer that never writes (sleep) is restarted on stall, then fails after repeated empty runs', async () => {
-    const config = audioConfig({ command: ['sleep', '30'], stallTimeoutMs: 150 });
-    const { producer, source } = producerAndSource(config);
-    const { frames, error } = await runToEnd(source.frames(), 30_000);
+  it('a producer that never writes (sleep) is killed after start_timeout_ms, then fails after repeated empty runs', async () => {
+    const config = audioConfig({ command: ['sleep', '30'], stallTimeoutMs: 100, startTimeoutMs: 300 });
+    const warnings: string[] = [];
+    const { producer, source } = producerAndSource(config, (m) => warnings.push(m));
+    const startedAt = performance.now();
+    const { frames, error } = await runToEnd(source.frames(), 45_000);
     expect(frames).toEqual([]);
-    expect(String(error)).toMatch(/source mic\/audio: sleep stalled \(no samples for 150 ms\) and was killed after 0 samples from its command, 5 runs in a row without a sample/);
+    expect((error as Error).message).toBe(
+      'source mic/audio: sleep was killed: no sample from its command within start_timeout_ms (300 ms) of starting, 5 runs in a row without a sample',
+    );
+    expect(warnings).toEqual(Array(4).fill('source mic/audio: sleep was killed: no sample from its command within start_timeout_ms (300 ms) of starting; restarting'));
+    // Five runs of at least start_timeout_ms each, not of the shorter stall_timeout_ms.
+    expect(performance.now() - startedAt).toBeGreaterThanOrEqual(5 * 300);
     expect(producer.stats).toMatchObject({ stalls: 5, restarts: 4 });
     expect(source.health().state).toBe('failed');
   });
@@ -156,7 +189,7 @@ describe('audio source supervision', () => {
     const warnings: string[] = [];
     const script = 'console.error("audio open error: No such file or directory"); process.exit(1)';
     const { source } = producerAndSource(audioConfig({ command: [node, '-e', script] }), (m) => warnings.push(m));
-    const { error } = await runToEnd(source.frames(), 30_000);
+    const { error } = await runToEnd(source.frames(), 45_000);
     expect(String(error)).toMatch(/exited with code 1 after 0 samples .*5 runs in a row without a sample: audio open error: No such file or directory/);
     expect((error as { code: string }).code).toBe('ERR_SOURCE_READ');
     expect(warnings.some((w) => w.startsWith(`source mic/audio: ${node}: audio open error`))).toBe(true);

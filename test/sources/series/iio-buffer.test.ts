@@ -74,7 +74,7 @@ describe('iio source, buffered', () => {
       const producer = new IioProducer('imu', config(root, devRoot), { warn: () => undefined });
       const source = new SeriesSource(producer, config(root, devRoot).window);
       const state = record(source.frames());
-      await until(() => read(device, 'buffer/enable') === '1', 5000, 'the buffer to be enabled');
+      await until(() => read(device, 'buffer/enable') === '1', 30_000, 'the buffer to be enabled');
       expect(['x', 'y', 'z', 'timestamp'].map((c) => read(device, `scan_elements/in_accel_${c}_en`.replace('accel_timestamp', 'timestamp')))).toEqual(['1', '1', '1', '1']);
       expect(read(device, 'sampling_frequency')).toBe('200');
       const period = 5_000_000n; // 200 Hz
@@ -82,12 +82,12 @@ describe('iio source, buffered', () => {
       const bytes = Buffer.concat([scan(100, -50, 981, 0n), scan(101, -51, 982, period), scan(102, -52, 983, 2n * period)]);
       writeSync(fifo, bytes.subarray(0, 20));
       writeSync(fifo, bytes.subarray(20));
-      await until(() => state.frames.length === 1, 5000, 'a window');
+      await until(() => state.frames.length === 1, 30_000, 'a window');
       const values = state.frames[0]!.payload.kind === 'series' ? Array.from(state.frames[0]!.payload.values) : [];
       const expected = [(100 + 10) * 0.01, -0.5, 9.81, (101 + 10) * 0.01, -0.51, 9.82, (102 + 10) * 0.01, -0.52, 9.83];
       values.forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 5));
       state.subscription.unsubscribe();
-      await until(() => read(device, 'buffer/enable') === '0', 5000, 'the buffer to be disabled');
+      await until(() => read(device, 'buffer/enable') === '0', 30_000, 'the buffer to be disabled');
     } finally {
       closeSync(fifo);
     }
@@ -100,11 +100,11 @@ describe('iio source, buffered', () => {
       const producer = new IioProducer('imu', config(root, devRoot, ['accel_x']), { warn: () => undefined });
       const source = new SeriesSource(producer, { ...config(root, devRoot).window, length: 4, hop: 4 });
       const state = record(source.frames());
-      await until(() => read(device, 'buffer/enable') === '1', 5000, 'the buffer to be enabled');
+      await until(() => read(device, 'buffer/enable') === '1', 30_000, 'the buffer to be enabled');
       const period = 5_000_000n;
       // Scans 0, 1, then 3: scan 2 was dropped by the kernel.
       writeSync(fifo, Buffer.concat([scan(0, 0, 0, 0n), scan(10, 0, 0, period), scan(30, 0, 0, 3n * period)]));
-      await until(() => state.frames.length === 1, 5000, 'a window');
+      await until(() => state.frames.length === 1, 30_000, 'a window');
       const values = state.frames[0]!.payload.kind === 'series' ? Array.from(state.frames[0]!.payload.values) : [];
       expect(values.map((v) => Math.round(v * 100) - 10)).toEqual([0, 10, 10, 30]);
       expect(producer.stats.missedTicks).toBe(1);
@@ -119,7 +119,7 @@ describe('iio source, buffered', () => {
     const { root, devRoot } = fakeBufferedDevice();
     const missing: { error?: unknown } = {};
     new IioProducer('imu', config(root, devRoot, ['accel_w']), { warn: () => undefined }).samples().subscribe({ error: (e: unknown) => (missing.error = e) });
-    await until(() => missing.error !== undefined, 5000, 'the error');
+    await until(() => missing.error !== undefined, 30_000, 'the error');
     expect((missing.error as Error).message).toContain('cannot buffer channel "accel_w" (no scan_elements/in_accel_w_en); it can buffer: accel_x, accel_y, accel_z, timestamp');
   });
 });

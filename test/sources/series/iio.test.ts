@@ -68,7 +68,7 @@ function sampled(cfg: IioSourceConfig) {
   const source = new SeriesSource(producer, cfg.window);
   const state = record(source.frames());
   const period = 1000 / cfg.rateHz;
-  const settled = (ticks: number) => until(() => producer.stats.ticks === ticks && clock.sleeping === 1, 5000, `tick ${ticks}`);
+  const settled = (ticks: number) => until(() => producer.stats.ticks === ticks && clock.sleeping === 1, 30_000, `tick ${ticks}`);
   return {
     producer,
     source,
@@ -173,7 +173,7 @@ describe('iio source: sampling into windows', () => {
       setRaw(root, 'iio:device1', values);
       await run.advance();
     }
-    await until(() => run.state.frames.length === 1, 5000, 'a window');
+    await until(() => run.state.frames.length === 1, 30_000, 'a window');
     expect(run.state.frames[0]!.payload).toMatchObject({ kind: 'series', channels: ['accel_x', 'accel_y', 'accel_z'], steps: 4, filled: 0 });
     expect(seriesValues(run.state.frames[0]!)).toEqual(
       f32([
@@ -202,7 +202,7 @@ describe('iio source: sampling into windows', () => {
     setRaw(root, 'iio:device1', { temp: 340 });
     await run.advance(3);
     expect(run.producer.stats).toEqual({ ticks: 2, missedTicks: 2, readErrors: 0 });
-    await until(() => run.state.frames.length === 1, 5000, 'a window');
+    await until(() => run.state.frames.length === 1, 30_000, 'a window');
     expect(seriesValues(run.state.frames[0]!)).toEqual(f32([50, 50, 50, 60]));
     expect(run.state.frames[0]!.payload).toMatchObject({ filled: 2 });
     expect(run.source.health().series).toEqual({ samples: 4, filledValues: 2, incompleteWindows: 0, discardedAtRestart: 0 });
@@ -222,7 +222,7 @@ describe('iio source: sampling into windows', () => {
     await run.advance();
     expect(run.producer.stats.readErrors).toBe(2);
     expect(run.warnings).toEqual(Array(2).fill(`source bench/iio: ${yFile}: no such file or directory; value missing (filled from the previous one)`));
-    await until(() => run.state.frames.length === 1, 5000, 'a window');
+    await until(() => run.state.frames.length === 1, 30_000, 'a window');
     expect(seriesValues(run.state.frames[0]!)).toEqual(
       f32([1.1, -0.5, 20, 0.1, -0.5, 20, 0.1, -0.5, 20, 0.1, 2, 20]),
     );
@@ -239,7 +239,7 @@ describe('iio source: sampling into windows', () => {
     // Not settled(): the producer fails instead of sleeping again.
     const clock = (run.producer as unknown as { clock: VirtualClock }).clock;
     clock.advance(10);
-    await until(() => run.state.done, 5000, 'the error');
+    await until(() => run.state.done, 30_000, 'the error');
     const error = run.state.error as EdgepipeError;
     expect(error).toBeInstanceOf(EdgepipeError);
     expect(error.code).toBe('ERR_SOURCE_READ');

@@ -25,16 +25,16 @@ describe('samplesFromUpdates', () => {
     const updates = new Subject<Float32Array>();
     const batches: SampleBatch[] = [];
     const subscription = samplesFromUpdates(updates, 2, 10, clock).subscribe((b) => batches.push(b));
-    await until(() => batches.length === 1, 2000, 'the first tick'); // tick 0 at once: nothing yet
+    await until(() => batches.length === 1, 30_000, 'the first tick'); // tick 0 at once: nothing yet
     updates.next(update(1, NaN));
     updates.next(update(2, 5)); // the latest x wins
-    await until(() => clock.sleeping === 1, 2000, 'the pacer to sleep');
+    await until(() => clock.sleeping === 1, 30_000, 'the pacer to sleep');
     clock.advance(100);
-    await until(() => batches.length === 2, 2000, 'tick 1');
+    await until(() => batches.length === 2, 30_000, 'tick 1');
     updates.next(update(NaN, 6));
-    await until(() => clock.sleeping === 1, 2000, 'the pacer to sleep');
+    await until(() => clock.sleeping === 1, 30_000, 'the pacer to sleep');
     clock.advance(100);
-    await until(() => batches.length === 3, 2000, 'tick 2');
+    await until(() => batches.length === 3, 30_000, 'tick 2');
     expect(batches.map((b) => rows(b, 2))).toEqual([[[NaN, NaN]], [[2, 5]], [[NaN, 6]]]);
     subscription.unsubscribe();
   });
@@ -44,10 +44,10 @@ describe('samplesFromUpdates', () => {
     const updates = new Subject<Float32Array>();
     const batches: SampleBatch[] = [];
     const subscription = samplesFromUpdates(updates, 1, 10, clock).subscribe((b) => batches.push(b));
-    await until(() => batches.length === 1 && clock.sleeping === 1, 2000, 'the first tick');
+    await until(() => batches.length === 1 && clock.sleeping === 1, 30_000, 'the first tick');
     updates.next(update(7));
     clock.advance(350); // due at 100; woken at 350: ticks 1 and 2 were lost, this is tick 3
-    await until(() => batches.length === 2, 2000, 'the late tick');
+    await until(() => batches.length === 2, 30_000, 'the late tick');
     expect(batches[1]!.count).toBe(3);
     expect(rows(batches[1]!, 1)).toEqual([[NaN], [NaN], [7]]);
     subscription.unsubscribe();
@@ -60,6 +60,6 @@ describe('samplesFromUpdates', () => {
     samplesFromUpdates(updates, 1, 10, clock).subscribe({ error: (e: unknown) => (error = e) });
     updates.error(new Error('tty gone'));
     expect((error as Error).message).toBe('tty gone');
-    await until(() => clock.sleeping === 0, 2000, 'the pacer to stop');
+    await until(() => clock.sleeping === 0, 30_000, 'the pacer to stop');
   });
 });

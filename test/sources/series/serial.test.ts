@@ -63,7 +63,7 @@ describe.runIf(runPtyTests)('serial source on a pseudo-terminal', () => {
     pty.write('\n1,100,0.5\r\n2,100,-1.5\n');
     pty.write('3,100,');
     pty.write('2.25\n');
-    await until(() => run.state.frames.length === 1, 5000, 'a window');
+    await until(() => run.state.frames.length === 1, 30_000, 'a window');
     expect(run.state.frames[0]!.payload).toMatchObject({ kind: 'series', channels: ['t', 'v'], steps: 3, filled: 0 });
     expect(seriesValues(run.state.frames[0]!)).toEqual([1, 0.5, 2, -1.5, 3, 2.25]);
     expect(run.producer.stats).toMatchObject({ lines: 3, corruptLines: 2, restarts: 0, stalls: 0 });
@@ -77,7 +77,7 @@ describe.runIf(runPtyTests)('serial source on a pseudo-terminal', () => {
     const pty = await openPty();
     const run = subscribed(serialConfig(pty.path, { format: 'json', fields: ['accel.x', 'accel.y'], window: windowOf(3, { maxMissing: 0.2 }) }));
     pty.write('{"accel":{"x":0.25,"y":1}}\n{"accel":{"x":0.5}}\n{"accel":{"x":0.75,"y":3}}\n');
-    await until(() => run.state.frames.length === 1, 5000, 'a window');
+    await until(() => run.state.frames.length === 1, 30_000, 'a window');
     expect(seriesValues(run.state.frames[0]!)).toEqual([0.25, 1, 0.5, 1, 0.75, 3]);
     expect(run.state.frames[0]!.payload).toMatchObject({ filled: 1 });
     expect(run.source.health().series).toEqual({ samples: 3, filledValues: 1, incompleteWindows: 0, discardedAtRestart: 0 });
@@ -90,7 +90,7 @@ describe.runIf(runPtyTests)('serial source on a pseudo-terminal', () => {
     const gga = (altitude: string, talker = 'GP'): string => nmeaLine(`${talker}GGA,123519,4807.038,N,01131.000,E,1,08,0.9,${altitude},M,46.9,M,,`);
     const corrupted = gga('200.5').replace('200.5', '900.5');
     pty.write(`${gga('100.5')}\r\n${corrupted}\r\n${nmeaLine('GPGSV,3,1,11,03,03,111,00')}\r\n${gga('101.5', 'GN')}\r\n${gga('102.5')}\r\n`);
-    await until(() => run.state.frames.length === 1, 5000, 'a window');
+    await until(() => run.state.frames.length === 1, 30_000, 'a window');
     expect(seriesValues(run.state.frames[0]!)).toEqual(f32([100.5, 101.5, 102.5]));
     expect(run.producer.stats).toMatchObject({ lines: 3, corruptLines: 1, ignoredLines: 1 });
     expect(run.warnings[0]).toMatch(/^source rig\/serial: skipped a line \(NMEA checksum mismatch: line says [0-9A-F]{2}, content gives [0-9A-F]{2}\): \$GPGGA/);
@@ -101,12 +101,12 @@ describe.runIf(runPtyTests)('serial source on a pseudo-terminal', () => {
     const pty = await openPty();
     const run = subscribed(serialConfig(pty.path, { stallTimeoutMs: 150, window: windowOf(1) }));
     pty.write('1,2,3\n');
-    await until(() => run.producer.stats.lines === 1, 5000, 'the first line');
-    await until(() => run.producer.stats.stalls >= 1 && run.producer.stats.restarts >= 1, 5000, 'a stall and a reopen');
+    await until(() => run.producer.stats.lines === 1, 30_000, 'the first line');
+    await until(() => run.producer.stats.stalls >= 1 && run.producer.stats.restarts >= 1, 30_000, 'a stall and a reopen');
     expect(run.source.health().state).toBe('restarting');
     expect(run.warnings).toContain(`source rig/serial: ${pty.path}: no line for 150 ms; reopening with backoff`);
     pty.write('4,5,6\n');
-    await until(() => run.producer.stats.lines === 2, 5000, 'a line after the reopen');
+    await until(() => run.producer.stats.lines === 2, 30_000, 'a line after the reopen');
     const health = run.source.health();
     expect(health.state).toBe('running');
     expect(health.restarts).toBe(run.producer.stats.restarts);
@@ -127,20 +127,20 @@ describe.runIf(runPtyTests)('serial source on a pseudo-terminal', () => {
     pointLink(link, first.path);
     const run = subscribed(serialConfig(link, { window: windowOf(1) }));
     first.write('1,1,1\n');
-    await until(() => run.producer.stats.lines === 1, 5000, 'a line from the first pty');
+    await until(() => run.producer.stats.lines === 1, 30_000, 'a line from the first pty');
     // Unplugged: the device node goes, then the open port fails. (Repointing first also keeps the reopens off
     // /dev/pts/N, which another test process may be given next.)
     pointLink(link, path.join(dir, 'gone'));
     await first.close();
-    await until(() => run.source.health().state === 'restarting', 5000, 'restarting');
-    await until(() => run.producer.stats.restarts >= 2, 5000, 'reopen attempts while the device is gone');
+    await until(() => run.source.health().state === 'restarting', 30_000, 'restarting');
+    await until(() => run.producer.stats.restarts >= 2, 30_000, 'reopen attempts while the device is gone');
     expect(run.warnings.filter((w) => w.includes('reopening with backoff'))).toEqual([
       `source rig/serial: ${link}: the device closed (unplugged?); reopening with backoff`,
     ]);
     const second = await openPty();
     pointLink(link, second.path);
     second.write('2,2,2\n');
-    await until(() => run.producer.stats.lines === 2, 5000, 'a line from the new pty');
+    await until(() => run.producer.stats.lines === 2, 30_000, 'a line from the new pty');
     expect(run.source.health()).toMatchObject({ state: 'running' });
     expect(run.source.health().downtimeMs).toBeGreaterThan(0);
     expect(run.state.frames.map(seriesValues)).toEqual([
@@ -181,7 +181,7 @@ describe.runIf(runPtyTests)('serial source on a pseudo-terminal', () => {
   it('a missing device is retried, not failed (a USB sensor may be plugged in later)', async () => {
     const missing = path.join(tempDir('serial'), 'ttyACM9');
     const run = subscribed(serialConfig(missing));
-    await until(() => run.producer.stats.restarts >= 2, 5000, 'reopen attempts');
+    await until(() => run.producer.stats.restarts >= 2, 30_000, 'reopen attempts');
     expect(run.source.health().state).toBe('restarting');
     expect(run.state.error).toBeUndefined();
     expect(run.warnings).toEqual([`source rig/serial: ${missing}: no such file or directory; reopening with backoff`]);
@@ -204,7 +204,7 @@ pipelines:
     const state = record(source.frames());
     subscriptions.push(state.subscription);
     for (const altitude of ['12.5', '13.5']) pty.write(`${nmeaLine(`GNGGA,1,2,N,3,E,1,07,0.9,${altitude},M,0,M,,`)}\r\n`);
-    await until(() => state.frames.length === 1, 5000, 'a window');
+    await until(() => state.frames.length === 1, 30_000, 'a window');
     expect(seriesValues(state.frames[0]!)).toEqual([12.5, 7, 13.5, 7]);
   });
 
