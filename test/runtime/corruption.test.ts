@@ -21,6 +21,9 @@ import { hasSharedModels, sharedModel } from '../helpers/shared-models.js';
 
 const SEED = 20240917;
 const CONCURRENCY = 2;
+// Each probe is a child process: ~35 s for 240 on an idle 2-core host, over 120 s with the host's cores busy
+// elsewhere. The limit only ends a hang; the per-probe time limit (20 s) is what the verdicts are judged by.
+const SUITE_LIMIT_MS = 900_000;
 
 let scratch: string;
 beforeAll(async () => {
@@ -130,7 +133,7 @@ describe('probing corrupted models', () => {
     // Sanity: the generator does damage (most are refused) and not all of it is fatal (some still run).
     expect(totals['rejected'] ?? 0).toBeGreaterThan(80);
     expect(totals['ok'] ?? 0).toBeGreaterThan(0);
-  }, 120_000);
+  }, SUITE_LIMIT_MS);
 
   // The LSTM's integer kernels read constants in Prepare: this model yields crashes inside TFLite itself.
   it.skipIf(!hasSharedModels)('does the same for 90 field edits of keras_lstm_mnist_ptq.tflite, crashers included', async () => {
@@ -138,5 +141,5 @@ describe('probing corrupted models', () => {
     const edits = generateCorruptions(bytes, 180, SEED).filter((c) => c.kind === 'dimension' || c.kind === 'tensor-index' || c.kind === 'buffer-index');
     const totals = await probeAll('keras LSTM', edits.slice(0, 90), path.join(scratch, 'lstm'));
     expect(totals['crashed'] ?? 0).toBeGreaterThan(0);
-  }, 120_000);
+  }, SUITE_LIMIT_MS);
 });
