@@ -48,7 +48,7 @@ describe('loadConfigFilesOffThread', () => {
     const file = path.join(dir, 'door.yaml');
     writeFileSync(file, `version: 1\npipelines:\n${pipelineYaml('door', '    every: ${EVERY}\n')}`);
     const error = await configError(() => loadConfigFilesOffThread([file], { env: { EVERY: '0' } }));
-    expect(problemLines(error)).toEqual([`${file}:7:12: pipelines[0].every: expected an integer between 1 and 100000, received the value of \${EVERY} (not shown)`]);
+    expect(problemLines(error)).toEqual([`${file}:7:12: pipelines[0].every: expected an integer between 1 and 100000, received "0" (from \${EVERY})`]);
     expect(await loadConfigFilesOffThread([file], { env: { EVERY: '2' } })).toMatchObject([{ pipelines: [{ every: 2 }] }]);
   });
 
