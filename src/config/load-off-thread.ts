@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { EdgepipeError } from '../runtime/errors.js';
+import { registerSecret } from '../runtime/secrets.js';
 import type { LoadOptions } from './load.js';
 import { deepFreeze } from './parse.js';
 import { ConfigError, type ConfigProblem } from './problems.js';
@@ -21,11 +22,17 @@ export interface LoadRequest {
   checkFiles: boolean;
 }
 
-/** What the worker posts back. */
-export type LoadResponse =
+/** What the worker's load came to. */
+export type LoadOutcome =
   | { kind: 'configs'; configs: ConfigFile[] }
   | { kind: 'problems'; problems: ConfigProblem[] }
   | { kind: 'failed'; message: string };
+
+/** What the worker posts back. */
+export type LoadResponse = LoadOutcome & {
+  /** The secrets the worker met (src/runtime/secrets.ts): registered here too, so every exit here hides them. */
+  secrets: string[];
+};
 
 export interface OffThreadOptions extends LoadOptions {
   /** The worker is stopped and the load refused after this long, in ms. Default 60,000. */
@@ -63,6 +70,7 @@ export function loadConfigFilesOffThread(paths: readonly string[], options: OffT
       settle(() => reject(new EdgepipeError('ERR_CONFIG_LOAD', message, { exitCode: 2, ...(cause === undefined ? {} : { cause }) })));
     const timer = setTimeout(() => refuse(`loading the configuration took more than ${timeoutMs % 1000 === 0 ? `${timeoutMs / 1000} s` : `${timeoutMs} ms`}; refused`), timeoutMs);
     worker.once('message', (response: LoadResponse) => {
+      for (const secret of response.secrets) registerSecret(secret);
       if (response.kind === 'configs') settle(() => resolve(response.configs.map((config) => deepFreeze(config))));
       else if (response.kind === 'problems') settle(() => reject(new ConfigError(response.problems)));
       else refuse(`loading the configuration failed: ${response.message}`);

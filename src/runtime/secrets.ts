@@ -18,6 +18,8 @@ export const MIN_SECRET_LENGTH = 3;
 const MIN_LINE_LENGTH = 8;
 
 const secrets = new Set<string>();
+/** The values as registered (without the derived forms), for handing to another thread. */
+const registered = new Set<string>();
 /** Longest first, so a secret containing another is hidden whole; rebuilt after a registration. */
 let ordered: string[] = [];
 
@@ -32,12 +34,21 @@ function add(value: string): boolean {
  * in a JSON text) and, for a multi-line value, each line of at least 8 characters (an error may quote one line).
  */
 export function registerSecret(value: string): void {
+  registered.add(value);
   let changed = add(value);
   changed = add(JSON.stringify(value).slice(1, -1)) || changed;
   if (value.includes('\n')) {
     for (const line of value.split(/\r?\n/)) if (line.trim().length >= MIN_LINE_LENGTH) changed = add(line) || changed;
   }
   if (changed) ordered = [...secrets].sort((a, b) => b.length - a.length);
+}
+
+/**
+ * The values registered on this thread. Config loading runs on a worker thread (src/config/load-off-thread.ts),
+ * whose registry is its own: it hands these back so the main thread's redaction knows them too.
+ */
+export function registeredSecrets(): string[] {
+  return [...registered];
 }
 
 /** How many values are registered (for tests and diagnostics; never the values). */
