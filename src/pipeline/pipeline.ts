@@ -8,7 +8,7 @@ import type { PipelineConfig, RuntimeConfig } from '../config/types.js';
 import type { DelegateDescriptor } from '../runtime/delegates.js';
 import { typedView, isSupportedDtype, type Dtype, type TensorArray } from '../runtime/dtypes.js';
 import type { Model } from '../runtime/model.js';
-import { RepeatLimiter } from './repeat-limiter.js';
+import { RepeatLimiter } from '../runtime/repeat-limiter.js';
 import { loadVerifiedModel } from '../runtime/probe.js';
 import { createImagePreprocessor } from '../preprocess/index.js';
 import { createSeriesPreprocessor } from '../preprocess/series-preprocessor.js';

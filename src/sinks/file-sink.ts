@@ -15,7 +15,7 @@ import { rotateFiles } from './file-rotation.js';
 import { predictionLine } from './json-lines.js';
 import { LineQueue, type LineQueueLimits } from './line-queue.js';
 import type { PredictionSink, SinkContext, SinkStats } from './types.js';
-import { WarnLimit } from './warn-limit.js';
+import { RepeatLimiter } from '../runtime/repeat-limiter.js';
 
 /** Drop warnings (queue full): at most one line per this many ms; the next line says how many were not shown. */
 const DROP_WARN_MS = 10_000;
@@ -48,7 +48,7 @@ export class FileSink implements PredictionSink {
   private readonly flushTimeoutMs: number;
   private readonly stopTimeoutMs: number;
   private readonly warn: (message: string) => void;
-  private readonly dropWarn: WarnLimit;
+  private readonly dropWarn: RepeatLimiter;
   private state: 'new' | 'running' | 'stopped' = 'new';
   private stopping: Promise<void> | undefined;
   private handle: FileHandle | undefined;
@@ -81,7 +81,7 @@ export class FileSink implements PredictionSink {
     this.flushTimeoutMs = options.flushTimeoutMs ?? 5000;
     this.stopTimeoutMs = options.stopTimeoutMs ?? 5000;
     this.warn = options.warn ?? defaultSinkWarn;
-    this.dropWarn = new WarnLimit(DROP_WARN_MS, this.warn);
+    this.dropWarn = new RepeatLimiter(this.warn, { windowMs: DROP_WARN_MS });
   }
 
   /** Creates the parent folders and opens the file for appending. Rejects (ERR_SINK_OPEN) naming the path. */
@@ -109,7 +109,7 @@ export class FileSink implements PredictionSink {
     if (!this.queue.push(predictionLine(prediction))) {
       this.counts.dropped += 1;
       const why = this.lastError === undefined || this.failures === 0 ? '' : `; ${this.lastError}`;
-      this.dropWarn.note(`sink ${this.name}: queue full (${this.queue.length} prediction(s) held${why}): dropping new predictions`, 'drops');
+      this.dropWarn.log('queue-full', `sink ${this.name}: queue full (${this.queue.length} prediction(s) held${why}): dropping new predictions`);
       return;
     }
     this.accepted += 1;

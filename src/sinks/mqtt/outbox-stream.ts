@@ -12,7 +12,7 @@ import { mkdir } from 'node:fs/promises';
 import type { MqttSinkConfig } from '../../config/types.js';
 import { describeFsError } from '../errors.js';
 import { within } from '../timing.js';
-import { WarnLimit } from '../warn-limit.js';
+import { RepeatLimiter } from '../../runtime/repeat-limiter.js';
 import type { PublishResult } from './connection.js';
 import { DeadLetterFile } from './dead-letter.js';
 import { OutboxFiles, type OutboxRecord } from './outbox-files.js';
@@ -60,7 +60,7 @@ export class OutboxStream {
   private readonly attempts = new Map<number, number>();
   private readonly retryTimers = new Set<NodeJS.Timeout>();
   private readonly deadLettering = new Set<Promise<void>>();
-  private readonly refusalWarn: WarnLimit;
+  private readonly refusalWarn: RepeatLimiter;
   private readonly writer: OutboxWriter;
   private inFlight = 0;
   private watermarkSaving: Promise<void> | undefined;
@@ -73,7 +73,7 @@ export class OutboxStream {
 
   constructor(private readonly options: OutboxStreamOptions) {
     this.files = new OutboxFiles(options.dir, options.segmentBytes, options.fault);
-    this.refusalWarn = new WarnLimit(REFUSAL_WARN_MS, options.warn);
+    this.refusalWarn = new RepeatLimiter(options.warn, { windowMs: REFUSAL_WARN_MS });
     this.deadLetters = new DeadLetterFile(options.dir, options.config.deadLetter.maxBytes);
     this.queue = new OutboxQueue({ maxBytes: options.config.outbox.maxBytes, maxAgeMs: options.config.outbox.maxAgeS * 1000 }, 0);
     this.writer = new OutboxWriter({
@@ -264,7 +264,7 @@ export class OutboxStream {
   private refusal(message: string): void {
     this.counts.errors += 1;
     this.options.failed(message);
-    this.refusalWarn.note(message, 'refusals');
+    this.refusalWarn.log('refused', message);
   }
 
   /**

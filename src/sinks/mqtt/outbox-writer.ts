@@ -12,7 +12,7 @@
  */
 import { describeFsError } from '../errors.js';
 import { delay } from '../timing.js';
-import { WarnLimit } from '../warn-limit.js';
+import { RepeatLimiter } from '../../runtime/repeat-limiter.js';
 import type { OutboxFiles, OutboxRecord } from './outbox-files.js';
 import type { OutboxQueue } from './outbox-queue.js';
 
@@ -52,7 +52,7 @@ export interface OutboxWriterHost {
 export class OutboxWriter {
   private toAppend: OutboxRecord[] = [];
   private committing: Promise<void> | undefined;
-  private readonly storeWarn: WarnLimit;
+  private readonly storeWarn: RepeatLimiter;
   /** Messages dropped since storing last succeeded (0 while the disk takes them). */
   private unstoredRun = 0;
   /** No seq at or above this is used before a new reservation is saved (see SEQ_BLOCK). */
@@ -60,7 +60,7 @@ export class OutboxWriter {
   private reserving: Promise<void> | undefined;
 
   constructor(private readonly host: OutboxWriterHost) {
-    this.storeWarn = new WarnLimit(WARN_MS, host.warn);
+    this.storeWarn = new RepeatLimiter(host.warn, { windowMs: WARN_MS });
   }
 
   /** Saves the first reservation (at open, before any seq is handed out). Throws on I/O errors. */
@@ -147,7 +147,7 @@ export class OutboxWriter {
     const what = `${dropped} message(s) (seq ${seqRanges(batch)}) not stored in the outbox ${files.dir}: ${describeFsError(failure)}; dropped`;
     this.host.failed(what);
     if (stopping) this.host.warn(`stopped with ${what}`);
-    else this.storeWarn.note(what, 'batches dropped');
+    else this.storeWarn.log('store', what);
     this.host.dropped();
     return false;
   }

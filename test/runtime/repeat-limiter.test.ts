@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { memoryLogger } from '../../src/pipeline/log.js';
 import { Pipeline } from '../../src/pipeline/pipeline.js';
-import { RepeatLimiter } from '../../src/pipeline/repeat-limiter.js';
+import { RepeatLimiter } from '../../src/runtime/repeat-limiter.js';
 import { defaultRuntime } from '../../src/config/load.js';
 import { writeColourModel } from '../helpers/image-models.js';
 import { pipelineConfig } from '../helpers/pipeline-config.js';
