@@ -223,6 +223,14 @@ export const mqttSinkSchema = object(
       ],
     ),
     inflight: integer({ description: 'Most messages published and not yet acknowledged.', min: 1, max: 1000, default: 20 }),
+    keepalive_s: integer({
+      description:
+        'MQTT keepalive, s: a ping when nothing was sent for this long; a broker gone silent (half-open connection, ' +
+        'no FIN or RST) is noticed after about 1.5 times this, then the sink reconnects. Sinks sharing a connection must agree.',
+      min: 1,
+      max: 3600,
+      default: 15,
+    }),
     reconnect: object(
       { title: 'MQTT reconnect', description: 'Exponential backoff with jitter between connection attempts.', default: {} },
       {

@@ -425,6 +425,8 @@ export interface MqttSinkConfig {
   commands: { enabled: boolean; topic: string; responseTopic: string; maxPerSecond: number };
   /** Most messages published and not yet acknowledged. */
   inflight: number;
+  /** MQTT keepalive, s (a half-open connection is noticed after about 1.5 times this). */
+  keepaliveS: number;
   reconnect: MqttReconnectConfig;
 }
 

@@ -39,6 +39,7 @@ describe('mqtt sink configuration', () => {
       snapshots: { enabled: false, maxBytes: 262144, topic: 'edgepipe/{device}/{pipeline}/snapshot' },
       commands: { enabled: true, topic: 'edgepipe/{device}/{pipeline}/commands', responseTopic: 'edgepipe/{device}/{pipeline}/responses', maxPerSecond: 5 },
       inflight: 20,
+      keepaliveS: 15,
       reconnect: { initialMs: 500, maxMs: 30000 },
     } satisfies MqttSinkConfig);
   });
