@@ -61,7 +61,9 @@ export const mqttSinkSchema = object(
       example: 'mqtt://127.0.0.1:1883',
     }),
     client_id: string({
-      description: 'MQTT client id; unique per connection. None = `edgepipe-<hostname>-<pipeline>`.',
+      description:
+        'MQTT client id. None = `edgepipe-<hostname>`: the mqtt sinks of one process with the same url, client id, ' +
+        'username and TLS files share one connection (docs/mqtt.md).',
       pattern: /^[\x21-\x7e]{1,128}$/u,
       expected: '1 to 128 printable characters without spaces',
     }),

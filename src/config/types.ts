@@ -382,7 +382,7 @@ export interface MqttSinkConfig {
   kind: 'mqtt';
   /** mqtt://host:port or mqtts://host:port. */
   url: string;
-  /** Default `edgepipe-<hostname>-<pipeline>`. */
+  /** Default `edgepipe-<hostname>` (clientIdOf): sinks with the same url, client id, username and TLS share a connection. */
   clientId?: string;
   /** One topic level; default the hostname. */
   deviceId?: string;
