@@ -105,6 +105,34 @@ describe.skipIf(binary === undefined)('mqtt sink topics with Mosquitto', () => {
     await sink.stop();
   });
 
+  it('stats.interval_s 1: each message covers its own interval (interval_s, fps), not the pipeline log window', async () => {
+    const pipelineStats = new PipelineStats('lane');
+    let sink: MqttSink | undefined;
+    const config = await mqttConfig(broker.url, { deviceId: 'sti', stats: { enabled: true, topic: 'edgepipe/{device}/{pipeline}/stats', intervalS: 1, qos: 1, retain: false } });
+    // As the pipeline gives it (peek): totals since start, rates over its own log window (never advanced here).
+    sink = new MqttSink('lane', config, { ...quiet, stats: () => pipelineStats.report('running', 'xnnpack', 0, undefined, undefined, { 'lane/mqtt': sink!.stats() }, false) });
+    const feeder = setInterval(() => {
+      pipelineStats.framesIn += 1;
+    }, 20);
+    try {
+      await sink.start();
+      const topic = 'edgepipe/sti/lane/stats';
+      await watcher.until(() => watcher.on(topic).length >= 4, 'four stats messages', 30_000);
+      const messages = parse(watcher.on(topic)) as Array<{ interval_s: number; time_ms: number; frames_in: number; fps_in: number }>;
+      for (let i = 1; i < messages.length; i++) {
+        const [previous, current] = [messages[i - 1]!, messages[i]!];
+        const elapsedS = (current.time_ms - previous.time_ms) / 1000;
+        // Its own interval: about the time since the previous message (not 2.x, 3.x, 4.x s since the pipeline's window).
+        expect(Math.abs(current.interval_s - elapsedS), JSON.stringify(messages)).toBeLessThan(0.25);
+        // fps from the frames of that interval.
+        expect(Math.abs(current.fps_in * current.interval_s - (current.frames_in - previous.frames_in)), JSON.stringify(messages)).toBeLessThan(1);
+      }
+    } finally {
+      clearInterval(feeder);
+      await sink.stop();
+    }
+  });
+
   it('pipeline status: retained running with the delegate, then stopped, valid against status.schema.json', async () => {
     const sink = new MqttSink('gate', await mqttConfig(broker.url, { deviceId: 'st' }), quiet);
     await sink.start();
