@@ -145,14 +145,33 @@ describe.skipIf(binary === undefined)('mqtt sink topics with Mosquitto', () => {
     expect(late.messages[0]!.retain).toBe(true);
     const statuses = [...watcher.on(topic), late.on(topic)[0]!];
     for (const payload of statuses) expect(schemaErrors('status', payload)).toEqual([]);
-    // `running` without a delegate is published only if the connection is up before the first prediction.
-    const seen = parse(statuses).map((s) => [s['state'], s['delegate']]).filter(([, delegate]) => delegate !== null);
+    // Without a pipeline (no stats callback) the delegate is known at the first prediction: no status before it.
+    const seen = parse(statuses).map((s) => [s['state'], s['delegate']]);
     expect(seen).toEqual([
       ['running', 'edgetpu'],
       ['stopped', 'edgetpu'],
       ['stopped', 'edgetpu'],
     ]);
     await late.stop();
+  });
+
+  it('pipeline status: the first retained status a subscriber sees carries the delegate, before any prediction', async () => {
+    const pipelineStats = new PipelineStats('yard');
+    const sink = new MqttSink('yard', await mqttConfig(broker.url, { deviceId: 'dlg' }), { ...quiet, stats: () => pipelineStats.report('running', 'xnnpack', 0, undefined, undefined, undefined, false) });
+    const topic = 'edgepipe/dlg/yard/status';
+    try {
+      await sink.start();
+      await watcher.until(() => watcher.on(topic).length >= 1, 'the status');
+      const late = await Collector.start(broker.url, [topic]);
+      await late.until(() => late.messages.length >= 1, 'the retained status');
+      await late.stop();
+      for (const payload of [watcher.on(topic)[0]!, late.on(topic)[0]!]) {
+        expect(schemaErrors('status', payload)).toEqual([]);
+        expect(JSON.parse(payload)).toMatchObject({ state: 'running', delegate: 'xnnpack' });
+      }
+    } finally {
+      await sink.stop();
+    }
   });
 
   it('home assistant discovery: retained configs for each entity with state, availability and device', async () => {

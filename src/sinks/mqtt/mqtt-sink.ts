@@ -253,7 +253,13 @@ export class MqttSink implements PredictionSink {
       throw sinkError(this.name, 'ERR_SINK_OPEN', (error as Error).message, error);
     }
     this.state = 'running';
-    if (this.config.pipelineStatus.enabled) this.retained.set(this.topics.status, statusPayload('running', this.device, this.pipelineName, undefined, Date.now(), this.lastReload));
+    // The retained `running` carries the delegate in use: the pipeline's (its model runner is up before the sinks
+    // start); without a pipeline it waits for the first prediction's. Never a first status with delegate null.
+    const delegate = this.options.stats?.().delegate;
+    if (delegate !== undefined && delegate !== 'none') this.delegate = delegate;
+    if (this.config.pipelineStatus.enabled && this.delegate !== undefined) {
+      this.retained.set(this.topics.status, statusPayload('running', this.device, this.pipelineName, this.delegate, Date.now(), this.lastReload));
+    }
     this.predictions.attach(this.lease);
     this.events?.attach(this.lease);
     if (this.lease.state === 'online') this.online();
