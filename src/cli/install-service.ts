@@ -1,7 +1,7 @@
 /** edgepipe install-service: put the systemd units and /etc/edgepipe in place and enable the service, or the reverse. */
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { chmod, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { packageRoot } from '../runtime/paths.js';
 import { EdgepipeError } from '../runtime/errors.js';
@@ -13,7 +13,9 @@ export const installServiceHelp = `Usage: edgepipe install-service [--prefix DIR
 
 Installs edgepipe.service and edgepipe@.service into DIR/etc/systemd/system (ExecStart set to this node and this
 package's bin/edgepipe.js), creates DIR/etc/edgepipe/pipelines.d and, when it holds no .yaml file yet, an example
-pipeline that works on any board; then systemctl daemon-reload and enable --now edgepipe. Run it again after an
+pipeline that works on any board; then systemctl daemon-reload and enable --now edgepipe. A package where the
+units' sandbox cannot see it (/tmp and /var/tmp: PrivateTmp=yes; /home, /root: ProtectHome=yes) is copied to
+DIR/usr/lib/edgepipe first and the units run that copy; a node binary there is refused. Run it again after an
 upgrade: the units are rewritten, pipeline files are never touched.
 
   --prefix DIR   root to install under (default /). Another folder stages the files and runs no systemctl.
@@ -61,11 +63,6 @@ export async function installServiceCommand(argv: string[]): Promise<number> {
     actions = uninstallPlan(prefix, { purge });
   } else {
     const root = packageRoot();
-    for (const [what, file] of [['node', process.execPath], ['edgepipe', root]] as const) {
-      if (/^\/(home|root|run\/user)(\/|$)/.test(file)) {
-        console.error(`warning: ${what} is under ${file}, which the service cannot read (ProtectHome=yes): install it under /usr/lib or /opt`);
-      }
-    }
     actions = installPlan({ prefix, packageRoot: root, node: process.execPath }, { enable: parsed.values['no-enable'] !== true, withExample: !hasPipelineFiles(pipelinesDir(prefix)) });
   }
   for (const action of actions) {
@@ -108,6 +105,17 @@ async function perform(action: InstallAction): Promise<void> {
     case 'remove':
       await rm(action.path, { force: true, recursive: action.recursive });
       return;
+    case 'copy': {
+      // Copied aside, then swapped in: a failed copy leaves the previous install whole.
+      const temporary = `${action.to}.tmp-${process.pid}`;
+      const skipped = new Set([path.join(action.from, '.git'), path.join(action.from, 'test')]);
+      await rm(temporary, { recursive: true, force: true });
+      await cp(action.from, temporary, { recursive: true, dereference: true, filter: (source) => !skipped.has(source) });
+      await chmod(temporary, 0o755);
+      await rm(action.to, { recursive: true, force: true });
+      await rename(temporary, action.to);
+      return;
+    }
     case 'run': {
       const failure = await run(action.argv);
       if (failure === undefined) return;

@@ -14,6 +14,7 @@ import { deepEqual, specsOf, type PipelineSpec } from '../service/reload-plan.js
 import { Deadline } from '../pipeline/deadline.js';
 import { within } from '../sinks/timing.js';
 import { parseCommand, stringOption } from './args.js';
+import { releaseHeldSignals } from './early-signals.js';
 
 export const DEFAULT_CONFIG_DIR = '/etc/edgepipe/pipelines.d';
 
@@ -25,7 +26,7 @@ finishes frames in flight, flushes the sinks and exits 0, within 10 s (MQTT mess
 in the outbox for the next start). With only finite sources (images without loop),
 exits 0 when they have all ended. --log-level and --log-format override runtime.log; under systemd each line
 starts with its journald priority. runtime.http starts a local endpoint with /healthz, /metrics and /status.
-Under systemd, SIGHUP (systemctl reload) re-reads the files: an invalid edit changes nothing (every problem is
+SIGHUP (systemctl reload under systemd; kill -HUP elsewhere) re-reads the files: an invalid edit changes nothing (every problem is
 logged with file:line:col); otherwise only changed (config, or model or labels file content), new and removed
 pipelines are restarted, started or stopped; a new model that fails the probe is refused (the pipeline keeps
 running as it was), and a changed or new one without a prediction within runtime.reload_health_s is rolled back
@@ -64,6 +65,36 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (format !== undefined && !(formats as readonly string[]).includes(format)) {
     throw new EdgepipeError('ERR_USAGE', `Expected one of ${formats.join(', ')} for --log-format but received "${format}"`, { exitCode: 2 });
   }
+  // The signal handlers before anything slow (bin/edgepipe.js held the signals that came during the import): a
+  // SIGTERM while the files load must stop the process normally, not kill it by signal.
+  let signalled: NodeJS.Signals | undefined;
+  const stopping = new AbortController();
+  let resolveStopped: () => void = () => {};
+  const stopped = new Promise<void>((resolve) => {
+    resolveStopped = resolve;
+  });
+  const onSignal = (signal: NodeJS.Signals): void => {
+    // Like `once`: a second SIGTERM or SIGINT kills the process, for a stop that hangs.
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+    signalled = signal;
+    stopping.abort(); // ends a reload's health check at once
+    resolveStopped();
+  };
+  // SIGHUP reloads the files, with or without systemd (without a listener it would end the process silently).
+  // Before the pipelines have started it is remembered and applied once they have (the files may have changed).
+  let hangupsBeforeStart = 0;
+  let onHangup = (): void => {
+    hangupsBeforeStart += 1;
+  };
+  const hangup = (): void => onHangup();
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  process.on('SIGHUP', hangup);
+  for (const signal of releaseHeldSignals()) {
+    if (signal === 'SIGHUP') hangup();
+    else if (!signalled) onSignal(signal);
+  }
   const configs = await loadConfigs(parsed.positionals);
   // Frames leave off-heap buffers behind; without room for them V8 runs a mark-compact every few frames.
   tuneHeapForFrames();
@@ -90,7 +121,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   });
   // The notifier first: its socket is opened now and kept, so no HTTP connection can take the descriptor a
   // watchdog ping needs.
-  const { notifier, underSystemd } = serviceNotifierFromEnv(() => sampleSupervisors(pipelines.supervisors()), logger);
+  const { notifier } = serviceNotifierFromEnv(() => sampleSupervisors(pipelines.supervisors()), logger);
   const endpoint =
     httpConfig && registry
       ? new HttpEndpoint({
@@ -102,19 +133,14 @@ export async function runCommand(argv: string[]): Promise<number> {
           logger,
         })
       : undefined;
+  if (signalled) {
+    logger.log('info', `edgepipe: ${signalled} before the pipelines started, exiting`);
+    process.off('SIGHUP', hangup);
+    notifier.close();
+    return 0;
+  }
   await endpoint?.start();
-  let signalled: NodeJS.Signals | undefined;
-  const stopping = new AbortController();
-  const stopped = new Promise<void>((resolve) => {
-    const onSignal = (signal: NodeJS.Signals): void => {
-      signalled = signal;
-      stopping.abort(); // ends a reload's health check at once
-      resolve();
-    };
-    process.once('SIGTERM', onSignal);
-    process.once('SIGINT', onSignal);
-  });
-  // Under systemd, SIGHUP (ExecReload) reloads the files: see reloadFiles. The `reload` command takes the same
+  // SIGHUP (ExecReload under systemd) reloads the files: see reloadFiles. The `reload` command takes the same
   // path; reloads run one after the other.
   let reload: Promise<unknown> = Promise.resolve();
   const reloadNow = (): Promise<ReloadResult> => {
@@ -150,19 +176,20 @@ export async function runCommand(argv: string[]): Promise<number> {
     reload = next;
     return next;
   };
-  const onHangup = (): void => void reloadNow();
   const started = pipelines.start(specsOf(configs));
   reload = started; // a SIGHUP during start waits for it
-  if (underSystemd) process.on('SIGHUP', onHangup);
+  onHangup = (): void => void reloadNow();
+  if (hangupsBeforeStart > 0) onHangup();
   await started;
   notifier.ready();
   const total = configs.reduce((n, c) => n + c.pipelines.length, 0);
-  logger.log('info', `edgepipe: ${total} pipeline(s) from ${configs.length} file(s) started`);
+  if (signalled) logger.log('info', `edgepipe: ${signalled} before the pipelines started, stopping`);
+  else logger.log('info', `edgepipe: ${total} pipeline(s) from ${configs.length} file(s) started`);
   await Promise.race([stopped, pipelines.whenAllEnded()]);
   const reason = signalled ? `${signalled}, stopping` : 'every source ended, stopping';
   notifier.stopping(reason);
   logger.log('info', `edgepipe: ${reason}`);
-  process.off('SIGHUP', onHangup);
+  onHangup = (): void => logger.log('warn', `edgepipe: SIGHUP while stopping (${reason}); nothing reloaded`);
   // One budget for the whole stop, each step given what the earlier ones left: a frozen broker or a stuck reload
   // must not keep the process until systemd's SIGKILL (TimeoutStopSec=30).
   const deadline = new Deadline(STOP_BUDGET_MS);
@@ -177,6 +204,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     setTimeout(() => process.exit(), STOP_OVERRUN_MS).unref();
   }
   notifier.close();
+  process.off('SIGHUP', hangup);
   return 0;
 }
 

@@ -61,7 +61,9 @@ export const mqttSinkSchema = object(
       example: 'mqtt://127.0.0.1:1883',
     }),
     client_id: string({
-      description: 'MQTT client id; unique per connection. None = `edgepipe-<hostname>-<pipeline>`.',
+      description:
+        'MQTT client id. None = `edgepipe-<hostname>`: the mqtt sinks of one process with the same url, client id, ' +
+        'username and TLS files share one connection (docs/mqtt.md).',
       pattern: /^[\x21-\x7e]{1,128}$/u,
       expected: '1 to 128 printable characters without spaces',
     }),
@@ -223,6 +225,14 @@ export const mqttSinkSchema = object(
       ],
     ),
     inflight: integer({ description: 'Most messages published and not yet acknowledged.', min: 1, max: 1000, default: 20 }),
+    keepalive_s: integer({
+      description:
+        'MQTT keepalive, s: a ping when nothing was sent for this long; a broker gone silent (half-open connection, ' +
+        'no FIN or RST) is noticed after about 1.5 times this, then the sink reconnects. Sinks sharing a connection must agree.',
+      min: 1,
+      max: 3600,
+      default: 15,
+    }),
     reconnect: object(
       { title: 'MQTT reconnect', description: 'Exponential backoff with jitter between connection attempts.', default: {} },
       {

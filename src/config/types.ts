@@ -387,7 +387,7 @@ export interface MqttSinkConfig {
   kind: 'mqtt';
   /** mqtt://host:port or mqtts://host:port. */
   url: string;
-  /** Default `edgepipe-<hostname>-<pipeline>`. */
+  /** Default `edgepipe-<hostname>` (clientIdOf): sinks with the same url, client id, username and TLS share a connection. */
   clientId?: string;
   /** One topic level; default the hostname. */
   deviceId?: string;
@@ -430,6 +430,8 @@ export interface MqttSinkConfig {
   commands: { enabled: boolean; topic: string; responseTopic: string; maxPerSecond: number };
   /** Most messages published and not yet acknowledged. */
   inflight: number;
+  /** MQTT keepalive, s (a half-open connection is noticed after about 1.5 times this). */
+  keepaliveS: number;
   reconnect: MqttReconnectConfig;
 }
 

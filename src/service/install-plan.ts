@@ -13,6 +13,8 @@ export type InstallAction =
   | { kind: 'mkdir'; path: string }
   | { kind: 'write'; path: string; content: string | Uint8Array; what: string }
   | { kind: 'remove'; path: string; recursive: boolean }
+  /** A folder copied whole (symlinks followed), replacing what `to` held; `.git` and `test` are left out. */
+  | { kind: 'copy'; from: string; to: string; what: string }
   /** A command as an argument list; `mayFail`: a failure is reported and the rest goes on. */
   | { kind: 'run'; argv: string[]; mayFail: boolean };
 
@@ -74,13 +76,82 @@ pipelines:
       - { kind: file, path: /var/lib/edgepipe/example.jsonl, max_bytes: 1048576, keep: 1 }
 `;
 
-/** Install: units (always rewritten: an upgrade re-runs it), folders, the example when no pipeline file exists. */
+/** Where a package the units could not reach is copied (the path the shipped units name). */
+export const systemPackageDir = '/usr/lib/edgepipe';
+
+/** A folder the service's sandbox hides, and the unit setting that hides it. */
+export interface HiddenPath {
+  path: string;
+  setting: string;
+}
+
+const yes = /^(yes|true|on|1)$/i;
+
+/**
+ * The folders a unit's own settings hide from its process: PrivateTmp= (/tmp, /var/tmp: a fresh empty one),
+ * ProtectHome= yes or tmpfs (/home, /root, /run/user; read-only still reads), InaccessiblePaths=,
+ * TemporaryFileSystem=.
+ */
+export function hiddenPaths(unitText: string): HiddenPath[] {
+  const hidden: HiddenPath[] = [];
+  for (const raw of unitText.split('\n')) {
+    const match = /^\s*([A-Za-z]+)\s*=\s*(.*?)\s*$/.exec(raw);
+    if (!match) continue;
+    const [, key, value] = match as unknown as [string, string, string];
+    const setting = `${key}=${value}`;
+    if (key === 'PrivateTmp' && yes.test(value)) for (const dir of ['/tmp', '/var/tmp']) hidden.push({ path: dir, setting });
+    if (key === 'ProtectHome' && (yes.test(value) || value === 'tmpfs')) for (const dir of ['/home', '/root', '/run/user']) hidden.push({ path: dir, setting });
+    if (key === 'InaccessiblePaths' || key === 'TemporaryFileSystem') {
+      for (const item of value.split(/\s+/).filter(Boolean)) hidden.push({ path: item.replace(/^[-+]+/, '').split(':')[0]!, setting });
+    }
+  }
+  return hidden;
+}
+
+/** The first hidden folder holding `file` (or equal to it). */
+export function hiddenBy(file: string, hidden: readonly HiddenPath[]): HiddenPath | undefined {
+  return hidden.find((h) => h.path !== '' && (file === h.path || file.startsWith(h.path.endsWith('/') ? h.path : `${h.path}/`)));
+}
+
+/**
+ * Install: units (always rewritten: an upgrade re-runs it), folders, the example when no pipeline file exists.
+ * ExecStart never names a path the unit's own sandbox hides: a package there (a clone under /tmp, a home folder)
+ * is copied to /usr/lib/edgepipe first; a node binary there is refused (ERR_USAGE) with what to do.
+ */
 export function installPlan(layout: InstallLayout, options: { enable: boolean; withExample: boolean }): InstallAction[] {
   const { prefix, packageRoot, node } = layout;
-  const bin = path.join(packageRoot, 'bin', 'edgepipe.js');
+  const texts = unitNames.map((name) => [name, readFileSync(path.join(packageRoot, 'systemd', name), 'utf8')] as const);
+  const hidden = texts.flatMap(([, text]) => hiddenPaths(text));
+  const nodeHidden = hiddenBy(node, hidden);
+  if (nodeHidden) {
+    throw new EdgepipeError(
+      'ERR_USAGE',
+      `node is ${node}, under ${nodeHidden.path}, which the service cannot see (${nodeHidden.setting} in the unit): install Node.js >= 20 ` +
+        `system-wide (e.g. /usr/bin/node from your distribution or NodeSource) and run "sudo /usr/bin/node ${path.join(packageRoot, 'bin', 'edgepipe.js')} install-service"`,
+      { exitCode: 2 },
+    );
+  }
+  const actions: InstallAction[] = [];
+  let root = packageRoot;
+  const packageHidden = hiddenBy(packageRoot, hidden);
+  if (packageHidden) {
+    root = systemPackageDir;
+    actions.push({ kind: 'mkdir', path: path.dirname(path.join(prefix, systemPackageDir)) });
+    actions.push({
+      kind: 'copy',
+      from: packageRoot,
+      to: path.join(prefix, systemPackageDir),
+      what: `the package: ${packageRoot} is under ${packageHidden.path}, which the service cannot see (${packageHidden.setting})`,
+    });
+  }
+  return [...actions, ...unitsAndConfig(layout, root, texts, options)];
+}
+
+function unitsAndConfig(layout: InstallLayout, root: string, texts: ReadonlyArray<readonly [string, string]>, options: { enable: boolean; withExample: boolean }): InstallAction[] {
+  const { prefix, node } = layout;
+  const bin = path.join(root, 'bin', 'edgepipe.js');
   const actions: InstallAction[] = [{ kind: 'mkdir', path: unitDir(prefix) }];
-  for (const name of unitNames) {
-    const text = readFileSync(path.join(packageRoot, 'systemd', name), 'utf8');
+  for (const [name, text] of texts) {
     actions.push({ kind: 'write', path: path.join(unitDir(prefix), name), content: adaptUnit(text, name, node, bin), what: `unit, ExecStart=${node} ${bin}` });
   }
   actions.push({ kind: 'mkdir', path: pipelinesDir(prefix) });
@@ -116,6 +187,8 @@ export function describeAction(action: InstallAction): string {
       return `write ${action.path} (${action.what})`;
     case 'remove':
       return `remove ${action.path}${action.recursive ? ' (and everything in it)' : ''}`;
+    case 'copy':
+      return `copy ${action.from} to ${action.to} (${action.what})`;
     case 'run':
       return `run ${action.argv.join(' ')}`;
   }

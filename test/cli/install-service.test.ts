@@ -3,7 +3,7 @@
  * node and this package (checked by systemd-analyze verify), an example pipeline that validates, the reverse.
  */
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -142,5 +142,57 @@ describe('edgepipe install-service --prefix DIR', () => {
     expect(code, stderr).toBe(2);
     expect(stderr).toContain('edgepipe install-service: installing into /etc/systemd/system needs root: run "sudo ');
     expect(stderr).not.toMatch(/\n\s+at /);
+  });
+
+  /** The package as a clone under /tmp would be: bin, dist, systemd, package.json, node_modules (a link). */
+  function cloneUnderTmp(): string {
+    const clone = mkdtempSync('/tmp/edgepipe-clone-');
+    for (const part of ['bin', 'dist', 'systemd', 'package.json']) cpSync(path.join(projectRoot, part), path.join(clone, part), { recursive: true });
+    symlinkSync(path.join(projectRoot, 'node_modules'), path.join(clone, 'node_modules'));
+    return clone;
+  }
+
+  it('a package under /tmp (hidden by the unit\'s PrivateTmp=yes) is copied to /usr/lib/edgepipe, which ExecStart names', async () => {
+    const clone = cloneUnderTmp();
+    const prefix = fresh();
+    const staged = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(process.execPath, [path.join(clone, 'bin', 'edgepipe.js'), 'install-service', '--prefix', prefix, '--dry-run'], (error, stdout, stderr) =>
+        resolve({ code: error ? 1 : 0, stdout, stderr }),
+      );
+    });
+    expect(staged.code, staged.stderr).toBe(0);
+    const lines = staged.stdout.trim().split('\n');
+    expect(lines.slice(0, 2)).toEqual([
+      `would mkdir ${prefix}/usr/lib`,
+      `would copy ${clone} to ${prefix}/usr/lib/edgepipe (the package: ${clone} is under /tmp, which the service cannot see (PrivateTmp=yes))`,
+    ]);
+    expect(lines).toContain(`would write ${units(prefix)}/edgepipe.service (unit, ExecStart=${process.execPath} /usr/lib/edgepipe/bin/edgepipe.js)`);
+    expect(staged.stdout).not.toContain(`ExecStart=${process.execPath} ${clone}`);
+    // For / too: the copy comes before the units and the enable --now.
+    const forRoot = await new Promise<string>((resolve) => {
+      execFile(process.execPath, [path.join(clone, 'bin', 'edgepipe.js'), 'install-service', '--dry-run'], (_error, stdout) => resolve(stdout));
+    });
+    const rootLines = forRoot.trim().split('\n');
+    expect(rootLines[1]).toBe(`would copy ${clone} to /usr/lib/edgepipe (the package: ${clone} is under /tmp, which the service cannot see (PrivateTmp=yes))`);
+    expect(rootLines).toContain(`would write /etc/systemd/system/edgepipe.service (unit, ExecStart=${process.execPath} /usr/lib/edgepipe/bin/edgepipe.js)`);
+    expect(rootLines.at(-1)).toBe('would run systemctl enable --now edgepipe.service');
+  });
+
+  it('a node binary the unit hides (under /tmp) is refused with what to run, exit code 2', async () => {
+    const dir = mkdtempSync('/tmp/edgepipe-node-');
+    const node = path.join(dir, 'node');
+    try {
+      linkSync(process.execPath, node); // a hard link keeps the path node reports as its own
+    } catch {
+      cpSync(process.execPath, node);
+    }
+    const result = await new Promise<{ code: number; stderr: string }>((resolve) => {
+      execFile(node, [bin, 'install-service', '--prefix', fresh(), '--dry-run'], (error, _stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stderr }));
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim()).toBe(
+      `edgepipe install-service: node is ${node}, under /tmp, which the service cannot see (PrivateTmp=yes in the unit): install Node.js >= 20 system-wide ` +
+        `(e.g. /usr/bin/node from your distribution or NodeSource) and run "sudo /usr/bin/node ${bin} install-service"`,
+    );
   });
 });

@@ -1,9 +1,13 @@
 /** The `mqtt` sink's YAML: defaults, validation, and createSink wiring (no broker needed). */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { redactedConfigDump } from '../../src/config/dump.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { MqttSinkConfig } from '../../src/config/types.js';
 import { createSink } from '../../src/sinks/index.js';
+import { clientIdOf } from '../../src/sinks/mqtt/lease.js';
+import { projectRoot } from '../helpers/shared-models.js';
 import { configError, placeholderModel } from '../config/helpers.js';
 
 const yaml = (sink: string) => `version: 1
@@ -39,6 +43,7 @@ describe('mqtt sink configuration', () => {
       snapshots: { enabled: false, maxBytes: 262144, topic: 'edgepipe/{device}/{pipeline}/snapshot' },
       commands: { enabled: true, topic: 'edgepipe/{device}/{pipeline}/commands', responseTopic: 'edgepipe/{device}/{pipeline}/responses', maxPerSecond: 5 },
       inflight: 20,
+      keepaliveS: 15,
       reconnect: { initialMs: 500, maxMs: 30000 },
     } satisfies MqttSinkConfig);
   });
@@ -86,5 +91,19 @@ describe('mqtt sink configuration', () => {
     const config = parseConfig('/etc/p.yaml', yaml('{ kind: mqtt, url: "mqtt://b:1883", device_id: gate }')).pipelines[0]!.sinks[0]!;
     const sink = createSink('door', config);
     expect([sink.kind, sink.name, sink.stats()]).toEqual(['mqtt', 'door/mqtt', { written: 0, dropped: 0, errors: 0, pending: 0 }]);
+  });
+});
+
+describe('mqtt sink client_id default', () => {
+  it('is edgepipe-<hostname> in the code, docs/configuration.md and docs/mqtt.md alike', () => {
+    const sink = parseConfig('/etc/edgepipe/p.yaml', yaml('{ kind: mqtt, url: "mqtt://b:1883" }')).pipelines[0]!.sinks[0] as MqttSinkConfig;
+    expect(clientIdOf(sink, 'gate-3')).toBe('edgepipe-gate-3');
+    const configurationMd = readFileSync(path.join(projectRoot, 'docs', 'configuration.md'), 'utf8');
+    const sinkSection = configurationMd.slice(configurationMd.indexOf('## Sink: mqtt'));
+    const row = /^\| `client_id` \|.*$/m.exec(sinkSection)![0];
+    expect(row).toContain('None = `edgepipe-<hostname>`:');
+    const mqttMd = readFileSync(path.join(projectRoot, 'docs', 'mqtt.md'), 'utf8');
+    expect(/^\| `client_id` \|.*$/m.exec(mqttMd)![0]).toContain('| `edgepipe-<hostname>` |');
+    expect(configurationMd + mqttMd).not.toContain('edgepipe-<hostname>-<pipeline>`');
   });
 });

@@ -38,6 +38,7 @@ export async function mqttConfig(
     retain: false,
     protocol: 5,
     inflight: 20,
+    keepaliveS: 15,
     reconnect: { initialMs: 50, maxMs: 500 },
     mode: 'every',
     intervalS: 10,

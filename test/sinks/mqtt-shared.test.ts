@@ -102,7 +102,7 @@ describe.skipIf(binary === undefined)('shared mqtt connection with Mosquitto', (
     const online: number[] = [];
     const lease: ConnectionLease = acquireConnection(
       { url: broker.url, clientId: `edgepipe-sub-${process.pid}` },
-      { url: broker.url, clientId: `edgepipe-sub-${process.pid}`, protocol: 5, statusTopic: 'edgepipe/sub/status', reconnect: { initialMs: 50, maxMs: 200 } },
+      { url: broker.url, clientId: `edgepipe-sub-${process.pid}`, protocol: 5, statusTopic: 'edgepipe/sub/status', keepaliveS: 15, reconnect: { initialMs: 50, maxMs: 200 } },
       undefined,
       { online: () => online.push(Date.now()), offline: () => undefined, error: () => undefined },
     );

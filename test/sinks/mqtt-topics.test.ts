@@ -105,6 +105,34 @@ describe.skipIf(binary === undefined)('mqtt sink topics with Mosquitto', () => {
     await sink.stop();
   });
 
+  it('stats.interval_s 1: each message covers its own interval (interval_s, fps), not the pipeline log window', async () => {
+    const pipelineStats = new PipelineStats('lane');
+    let sink: MqttSink | undefined;
+    const config = await mqttConfig(broker.url, { deviceId: 'sti', stats: { enabled: true, topic: 'edgepipe/{device}/{pipeline}/stats', intervalS: 1, qos: 1, retain: false } });
+    // As the pipeline gives it (peek): totals since start, rates over its own log window (never advanced here).
+    sink = new MqttSink('lane', config, { ...quiet, stats: () => pipelineStats.report('running', 'xnnpack', 0, undefined, undefined, { 'lane/mqtt': sink!.stats() }, false) });
+    const feeder = setInterval(() => {
+      pipelineStats.framesIn += 1;
+    }, 20);
+    try {
+      await sink.start();
+      const topic = 'edgepipe/sti/lane/stats';
+      await watcher.until(() => watcher.on(topic).length >= 4, 'four stats messages', 30_000);
+      const messages = parse(watcher.on(topic)) as Array<{ interval_s: number; time_ms: number; frames_in: number; fps_in: number }>;
+      for (let i = 1; i < messages.length; i++) {
+        const [previous, current] = [messages[i - 1]!, messages[i]!];
+        const elapsedS = (current.time_ms - previous.time_ms) / 1000;
+        // Its own interval: about the time since the previous message (not 2.x, 3.x, 4.x s since the pipeline's window).
+        expect(Math.abs(current.interval_s - elapsedS), JSON.stringify(messages)).toBeLessThan(0.25);
+        // fps from the frames of that interval.
+        expect(Math.abs(current.fps_in * current.interval_s - (current.frames_in - previous.frames_in)), JSON.stringify(messages)).toBeLessThan(1);
+      }
+    } finally {
+      clearInterval(feeder);
+      await sink.stop();
+    }
+  });
+
   it('pipeline status: retained running with the delegate, then stopped, valid against status.schema.json', async () => {
     const sink = new MqttSink('gate', await mqttConfig(broker.url, { deviceId: 'st' }), quiet);
     await sink.start();
@@ -117,14 +145,33 @@ describe.skipIf(binary === undefined)('mqtt sink topics with Mosquitto', () => {
     expect(late.messages[0]!.retain).toBe(true);
     const statuses = [...watcher.on(topic), late.on(topic)[0]!];
     for (const payload of statuses) expect(schemaErrors('status', payload)).toEqual([]);
-    // `running` without a delegate is published only if the connection is up before the first prediction.
-    const seen = parse(statuses).map((s) => [s['state'], s['delegate']]).filter(([, delegate]) => delegate !== null);
+    // Without a pipeline (no stats callback) the delegate is known at the first prediction: no status before it.
+    const seen = parse(statuses).map((s) => [s['state'], s['delegate']]);
     expect(seen).toEqual([
       ['running', 'edgetpu'],
       ['stopped', 'edgetpu'],
       ['stopped', 'edgetpu'],
     ]);
     await late.stop();
+  });
+
+  it('pipeline status: the first retained status a subscriber sees carries the delegate, before any prediction', async () => {
+    const pipelineStats = new PipelineStats('yard');
+    const sink = new MqttSink('yard', await mqttConfig(broker.url, { deviceId: 'dlg' }), { ...quiet, stats: () => pipelineStats.report('running', 'xnnpack', 0, undefined, undefined, undefined, false) });
+    const topic = 'edgepipe/dlg/yard/status';
+    try {
+      await sink.start();
+      await watcher.until(() => watcher.on(topic).length >= 1, 'the status');
+      const late = await Collector.start(broker.url, [topic]);
+      await late.until(() => late.messages.length >= 1, 'the retained status');
+      await late.stop();
+      for (const payload of [watcher.on(topic)[0]!, late.on(topic)[0]!]) {
+        expect(schemaErrors('status', payload)).toEqual([]);
+        expect(JSON.parse(payload)).toMatchObject({ state: 'running', delegate: 'xnnpack' });
+      }
+    } finally {
+      await sink.stop();
+    }
   });
 
   it('home assistant discovery: retained configs for each entity with state, availability and device', async () => {

@@ -31,6 +31,8 @@ export interface ConnectionOptions {
   username?: string;
   password?: string;
   statusTopic: string;
+  /** MQTT keepalive, s: MQTT.js ends a connection whose pings go unanswered for 1.5 times this. */
+  keepaliveS: number;
   reconnect: { initialMs: number; maxMs: number };
 }
 
@@ -120,7 +122,7 @@ export class BrokerConnection {
    * does. A broker that acknowledged the `offline` in time, with nothing else unacknowledged, gets a DISCONNECT; any
    * other is cut off (the socket destroyed), and publishes the last will, the same retained `offline`. MQTT.js's own
    * graceful end() waits for every unacknowledged publish and for the broker to close the socket: with a frozen
-   * broker (SIGSTOP) that lasted until the keepalive timeout, 99 s measured. Unacknowledged messages stay in the
+   * broker (SIGSTOP) that lasted until the keepalive timeout (99 s measured with MQTT.js's default 60 s keepalive). Unacknowledged messages stay in the
    * callers' outboxes (their callbacks are ignored from here on).
    */
   async stop(timeoutMs: number): Promise<void> {
@@ -171,6 +173,7 @@ export class BrokerConnection {
       clean: true,
       reconnectPeriod: 0,
       connectTimeout: 10_000,
+      keepalive: this.options.keepaliveS,
       queueQoSZero: false,
       will: { topic: statusTopic, payload: Buffer.from('offline'), qos: 1, retain: true },
       ...(username === undefined ? {} : { username }),

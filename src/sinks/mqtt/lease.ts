@@ -36,6 +36,7 @@ export async function openLease(config: MqttSinkConfig, pipeline: string, events
       ...(config.username === undefined ? {} : { username: config.username }),
       ...(config.password === undefined ? {} : { password: config.password }),
       statusTopic: fillTopic(config.statusTopic, { device: deviceIdOf(config, host), pipeline }),
+      keepaliveS: config.keepaliveS,
       reconnect: config.reconnect,
     },
     tls,

@@ -120,6 +120,8 @@ export class MqttSink implements PredictionSink {
   private statsDropped = 0;
   private droppedWrites = 0;
   private statsTimer: NodeJS.Timeout | undefined;
+  /** The frame totals at the previous stats message (or the start): each message's fps covers its own interval. */
+  private statsMark: { atMs: number; framesIn: number; framesOut: number } | undefined;
   /** The last result seen (events) and the last published (mode change). */
   private lastSeen: Result | undefined;
   private lastPublished: Result | undefined;
@@ -251,11 +253,19 @@ export class MqttSink implements PredictionSink {
       throw sinkError(this.name, 'ERR_SINK_OPEN', (error as Error).message, error);
     }
     this.state = 'running';
-    if (this.config.pipelineStatus.enabled) this.retained.set(this.topics.status, statusPayload('running', this.device, this.pipelineName, undefined, Date.now(), this.lastReload));
+    // The retained `running` carries the delegate in use: the pipeline's (its model runner is up before the sinks
+    // start); without a pipeline it waits for the first prediction's. Never a first status with delegate null.
+    const delegate = this.options.stats?.().delegate;
+    if (delegate !== undefined && delegate !== 'none') this.delegate = delegate;
+    if (this.config.pipelineStatus.enabled && this.delegate !== undefined) {
+      this.retained.set(this.topics.status, statusPayload('running', this.device, this.pipelineName, this.delegate, Date.now(), this.lastReload));
+    }
     this.predictions.attach(this.lease);
     this.events?.attach(this.lease);
     if (this.lease.state === 'online') this.online();
     if (this.config.stats.enabled && this.options.stats) {
+      const first = this.options.stats();
+      this.statsMark = { atMs: performance.now(), framesIn: first.framesIn, framesOut: first.framesOut };
       this.statsTimer = setInterval(() => this.publishStats(), this.config.stats.intervalS * 1000);
       this.statsTimer.unref();
     }
@@ -413,8 +423,19 @@ export class MqttSink implements PredictionSink {
   }
 
   private publishStats(): void {
-    const report = this.options.stats?.();
-    if (!report || !this.lease) return;
+    const pipelineReport = this.options.stats?.();
+    if (!pipelineReport || !this.lease) return;
+    // The pipeline's rates cover its own (log) window, runtime.stats_interval_s; these cover this topic's interval.
+    const nowMs = performance.now();
+    const mark = this.statsMark ?? { atMs: nowMs, framesIn: pipelineReport.framesIn, framesOut: pipelineReport.framesOut };
+    this.statsMark = { atMs: nowMs, framesIn: pipelineReport.framesIn, framesOut: pipelineReport.framesOut };
+    const seconds = Math.max(1e-3, (nowMs - mark.atMs) / 1000);
+    const report = {
+      ...pipelineReport,
+      intervalS: Math.round(seconds * 1000) / 1000,
+      fpsIn: Math.round(((pipelineReport.framesIn - mark.framesIn) / seconds) * 100) / 100,
+      fpsOut: Math.round(((pipelineReport.framesOut - mark.framesOut) / seconds) * 100) / 100,
+    };
     const { qos, retain } = this.config.stats;
     if (!this.publishDirect(this.topics.stats, statsPayload(report, this.device, Date.now()), qos, retain)) this.statsDropped += 1;
   }

@@ -168,6 +168,7 @@ export function acquireConnection(key: ConnectionKey, options: ConnectionOptions
     const differs = [
       first.protocol !== options.protocol && `protocol ${options.protocol} (it uses ${first.protocol})`,
       first.password !== options.password && 'another password',
+      first.keepaliveS !== options.keepaliveS && `keepalive_s ${options.keepaliveS} (it uses ${first.keepaliveS})`,
       first.statusTopic !== options.statusTopic && `status topic ${options.statusTopic} (it uses ${first.statusTopic})`,
     ].filter((d): d is string => typeof d === 'string');
     if (differs.length > 0) {
