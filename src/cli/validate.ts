@@ -2,7 +2,9 @@
 import { EdgepipeError } from '../runtime/errors.js';
 import { validateModels } from '../pipeline/validate.js';
 import { parseCommand } from './args.js';
-import { loadConfigs, DEFAULT_CONFIG_DIR } from './run.js';
+import { DEFAULT_CONFIG_DIR } from './run.js';
+import { checkConfigFiles } from '../config/load.js';
+import { configDocsPointer, formatProblem } from '../config/problems.js';
 
 export const validateHelp = `Usage: edgepipe validate [FILE|DIR ...] [--schema-only]
 
@@ -17,15 +19,19 @@ export async function validateCommand(argv: string[]): Promise<number> {
     console.log(validateHelp);
     return 0;
   }
-  const configs = await loadConfigs(parsed.positionals);
+  // Every check whose inputs are valid runs in this one pass: a schema problem in one field does not hide a missing
+  // model file, an unknown delegate or a model that does not fit another pipeline.
+  const paths = parsed.positionals.length > 0 ? parsed.positionals : [DEFAULT_CONFIG_DIR];
+  const { problems: configProblems, configs } = await checkConfigFiles(paths);
   const pipelines = configs.reduce((n, c) => n + c.pipelines.length, 0);
-  if (!parsed.values['schema-only']) {
-    const problems = await validateModels(configs);
-    if (problems.length > 0) {
-      const lines = problems.map((p) => `${p.origin}: pipeline ${p.pipeline}: ${p.message}`);
-      throw new EdgepipeError('ERR_CONFIG_MODEL', `${problems.length} problem(s):\n${lines.join('\n')}`, { exitCode: 2 });
-    }
+  const problems = parsed.values['schema-only'] ? [] : await validateModels(configs);
+  if (configProblems.length > 0 || problems.length > 0) {
+    const lines = [...configProblems.map(formatProblem), ...problems.map((p) => `${p.origin}: pipeline ${p.pipeline}: ${p.message}`)];
+    const code = configProblems.length > 0 ? 'ERR_CONFIG' : 'ERR_CONFIG_MODEL';
+    const tail = configProblems.length > 0 ? [configDocsPointer] : [];
+    throw new EdgepipeError(code, [`${lines.length} problem(s):`, ...lines, ...tail].join('\n'), { exitCode: 2 });
   }
   console.log(`ok: ${pipelines} pipeline(s) in ${configs.length} file(s)${parsed.values['schema-only'] ? ' (schema only)' : ''}`);
   return 0;
 }
+

@@ -12,9 +12,9 @@ import { camelCase } from './validate.js';
 
 type Kind = 'file' | 'folder';
 
-/** Checks one parsed (valid) file; returns its problems. */
+/** Checks the valid parts of one parsed file (all of it when it is valid); returns their problems. */
 export function referenceProblems(parsed: ParsedFile): ConfigProblem[] {
-  const config = parsed.config;
+  const config = parsed.parts;
   if (!config) return [];
   const problems = new ProblemList(parsed.display);
   const secret = (yamlPath: string): boolean => config.secretPaths.includes(camelCase(yamlPath));
@@ -23,21 +23,24 @@ export function referenceProblems(parsed: ParsedFile): ConfigProblem[] {
     if (why) problems.add(parsed.positions.get(yamlPath) ?? { line: 1, col: 1 }, yamlPath, why);
     return why === undefined;
   };
-  if (config.runtime.library) expect('runtime.library', config.runtime.library, 'file');
-  const dirs = config.runtime.delegateDirs.filter((dir, i) => expect(`runtime.delegate_dirs[${i}]`, dir, 'folder'));
+  const runtime = config.runtime;
+  if (runtime?.library) expect('runtime.library', runtime.library, 'file');
+  const dirs = runtime?.delegateDirs.filter((dir, i) => expect(`runtime.delegate_dirs[${i}]`, dir, 'folder'));
   let known: string[] | undefined;
   try {
-    known = ['cpu', ...loadDelegateDescriptors([builtinDelegatesDir, ...dirs]).keys()].sort();
+    // Without a valid runtime the extra descriptor folders are unknown: unknown delegate names are not checked.
+    if (dirs) known = ['cpu', ...loadDelegateDescriptors([builtinDelegatesDir, ...dirs]).keys()].sort();
   } catch (error) {
     const at = parsed.positions.get('runtime.delegate_dirs') ?? { line: 1, col: 1 };
     problems.add(at, 'runtime.delegate_dirs', `a delegate descriptor is invalid: ${(error as Error).message}`);
   }
-  config.pipelines.forEach((pipeline, i) => {
+  config.pipelines.forEach(({ index: i, model }) => {
+    if (!model) return;
     const at = `pipelines[${i}].model`;
-    expect(`${at}.file`, pipeline.model.file, 'file');
-    if (pipeline.model.labels) expect(`${at}.labels`, pipeline.model.labels, 'file');
+    expect(`${at}.file`, model.file, 'file');
+    if (model.labels) expect(`${at}.labels`, model.labels, 'file');
     if (!known) return;
-    pipeline.model.delegates.forEach((name, j) => {
+    model.delegates.forEach((name, j) => {
       const yamlPath = `${at}.delegates[${j}]`;
       // `board`: the detected board profile's delegates, known only at run time (src/boards/defaults.ts).
       if (name === 'board' || known.includes(name) || !parsed.positions.has(yamlPath)) return;

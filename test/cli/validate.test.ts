@@ -1,0 +1,67 @@
+/** edgepipe validate as a user runs it: every problem of every kind in one pass, each at its position. */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { writeColourModel } from '../helpers/image-models.js';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'edgepipe-validate-'));
+const model = writeColourModel(dir);
+
+function write(name: string, lines: string[]): string {
+  const file = path.join(dir, name);
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  return file;
+}
+
+/** The problem lines of a failed validate (between the count line and the docs pointer). */
+function problemLines(stderr: string): string[] {
+  return stderr.split('\n').filter((line) => line.startsWith(dir));
+}
+
+describe('edgepipe validate reports every problem in one pass', () => {
+  it('a schema problem does not hide a missing model file or a misspelt delegate', async () => {
+    const file = write('three.yaml', [
+      'version: 1',
+      'pipelines:',
+      '  - name: door',
+      '    source: { kind: synthetic, width: -5 }',
+      '    model: { file: ./missing.tflite, delegates: [xnnpak] }',
+      '    postprocess: { kind: classify }',
+    ]);
+    const result = await runCli(['validate', file]);
+    expect(result.code).toBe(2);
+    expect(problemLines(result.stderr)).toEqual([
+      `${file}:4:39: pipelines[0].source.width: expected an integer between 1 and 8192, received -5`,
+      `${file}:5:20: pipelines[0].model.file: file not found: ${path.join(dir, 'missing.tflite')}`,
+      `${file}:5:50: pipelines[0].model.delegates[0]: unknown delegate "xnnpak"; did you mean "xnnpack"? (known: armnn, cpu, edgetpu, gpu, qnn, vx, xnnpack)`,
+    ]);
+    expect(result.stderr).toContain('3 problem(s):');
+  });
+
+  it('mean without std does not hide a delegate typo, nor the model checks of the other pipelines', async () => {
+    const file = write('mean.yaml', [
+      'version: 1',
+      'pipelines:',
+      '  - name: door',
+      '    source: { kind: synthetic }',
+      `    model: { file: "${model}", delegates: [edgtpu] }`,
+      '    preprocess: { mean: [127.5] }',
+      '    postprocess: { kind: classify }',
+      '  - name: gate',
+      '    source: { kind: synthetic }',
+      `    model: { file: "${model}" }`,
+      '    postprocess: { kind: detect-ssd }',
+    ]);
+    const result = await runCli(['validate', file]);
+    expect(result.code).toBe(2);
+    const lines = problemLines(result.stderr);
+    expect(lines.slice(0, 2)).toEqual([
+      `${file}:5:${model.length + 36}: pipelines[0].model.delegates[0]: unknown delegate "edgtpu"; did you mean "edgetpu"? (known: armnn, cpu, edgetpu, gpu, qnn, vx, xnnpack)`,
+      `${file}:6:25: pipelines[0].preprocess.mean: is given without std; give both or neither`,
+    ]);
+    expect(lines[2]).toMatch(new RegExp(`^${file}:8:\\d+: pipeline gate: postprocess\\.kind: detect-ssd needs the four TFLite_Detection_PostProcess outputs`));
+    expect(lines).toHaveLength(3);
+  });
+});
