@@ -22,14 +22,17 @@ export async function validateCommand(argv: string[]): Promise<number> {
   // Every check whose inputs are valid runs in this one pass: a schema problem in one field does not hide a missing
   // model file, an unknown delegate or a model that does not fit another pipeline.
   const paths = parsed.positionals.length > 0 ? parsed.positionals : [DEFAULT_CONFIG_DIR];
-  const { problems: configProblems, configs } = await checkConfigFiles(paths);
+  const { problems: configProblems, warnings, configs } = await checkConfigFiles(paths);
+  for (const warning of warnings) console.error(`warning: ${formatProblem(warning)}`);
   const pipelines = configs.reduce((n, c) => n + c.pipelines.length, 0);
   const problems = parsed.values['schema-only'] ? [] : await validateModels(configs);
   if (configProblems.length > 0 || problems.length > 0) {
     const lines = [...configProblems.map(formatProblem), ...problems.map((p) => `${p.origin}: pipeline ${p.pipeline}: ${p.message}`)];
     const code = configProblems.length > 0 ? 'ERR_CONFIG' : 'ERR_CONFIG_MODEL';
     const tail = configProblems.length > 0 ? [configDocsPointer] : [];
-    throw new EdgepipeError(code, [`${lines.length} problem(s):`, ...lines, ...tail].join('\n'), { exitCode: 2 });
+    const count = lines.length === 1 ? '1 problem' : `${lines.length} problems`;
+    const head = configProblems.length > 0 ? `${count} in the configuration:` : `${lines.length} problem(s):`;
+    throw new EdgepipeError(code, [head, ...lines, ...tail].join('\n'), { exitCode: 2 });
   }
   console.log(`ok: ${pipelines} pipeline(s) in ${configs.length} file(s)${parsed.values['schema-only'] ? ' (schema only)' : ''}`);
   return 0;

@@ -9,7 +9,7 @@ import { crossFileProblems } from './cross-checks.js';
 import { formatCount, maxConfigFileBytes, maxProblemsPerFile } from './limits.js';
 import { parseFile, type ParseOptions, type ParsedFile } from './parse.js';
 import { ConfigError, sortProblems, type ConfigProblem } from './problems.js';
-import { referenceProblems } from './references.js';
+import { referenceProblems, referenceWarnings } from './references.js';
 import type { ConfigFile, RuntimeConfig } from './types.js';
 
 export interface LoadOptions extends ParseOptions {
@@ -49,7 +49,7 @@ export async function loadConfigFiles(paths: readonly string[], options: LoadOpt
  * the files with the pipelines that are valid on their own, so the checks that need a model can run on them in the
  * same pass. A file whose runtime section is invalid gives no pipelines.
  */
-export async function checkConfigFiles(paths: readonly string[], options: LoadOptions = {}): Promise<{ problems: ConfigProblem[]; configs: ConfigFile[] }> {
+export async function checkConfigFiles(paths: readonly string[], options: LoadOptions = {}): Promise<{ problems: ConfigProblem[]; warnings: ConfigProblem[]; configs: ConfigFile[] }> {
   const problems: ConfigProblem[] = [];
   const files: string[] = [];
   for (const given of paths) {
@@ -72,8 +72,10 @@ export async function checkConfigFiles(paths: readonly string[], options: LoadOp
   problems.push(...crossFileProblems(parsed));
   // Pipelines whose model file, labels or delegates are reported: loading the model would only repeat it.
   const unusable = new Set<string>();
+  const warnings: ConfigProblem[] = [];
   if (options.checkFiles ?? true) {
     for (const file of parsed) {
+      warnings.push(...referenceWarnings(file));
       const found = referenceProblems(file);
       problems.push(...found);
       for (const p of found) unusable.add(p.path.startsWith('runtime') ? `${file.display}` : `${file.display}#${/^pipelines\[\d+\]/.exec(p.path)?.[0]}`);
@@ -87,7 +89,7 @@ export async function checkConfigFiles(paths: readonly string[], options: LoadOp
     const pipelines = file.parts!.pipelines.flatMap((part) => (part.pipeline && usable(part.index) ? [part.pipeline] : []));
     return [{ file: path.resolve(file.display), version: 1, runtime, pipelines, secretPaths: file.parts!.secretPaths }];
   });
-  return { problems: problems.length > 0 ? limitPerFile(sortProblems(problems, [...paths, ...files])) : [], configs };
+  return { problems: problems.length > 0 ? limitPerFile(sortProblems(problems, [...paths, ...files])) : [], warnings: sortProblems(warnings, [...paths, ...files]), configs };
 }
 
 /** The first maxProblemsPerFile problems of each file (sorted, so a file's are together), then one line counting the rest. */

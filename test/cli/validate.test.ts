@@ -37,7 +37,7 @@ describe('edgepipe validate reports every problem in one pass', () => {
       `${file}:5:20: pipelines[0].model.file: file not found: ${path.join(dir, 'missing.tflite')}`,
       `${file}:5:50: pipelines[0].model.delegates[0]: unknown delegate "xnnpak"; did you mean "xnnpack"? (known: armnn, cpu, edgetpu, gpu, qnn, vx, xnnpack)`,
     ]);
-    expect(result.stderr).toContain('3 problem(s):');
+    expect(result.stderr).toContain('edgepipe validate: 3 problems in the configuration:');
   });
 
   it('mean without std does not hide a delegate typo, nor the model checks of the other pipelines', async () => {
@@ -63,5 +63,56 @@ describe('edgepipe validate reports every problem in one pass', () => {
     ]);
     expect(lines[2]).toMatch(new RegExp(`^${file}:8:\\d+: pipeline gate: postprocess\\.kind: detect-ssd needs the four TFLite_Detection_PostProcess outputs`));
     expect(lines).toHaveLength(3);
+  });
+});
+
+describe('edgepipe validate checks what run would trip over', () => {
+  it('an images source whose path does not exist: validate reports it at the path, run exits 2 at once', async () => {
+    const file = write('frames.yaml', [
+      'version: 1',
+      'pipelines:',
+      '  - name: door',
+      '    source: { kind: images, path: ./no-frames }',
+      `    model: { file: "${model}" }`,
+      '    postprocess: { kind: classify }',
+    ]);
+    const expected = `${file}:4:35: pipelines[0].source.path: file or folder not found: ${path.join(dir, 'no-frames')}`;
+    const validated = await runCli(['validate', file]);
+    expect(validated.code).toBe(2);
+    expect(problemLines(validated.stderr)).toEqual([expected]);
+    const run = await runCli(['run', file]);
+    expect(run.code).toBe(2);
+    expect(problemLines(run.stderr)).toEqual([expected]);
+    expect(run.stderr).not.toContain('retrying');
+  });
+
+  it('a glob whose folder does not exist is reported; one that matches nothing yet in an existing folder is not', async () => {
+    const file = write('glob.yaml', [
+      'version: 1',
+      'pipelines:',
+      '  - name: door',
+      '    source: { kind: images, path: "./gone/*.jpg" }',
+      `    model: { file: "${model}" }`,
+      '    postprocess: { kind: classify }',
+    ]);
+    const validated = await runCli(['validate', file]);
+    expect(problemLines(validated.stderr)).toEqual([`${file}:4:35: pipelines[0].source.path: folder not found: ${path.join(dir, 'gone')}`]);
+  });
+
+  it('a camera device that does not exist is a warning only: it may be plugged in later', async () => {
+    const file = write('camera.yaml', [
+      'version: 1',
+      'pipelines:',
+      '  - name: door',
+      '    source: { kind: camera, input: /dev/video-edgepipe-test }',
+      `    model: { file: "${model}" }`,
+      '    postprocess: { kind: classify }',
+    ]);
+    const result = await runCli(['validate', file]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      `warning: ${file}:4:36: pipelines[0].source.input: the camera device /dev/video-edgepipe-test does not exist now; the pipeline retries until it appears (is the camera plugged in?)`,
+    ]);
+    expect(result.stdout).toContain('ok: 1 pipeline(s) in 1 file(s)');
   });
 });
