@@ -14,6 +14,7 @@ import { isSensorSource, sensorChannels } from '../config/sensor-channels.js';
 import { createPostprocessor } from '../postprocess/index.js';
 import { postprocessContext } from './labels.js';
 import { applyBoardDefaults } from '../boards/defaults.js';
+import { normalisationProblem } from './normalisation-check.js';
 
 export interface ModelProblem {
   pipeline: string;
@@ -73,6 +74,8 @@ async function checkPipeline(config: ConfigFile, configured: PipelineConfig, des
         createSeriesPreprocessor(source.window, sensorChannels(source).length, interpreter.inputs[imageIndex]!);
         return;
       }
+      const conflict = normalisationProblem(pipeline.preprocess, interpreter.inputs[imageIndex]!);
+      if (conflict) problems.push(conflict);
       createImagePreprocessor(pipeline.preprocess, interpreter.inputs[imageIndex]!, {
         ...(normalization ? { normalization: { mean: [...normalization.mean], std: [...normalization.std] } } : {}),
       });

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { writeColourModel } from '../helpers/image-models.js';
+import { writeModel } from '../../src/tflite/writer.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'edgepipe-validate-'));
 const model = writeColourModel(dir);
@@ -114,5 +115,61 @@ describe('edgepipe validate checks what run would trip over', () => {
       `warning: ${file}:4:36: pipelines[0].source.input: the camera device /dev/video-edgepipe-test does not exist now; the pipeline retries until it appears (is the camera plugged in?)`,
     ]);
     expect(result.stdout).toContain('ok: 1 pipeline(s) in 1 file(s)');
+  });
+});
+
+/** A uint8 [1,4,4,3] input of raw pixels (scale 1, zero point 0), as MoveNet takes it, reshaped to [1,48]. */
+function writeRawPixelModel(quantised: boolean): string {
+  const raw = quantised ? { quantization: { scale: [1], zeroPoint: [0] } } : {};
+  const bytes = writeModel({
+    tensors: [
+      { name: 'pixels', type: 'uint8', shape: [1, 4, 4, 3], ...raw },
+      { name: 'flat', type: 'uint8', shape: [1, 48], ...raw },
+    ],
+    operators: [{ op: 'RESHAPE', inputs: ['pixels'], outputs: ['flat'], options: { newShape: [1, 48] } }],
+    inputs: ['pixels'],
+    outputs: ['flat'],
+  });
+  const file = path.join(dir, `raw-pixels-${quantised}.tflite`);
+  writeFileSync(file, bytes);
+  return file;
+}
+
+describe('edgepipe validate: normalisation against the input quantisation', () => {
+  const rawModel = writeRawPixelModel(true);
+  const pipeline = (name: string, preprocess: string, model = rawModel): string =>
+    write(`${name}.yaml`, [
+      'version: 1',
+      'pipelines:',
+      `  - name: ${name}`,
+      '    source: { kind: synthetic }',
+      `    model: { file: "${model}" }`,
+      `    preprocess: ${preprocess}`,
+      '    postprocess: { kind: classify }',
+    ]);
+
+  it('mean/std for a uint8 input that takes raw pixels is reported', async () => {
+    const file = pipeline('raw', '{ mean: [127.5], std: [127.5] }');
+    const result = await runCli(['validate', file]);
+    expect(result.code).toBe(2);
+    expect(problemLines(result.stderr)).toEqual([
+      `${file}:3:5: pipeline raw: preprocess.mean: (pixel - mean) / std gives values in [-1, 1] but the model's uint8 input "pixels" (scale 1, zero point 0) takes values in [0, 255]: it takes raw pixels 0-255 and normalises them itself; remove mean and std`,
+    ]);
+  });
+
+  it('so is mean/std for a uint8 input without quantisation (MoveNet casts the pixels itself)', async () => {
+    const file = pipeline('cast', '{ mean: [127.5, 127.5, 127.5], std: [127.5, 127.5, 127.5] }', writeRawPixelModel(false));
+    const result = await runCli(['validate', file]);
+    expect(result.code).toBe(2);
+    expect(problemLines(result.stderr)).toEqual([
+      `${file}:3:5: pipeline cast: preprocess.mean: (pixel - mean) / std gives values in [-1, 1] but the model's uint8 input "pixels" (not quantised) takes values in [0, 255]: it takes raw pixels 0-255 and normalises them itself; remove mean and std`,
+    ]);
+  });
+
+  it('the same model without mean/std validates', async () => {
+    const file = pipeline('plain', '{ resize: fill }');
+    const result = await runCli(['validate', file]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
   });
 });
