@@ -1,10 +1,11 @@
 /** edgepipe validate FILE|DIR ...: schema checks, then the checks that need each pipeline's model. */
 import { EdgepipeError } from '../runtime/errors.js';
-import { validateModels } from '../pipeline/validate.js';
+import { validateModels, type ModelProblem } from '../pipeline/validate.js';
 import { parseCommand } from './args.js';
 import { DEFAULT_CONFIG_DIR } from './run.js';
 import { checkConfigFiles } from '../config/load.js';
-import { configDocsPointer, formatProblem } from '../config/problems.js';
+import { configDocsPointer, formatProblem, type Position } from '../config/problems.js';
+import type { ConfigFile } from '../config/types.js';
 
 export const validateHelp = `Usage: edgepipe validate [FILE|DIR ...] [--schema-only]
 
@@ -22,12 +23,12 @@ export async function validateCommand(argv: string[]): Promise<number> {
   // Every check whose inputs are valid runs in this one pass: a schema problem in one field does not hide a missing
   // model file, an unknown delegate or a model that does not fit another pipeline.
   const paths = parsed.positionals.length > 0 ? parsed.positionals : [DEFAULT_CONFIG_DIR];
-  const { problems: configProblems, warnings, configs } = await checkConfigFiles(paths);
+  const { problems: configProblems, warnings, configs, positions } = await checkConfigFiles(paths);
   for (const warning of warnings) console.error(`warning: ${formatProblem(warning)}`);
   const pipelines = configs.reduce((n, c) => n + c.pipelines.length, 0);
   const problems = parsed.values['schema-only'] ? [] : await validateModels(configs);
   if (configProblems.length > 0 || problems.length > 0) {
-    const lines = [...configProblems.map(formatProblem), ...problems.map((p) => `${p.origin}: pipeline ${p.pipeline}: ${p.message}`)];
+    const lines = [...configProblems.map(formatProblem), ...problems.map((p) => `${fieldOrigin(p, configs, positions)}: pipeline ${p.pipeline}: ${p.message}`)];
     const code = configProblems.length > 0 ? 'ERR_CONFIG' : 'ERR_CONFIG_MODEL';
     const tail = configProblems.length > 0 ? [configDocsPointer] : [];
     const count = lines.length === 1 ? '1 problem' : `${lines.length} problems`;
@@ -38,3 +39,24 @@ export async function validateCommand(argv: string[]): Promise<number> {
   return 0;
 }
 
+
+/**
+ * file:line:col of the field a model problem is about (`postprocess.kind`), or of the closest enclosing field
+ * given in the file, else of the pipeline.
+ */
+function fieldOrigin(problem: ModelProblem, configs: readonly ConfigFile[], positions: ReadonlyMap<string, ReadonlyMap<string, Position>>): string {
+  const config = configs.find((c) => c.pipelines.some((p) => p.origin === problem.origin && p.name === problem.pipeline));
+  const known = config ? positions.get(config.file) : undefined;
+  if (!config || !known || !problem.field) return problem.origin;
+  const display = problem.origin.replace(/:\d+:\d+$/, '');
+  const start = problem.origin.slice(display.length + 1);
+  // The index of the pipeline in its file: the one that starts where the origin says.
+  const index = [...known.entries()].find(([key, pos]) => /^pipelines\[\d+\]$/.test(key) && `${pos.line}:${pos.col}` === start)?.[0];
+  if (!index) return problem.origin;
+  for (let field = problem.field; field; field = field.replace(/(\.[a-z_]+|\[\d+\])$/, '')) {
+    const pos = known.get(`${index}.${field}`);
+    if (pos) return `${display}:${pos.line}:${pos.col}`;
+    if (!/[.[]/.test(field)) break;
+  }
+  return problem.origin;
+}

@@ -8,7 +8,7 @@ import { readRegularFile, refusalText } from './bounded-read.js';
 import { crossFileProblems } from './cross-checks.js';
 import { formatCount, maxConfigFileBytes, maxProblemsPerFile } from './limits.js';
 import { parseFile, type ParseOptions, type ParsedFile } from './parse.js';
-import { ConfigError, sortProblems, type ConfigProblem } from './problems.js';
+import { ConfigError, sortProblems, type ConfigProblem, type Position } from './problems.js';
 import { referenceProblems, referenceWarnings } from './references.js';
 import type { ConfigFile, RuntimeConfig } from './types.js';
 
@@ -49,7 +49,7 @@ export async function loadConfigFiles(paths: readonly string[], options: LoadOpt
  * the files with the pipelines that are valid on their own, so the checks that need a model can run on them in the
  * same pass. A file whose runtime section is invalid gives no pipelines.
  */
-export async function checkConfigFiles(paths: readonly string[], options: LoadOptions = {}): Promise<{ problems: ConfigProblem[]; warnings: ConfigProblem[]; configs: ConfigFile[] }> {
+export async function checkConfigFiles(paths: readonly string[], options: LoadOptions = {}): Promise<{ problems: ConfigProblem[]; warnings: ConfigProblem[]; configs: ConfigFile[]; positions: Map<string, ReadonlyMap<string, Position>> }> {
   const problems: ConfigProblem[] = [];
   const files: string[] = [];
   for (const given of paths) {
@@ -89,7 +89,7 @@ export async function checkConfigFiles(paths: readonly string[], options: LoadOp
     const pipelines = file.parts!.pipelines.flatMap((part) => (part.pipeline && usable(part.index) ? [part.pipeline] : []));
     return [{ file: path.resolve(file.display), version: 1, runtime, pipelines, secretPaths: file.parts!.secretPaths }];
   });
-  return { problems: problems.length > 0 ? limitPerFile(sortProblems(problems, [...paths, ...files])) : [], warnings: sortProblems(warnings, [...paths, ...files]), configs };
+  return { problems: problems.length > 0 ? limitPerFile(sortProblems(problems, [...paths, ...files])) : [], warnings: sortProblems(warnings, [...paths, ...files]), configs, positions: new Map(parsed.map((file) => [path.resolve(file.display), file.positions])) };
 }
 
 /** The first maxProblemsPerFile problems of each file (sorted, so a file's are together), then one line counting the rest. */

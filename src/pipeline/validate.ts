@@ -15,11 +15,14 @@ import { createPostprocessor } from '../postprocess/index.js';
 import { postprocessContext } from './labels.js';
 import { applyBoardDefaults } from '../boards/defaults.js';
 import { normalisationProblem } from './normalisation-check.js';
+import { guessPostprocess } from '../cli/suggest.js';
 
 export interface ModelProblem {
   pipeline: string;
   /** file:line:col of the pipeline in its YAML file. */
   origin: string;
+  /** The field the problem is about, in YAML spelling within the pipeline (`postprocess.kind`), when it names one. */
+  field?: string;
   message: string;
 }
 
@@ -80,10 +83,16 @@ async function checkPipeline(config: ConfigFile, configured: PipelineConfig, des
         ...(normalization ? { normalization: { mean: [...normalization.mean], std: [...normalization.std] } } : {}),
       });
     });
+    const before = problems.length;
     await attempt(async () => {
       const context = await postprocessContext(model, pipeline.model.labels, pipeline.model.labelOffset, pipeline.model.file);
       createPostprocessor(pipeline.postprocess, interpreter.outputs, context);
     });
+    // The fix, when the outputs look like another postprocessor: `kind: segment` is what the person needs.
+    const guess = guessPostprocess(interpreter.outputs);
+    if (problems.length > before && guess.kind !== pipeline.postprocess.kind && problems[before]!.startsWith('postprocess.kind:')) {
+      problems[before] += `; the outputs look like ${guess.kind} (${guess.why}): kind: ${guess.kind}`;
+    }
   } finally {
     interpreter.dispose();
   }
@@ -97,7 +106,8 @@ export async function validateModels(configs: readonly ConfigFile[]): Promise<Mo
     const descriptors = descriptorsFor(config);
     for (const pipeline of config.pipelines) {
       for (const message of await checkPipeline(config, pipeline, descriptors)) {
-        out.push({ pipeline: pipeline.name, origin: pipeline.origin, message });
+        const field = /^((?:model|source|preprocess|postprocess)(?:\.[a-z_]+|\[\d+\])*): /.exec(message)?.[1];
+        out.push({ pipeline: pipeline.name, origin: pipeline.origin, ...(field ? { field } : {}), message });
       }
     }
   }
