@@ -16,6 +16,8 @@ import { postprocessContext } from './labels.js';
 import { applyBoardDefaults } from '../boards/defaults.js';
 import { normalisationProblem } from './normalisation-check.js';
 import { guessPostprocess } from '../cli/suggest.js';
+import { guessStateOutput, unfedInputs } from './state-links.js';
+import { describeTensor } from '../runtime/tensor.js';
 
 export interface ModelProblem {
   pipeline: string;
@@ -67,6 +69,14 @@ async function checkPipeline(config: ConfigFile, configured: PipelineConfig, des
       for (const name of [link.output, link.input]) {
         if (!names.has(name)) problems.push(`model.state: the model has no tensor "${name}" (inputs and outputs: ${[...names].join(', ')})`);
       }
+    }
+    // An input no frame and no state link feeds would be zeros on every frame: the model runs, the results are wrong.
+    for (const input of unfedInputs(interpreter.inputs, pipeline.model.state)) {
+      const output = guessStateOutput(input, interpreter.outputs);
+      const fix = output
+        ? `add to model: state: [{ output: "${output.name}", input: "${input.name}" }]`
+        : 'link the output that carries it in model.state, or use a model with one input';
+      problems.push(`model.state: input "${input.name}" ${describeTensor(input)} is fed by nothing (frames feed only the first input); ${fix}`);
     }
     const stateInputs = new Set(pipeline.model.state.map((link) => link.input));
     const imageIndex = Math.max(0, interpreter.inputs.findIndex((t) => !stateInputs.has(t.name)));

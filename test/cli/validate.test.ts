@@ -175,3 +175,67 @@ describe('edgepipe validate: normalisation against the input quantisation', () =
     expect(result.code).toBe(0);
   });
 });
+
+/** A recurrent stand-in: frame uint8 [1,4,4,3] -> [1,48], and a state input passed through to its output. */
+function writeStatefulModel(): string {
+  const raw = { quantization: { scale: [1], zeroPoint: [0] } };
+  const bytes = writeModel({
+    tensors: [
+      { name: 'pixels', type: 'uint8', shape: [1, 4, 4, 3], ...raw },
+      { name: 'raw_inputs/init_lstm_c', type: 'uint8', shape: [1, 2, 2, 5], ...raw },
+      { name: 'flat', type: 'uint8', shape: [1, 48], ...raw },
+      { name: 'raw_outputs/lstm_c', type: 'uint8', shape: [1, 2, 2, 5], ...raw },
+    ],
+    operators: [
+      { op: 'RESHAPE', inputs: ['pixels'], outputs: ['flat'], options: { newShape: [1, 48] } },
+      { op: 'RESHAPE', inputs: ['raw_inputs/init_lstm_c'], outputs: ['raw_outputs/lstm_c'], options: { newShape: [1, 2, 2, 5] } },
+    ],
+    inputs: ['pixels', 'raw_inputs/init_lstm_c'],
+    outputs: ['flat', 'raw_outputs/lstm_c'],
+  });
+  const file = path.join(dir, 'stateful.tflite');
+  writeFileSync(file, bytes);
+  return file;
+}
+
+describe('edgepipe validate: model inputs that nothing feeds', () => {
+  const stateful = writeStatefulModel();
+  const pipeline = (name: string, state: string[]): string =>
+    write(`${name}.yaml`, [
+      'version: 1',
+      'pipelines:',
+      `  - name: ${name}`,
+      '    source: { kind: synthetic }',
+      '    model:',
+      `      file: "${stateful}"`,
+      ...state,
+      '    postprocess: { kind: classify }',
+    ]);
+
+  it('a state input without model.state is reported, with the link to write', async () => {
+    const file = pipeline('unfed', []);
+    const result = await runCli(['validate', file]);
+    expect(result.code).toBe(2);
+    expect(problemLines(result.stderr)).toEqual([
+      `${file}:5:5: pipeline unfed: model.state: input "raw_inputs/init_lstm_c" uint8 [1,2,2,5] is fed by nothing (frames feed only the first input); add to model: state: [{ output: "raw_outputs/lstm_c", input: "raw_inputs/init_lstm_c" }]`,
+    ]);
+  });
+
+  it('with the link it validates', async () => {
+    const file = pipeline('fed', ['      state: [{ output: raw_outputs/lstm_c, input: raw_inputs/init_lstm_c }]']);
+    const result = await runCli(['validate', file]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+  });
+
+  it('inspect --suggest writes the state links, and its skeleton validates', async () => {
+    const suggested = await runCli(['inspect', stateful, '--suggest']);
+    expect(suggested.code, suggested.stderr).toBe(0);
+    expect(suggested.stdout).toContain('        - { output: "raw_outputs/lstm_c", input: "raw_inputs/init_lstm_c" }\n');
+    const file = path.join(dir, 'suggested.yaml');
+    writeFileSync(file, suggested.stdout.replace('path: ./frames', `path: "${dir}"`).replace(/delegates: \[xnnpack, cpu\]/, 'delegates: [cpu]'));
+    const result = await runCli(['validate', file]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+  });
+});
