@@ -10,9 +10,11 @@ import type { ConfigFile } from '../config/types.js';
 export const validateHelp = `Usage: edgepipe validate [FILE|DIR ...] [--schema-only]
 
 Checks pipeline YAML files (default ${DEFAULT_CONFIG_DIR}): every field against the schema, then, per
-pipeline, that the model file loads and runs, that the named delegates exist, and that the model's tensors fit
-the preprocessing (channels, layout), the labels and the postprocessor. Prints every problem with its position;
-exit code 2 when there is any.`;
+pipeline, that the model file loads and runs, that the named delegates exist, that an images source's path exists,
+and that the model's tensors fit the preprocessing (channels, layout, mean/std against the input's quantisation),
+the labels, the postprocessor and the state links (every input must be fed). Every check whose inputs are valid
+runs, so all problems come in one pass, each at the field it is about; exit code 2 when there is any. A camera
+device that does not exist is a warning (it may be plugged in later).`;
 
 export async function validateCommand(argv: string[]): Promise<number> {
   const parsed = parseCommand('validate', argv, { 'schema-only': { type: 'boolean' }, help: { type: 'boolean' } });
