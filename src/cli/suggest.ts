@@ -7,6 +7,7 @@ import type { TensorInfo } from '../runtime/tensor.js';
 import type { TfliteModelInfo } from '../tflite/types.js';
 import { formatShape } from '../runtime/tensor.js';
 import { packageRoot } from '../runtime/paths.js';
+import { guessStateLinks } from '../pipeline/state-links.js';
 
 export type GuessedPostprocess = 'classify' | 'detect-ssd' | 'detect-yolo' | 'pose' | 'segment' | 'scalar';
 
@@ -74,6 +75,7 @@ export function suggestPipeline(modelFile: string, info: TfliteModelInfo, inputs
     `      file: ${modelFile}`,
     labels ? `      # labels: ${labels.length} packed in the model's metadata` : '      # labels: ./labels.txt    # one per line; label_offset: 1 if it starts with "background"',
     '      delegates: [xnnpack, cpu]',
+    ...stateLines(inputs, outputs),
     '    preprocess:',
     `      # input "${input?.name ?? '?'}" ${input ? `${input.dtype} ${formatShape(input.shape)}` : '?'}, layout ${layout}`,
     '      resize: fill',
@@ -89,4 +91,14 @@ export function suggestPipeline(modelFile: string, info: TfliteModelInfo, inputs
     '      - kind: stdout',
   ];
   return `${lines.join('\n')}\n`;
+}
+
+/** `state:` links for the inputs that carry a recurrent model's state (guessed from names and shapes). */
+function stateLines(inputs: readonly TensorInfo[], outputs: readonly TensorInfo[]): string[] {
+  const links = guessStateLinks(inputs, outputs);
+  if (links.length === 0) return [];
+  return [
+    '      state:                    # outputs fed back into inputs on the next frame (zeros on the first); guessed from names and shapes',
+    ...links.map((link) => `        - { output: ${JSON.stringify(link.output)}, input: ${JSON.stringify(link.input)} }`),
+  ];
 }

@@ -8,8 +8,8 @@ import { readRegularFile, refusalText } from './bounded-read.js';
 import { crossFileProblems } from './cross-checks.js';
 import { formatCount, maxConfigFileBytes, maxProblemsPerFile } from './limits.js';
 import { parseFile, type ParseOptions, type ParsedFile } from './parse.js';
-import { ConfigError, sortProblems, type ConfigProblem } from './problems.js';
-import { referenceProblems } from './references.js';
+import { ConfigError, sortProblems, type ConfigProblem, type Position } from './problems.js';
+import { referenceProblems, referenceWarnings } from './references.js';
 import type { ConfigFile, RuntimeConfig } from './types.js';
 
 export interface LoadOptions extends ParseOptions {
@@ -39,6 +39,17 @@ export function parseConfig(file: string, text: string, options: ParseOptions = 
  * maxYamlNodes nodes. Parsing runs on the calling thread: `edgepipe run` uses loadConfigFilesOffThread.
  */
 export async function loadConfigFiles(paths: readonly string[], options: LoadOptions = {}): Promise<ConfigFile[]> {
+  const checked = await checkConfigFiles(paths, options);
+  if (checked.problems.length > 0) throw new ConfigError(checked.problems);
+  return checked.configs;
+}
+
+/**
+ * What `edgepipe validate` needs: every problem of every file (sorted, at most maxProblemsPerFile per file), and
+ * the files with the pipelines that are valid on their own, so the checks that need a model can run on them in the
+ * same pass. A file whose runtime section is invalid gives no pipelines.
+ */
+export async function checkConfigFiles(paths: readonly string[], options: LoadOptions = {}): Promise<{ problems: ConfigProblem[]; warnings: ConfigProblem[]; configs: ConfigFile[]; positions: Map<string, ReadonlyMap<string, Position>> }> {
   const problems: ConfigProblem[] = [];
   const files: string[] = [];
   for (const given of paths) {
@@ -59,9 +70,26 @@ export async function loadConfigFiles(paths: readonly string[], options: LoadOpt
   }
   for (const file of parsed) problems.push(...file.problems);
   problems.push(...crossFileProblems(parsed));
-  if (options.checkFiles ?? true) for (const file of parsed) problems.push(...referenceProblems(file));
-  if (problems.length > 0) throw new ConfigError(limitPerFile(sortProblems(problems, [...paths, ...files])));
-  return parsed.map((file) => file.config!);
+  // Pipelines whose model file, labels or delegates are reported: loading the model would only repeat it.
+  const unusable = new Set<string>();
+  const warnings: ConfigProblem[] = [];
+  if (options.checkFiles ?? true) {
+    for (const file of parsed) {
+      warnings.push(...referenceWarnings(file));
+      const found = referenceProblems(file);
+      problems.push(...found);
+      for (const p of found) unusable.add(p.path.startsWith('runtime') ? `${file.display}` : `${file.display}#${/^pipelines\[\d+\]/.exec(p.path)?.[0]}`);
+    }
+  }
+  const configs = parsed.flatMap((file): ConfigFile[] => {
+    const runtime = file.parts?.runtime;
+    if (!runtime || unusable.has(file.display)) return [];
+    if (file.config && unusable.size === 0) return [file.config];
+    const usable = (index: number): boolean => !unusable.has(`${file.display}#pipelines[${index}]`);
+    const pipelines = file.parts!.pipelines.flatMap((part) => (part.pipeline && usable(part.index) ? [part.pipeline] : []));
+    return [{ file: path.resolve(file.display), version: 1, runtime, pipelines, secretPaths: file.parts!.secretPaths }];
+  });
+  return { problems: problems.length > 0 ? limitPerFile(sortProblems(problems, [...paths, ...files])) : [], warnings: sortProblems(warnings, [...paths, ...files]), configs, positions: new Map(parsed.map((file) => [path.resolve(file.display), file.positions])) };
 }
 
 /** The first maxProblemsPerFile problems of each file (sorted, so a file's are together), then one line counting the rest. */

@@ -6,9 +6,10 @@ import path from 'node:path';
 import { interpolateTree } from './interpolate.js';
 import { ProblemList, type ConfigProblem, type Position } from './problems.js';
 import type { Infer } from './schema-dsl.js';
-import { configFileSchema } from './schema.js';
-import type { ConfigFile } from './types.js';
-import { validateTree } from './validate.js';
+import { configFileSchema, modelSchema, pipelineSchema, runtimeSchema } from './schema.js';
+import { sourceSchema } from './schema-stages.js';
+import type { ConfigFile, ModelConfig, PipelineConfig, RuntimeConfig, SourceConfig } from './types.js';
+import { validatePart, validateTree, type ValidationContext } from './validate.js';
 import { readYamlTree, type TreeNode } from './yaml-tree.js';
 
 type FileValue = Infer<typeof configFileSchema>;
@@ -27,6 +28,25 @@ export interface ParsedFile {
   positions: Map<string, Position>;
   /** The YAML tree, for checks across files that should work even when the file has other problems. */
   tree?: TreeNode;
+  /** The parts that are valid on their own, also while other parts have problems (what later checks can use). */
+  parts?: ValidParts;
+}
+
+/** The valid parts of a file: its runtime, and per pipeline the whole pipeline or at least its model and source. */
+export interface ValidParts {
+  runtime?: RuntimeConfig;
+  pipelines: PipelinePart[];
+  /** As ConfigFile.secretPaths, for the parts. */
+  secretPaths: string[];
+}
+
+export interface PipelinePart {
+  /** Index in the file's `pipelines` list. */
+  index: number;
+  /** The whole pipeline, when it is valid. */
+  pipeline?: PipelineConfig;
+  model?: ModelConfig;
+  source?: SourceConfig;
 }
 
 /** Parses and validates one file. `display` is how messages name it; relative paths resolve against its folder. */
@@ -52,13 +72,43 @@ export function parseFile(display: string, text: string, options: ParseOptions =
   const secretPaths: string[] = [];
   const context = { problems, dir, root: configFileSchema, secretPaths, positions };
   const value = validateTree(configFileSchema, tree, context) as FileValue | undefined;
-  if (!value || problems.problems.length > 0) return { display, problems: problems.problems, positions, tree };
-  const pipelines = value.pipelines.map((pipeline, i) => {
+  const originOf = (i: number): string => {
     const at = positions.get(`pipelines[${i}]`) ?? { line: 1, col: 1 };
-    return { ...pipeline, origin: `${display}:${at.line}:${at.col}` };
-  });
+    return `${display}:${at.line}:${at.col}`;
+  };
+  if (!value || problems.problems.length > 0) {
+    const parts = validParts(tree, context, originOf);
+    return { display, problems: problems.problems, positions, tree, parts };
+  }
+  const pipelines = value.pipelines.map((pipeline, i) => ({ ...pipeline, origin: originOf(i) }));
   const config: ConfigFile = { file, version: value.version, runtime: value.runtime, pipelines, secretPaths };
-  return { display, config: deepFreeze(config), problems: [], positions, tree };
+  const parts = { runtime: config.runtime, pipelines: pipelines.map((p, index) => ({ index, pipeline: p, model: p.model, source: p.source })), secretPaths };
+  return { display, config: deepFreeze(config), problems: [], positions, tree, parts: deepFreeze(parts) };
+}
+
+const entryOf = (node: TreeNode | undefined, key: string): TreeNode | undefined =>
+  node?.kind === 'map' ? node.entries.find((e) => e.key === key)?.value : undefined;
+
+/** Each part of an invalid file validated on its own (quietly: the whole-file pass reported the problems). */
+function validParts(tree: TreeNode, context: ValidationContext, originOf: (i: number) => string): ValidParts {
+  const secretPaths: string[] = [];
+  const quiet = { ...context, secretPaths };
+  const runtimeNode = entryOf(tree, 'runtime') ?? { kind: 'map' as const, pos: tree.pos, entries: [] };
+  const runtime = validatePart(runtimeSchema, runtimeNode, 'runtime', 'runtime', quiet) as RuntimeConfig | undefined;
+  const list = entryOf(tree, 'pipelines');
+  const pipelines = (list?.kind === 'list' ? list.items : []).map((item, index): PipelinePart => {
+    const at = `pipelines[${index}]`;
+    const whole = validatePart(pipelineSchema, item, at, at, quiet) as Omit<PipelineConfig, 'origin'> | undefined;
+    if (whole) return { index, pipeline: { ...whole, origin: originOf(index) }, model: whole.model, source: whole.source };
+    const part = (key: string, schema: Parameters<typeof validatePart>[0]): unknown => {
+      const node = entryOf(item, key);
+      return node ? validatePart(schema, node, `${at}.${key}`, `${at}.${key}`, quiet) : undefined;
+    };
+    const model = part('model', modelSchema) as ModelConfig | undefined;
+    const source = part('source', sourceSchema) as SourceConfig | undefined;
+    return { index, ...(model ? { model } : {}), ...(source ? { source } : {}) };
+  });
+  return deepFreeze({ ...(runtime ? { runtime } : {}), pipelines, secretPaths });
 }
 
 /** The validated config is immutable: a stage that changes it would change it for every other stage. */

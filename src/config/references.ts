@@ -2,7 +2,7 @@
  * What a valid config points at on this machine: the model and labels files, runtime.library, the delegate
  * descriptor folders and the delegate names. Run by loadConfigFiles (not by parseConfig, which only reads text).
  */
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { builtinDelegatesDir, loadDelegateDescriptors } from '../runtime/delegates.js';
 import { ProblemList, type ConfigProblem } from './problems.js';
@@ -11,11 +11,27 @@ import { closestMatch } from './suggest.js';
 import type { TreeNode } from './yaml-tree.js';
 import { camelCase } from './validate.js';
 
-type Kind = 'file' | 'folder';
+type Kind = 'file' | 'folder' | 'file or folder';
 
-/** Checks one parsed (valid) file; returns its problems. */
+/**
+ * Things that may still appear before the pipeline starts (a USB camera plugged in later): `edgepipe validate`
+ * prints them, the loader does not refuse the file for them.
+ */
+export function referenceWarnings(parsed: ParsedFile): ConfigProblem[] {
+  const warnings = new ProblemList(parsed.display);
+  for (const { index, source } of parsed.parts?.pipelines ?? []) {
+    if (source?.kind !== 'camera' || source.command || !source.input.startsWith('/dev/')) continue;
+    const yamlPath = `pipelines[${index}].source.input`;
+    if (existsSync(source.input) || parsed.parts!.secretPaths.includes(camelCase(yamlPath))) continue;
+    const message = `the camera device ${source.input} does not exist now; the pipeline retries until it appears (is the camera plugged in?)`;
+    warnings.add(parsed.positions.get(yamlPath) ?? { line: 1, col: 1 }, yamlPath, message);
+  }
+  return warnings.problems;
+}
+
+/** Checks the valid parts of one parsed file (all of it when it is valid); returns their problems. */
 export function referenceProblems(parsed: ParsedFile): ConfigProblem[] {
-  const config = parsed.config;
+  const config = parsed.parts;
   if (!config) return [];
   const problems = new ProblemList(parsed.display);
   const secret = (yamlPath: string): boolean => config.secretPaths.includes(camelCase(yamlPath));
@@ -25,21 +41,31 @@ export function referenceProblems(parsed: ParsedFile): ConfigProblem[] {
     if (why) problems.add(parsed.positions.get(yamlPath) ?? { line: 1, col: 1 }, yamlPath, why);
     return why === undefined;
   };
-  if (config.runtime.library) expect('runtime.library', config.runtime.library, 'file');
-  const dirs = config.runtime.delegateDirs.filter((dir, i) => expect(`runtime.delegate_dirs[${i}]`, dir, 'folder'));
+  const runtime = config.runtime;
+  if (runtime?.library) expect('runtime.library', runtime.library, 'file');
+  const dirs = runtime?.delegateDirs.filter((dir, i) => expect(`runtime.delegate_dirs[${i}]`, dir, 'folder'));
   let known: string[] | undefined;
   try {
-    known = ['cpu', ...loadDelegateDescriptors([builtinDelegatesDir, ...dirs]).keys()].sort();
+    // Without a valid runtime the extra descriptor folders are unknown: unknown delegate names are not checked.
+    if (dirs) known = ['cpu', ...loadDelegateDescriptors([builtinDelegatesDir, ...dirs]).keys()].sort();
   } catch (error) {
     const at = parsed.positions.get('runtime.delegate_dirs') ?? { line: 1, col: 1 };
     problems.add(at, 'runtime.delegate_dirs', `a delegate descriptor is invalid: ${(error as Error).message}`);
   }
-  config.pipelines.forEach((pipeline, i) => {
+  config.pipelines.forEach(({ index: i, model, source }) => {
+    // An images source reads a finite list: without its file or folder the pipeline can never start.
+    if (source?.kind === 'images') {
+      const glob = /[*?]/.exec(source.path);
+      // A glob: the folder before its first wildcard must exist (the pattern may match nothing yet with watch).
+      const fixed = glob ? path.dirname(source.path.slice(0, glob.index + 1)) : source.path;
+      expect(`pipelines[${i}].source.path`, fixed, glob ? 'folder' : 'file or folder');
+    }
+    if (!model) return;
     const at = `pipelines[${i}].model`;
-    expect(`${at}.file`, pipeline.model.file, 'file');
-    if (pipeline.model.labels) expect(`${at}.labels`, pipeline.model.labels, 'file');
+    expect(`${at}.file`, model.file, 'file');
+    if (model.labels) expect(`${at}.labels`, model.labels, 'file');
     if (!known) return;
-    pipeline.model.delegates.forEach((name, j) => {
+    model.delegates.forEach((name, j) => {
       const yamlPath = `${at}.delegates[${j}]`;
       // `board`: the detected board profile's delegates, known only at run time (src/boards/defaults.ts).
       if (name === 'board' || known.includes(name) || !parsed.positions.has(yamlPath)) return;

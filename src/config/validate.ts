@@ -53,6 +53,17 @@ export function validateTree(schema: Schema, node: TreeNode, context: Validation
   return value === invalid ? undefined : value;
 }
 
+/**
+ * Validates the value at YAML path `yaml` (object path `obj`) of a file already validated as a whole, without
+ * reporting: the value when it is valid on its own, else undefined. The checks of the parts that are valid (the model
+ * of a pipeline whose preprocess is wrong) use it so that one pass reports every problem.
+ */
+export function validatePart(schema: Schema, node: TreeNode, yaml: string, obj: string, context: ValidationContext): unknown {
+  const quiet = { ...context, problems: new ProblemList(''), positions: new Map<string, Position>() };
+  const value = check(schema, { yaml, obj, node }, node.pos, quiet);
+  return value === invalid ? undefined : value;
+}
+
 /** `anchor`: where to report a missing field of this value (its key, or the list item). */
 function check(schema: Schema, where: Where, anchor: Position, context: ValidationContext): Checked<unknown> {
   const node = where.node;

@@ -3,7 +3,7 @@
  * duplicate keys, tabs, unknown anchors and unsupported tags become problems here; the validator then only deals
  * with values.
  */
-import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node as YamlNode } from 'yaml';
+import { Lexer, LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node as YamlNode } from 'yaml';
 import { formatCount, maxYamlNodes } from './limits.js';
 import type { Position, ProblemList } from './problems.js';
 import { offsetPastNodeLimit, positionOf } from './yaml-node-count.js';
@@ -59,6 +59,37 @@ const syntaxHints: Partial<Record<string, string>> = {
   TAG_RESOLVE_FAILED: 'tags such as !secret are not supported; use ${NAME} or ${file:PATH} for secrets',
 };
 
+/**
+ * Where to point for a syntax error. The parser finds an unclosed quote only at the end of the file: point at the
+ * quote that opens it instead. An indentation error starts at the beginning of the line: point at its first
+ * character.
+ */
+function errorOffset(text: string, code: string, offset: number): number {
+  if (code === 'MISSING_CHAR') {
+    let at = 0;
+    for (const token of new Lexer().lex(text)) {
+      // The lexer adds one-character markers (document start, scalar) that are not in the text.
+      if (token.length === 1 && /[\x00-\x08\x0e-\x1f]/.test(token)) continue;
+      const quote = token[0];
+      if ((quote === '"' || quote === "'") && at + token.length >= offset && !closedQuote(token)) return at;
+      at += token.length;
+    }
+  }
+  let start = offset;
+  while (text[start] === ' ' && start < text.length) start += 1;
+  return start < text.length && text[start] !== '\n' ? start : offset;
+}
+
+/** Whether a quoted token ends with its closing quote (not an escaped one). */
+function closedQuote(token: string): boolean {
+  const quote = token[0]!;
+  const body = token.trimEnd();
+  if (body.length < 2 || !body.endsWith(quote)) return false;
+  if (quote === "'") return true;
+  const backslashes = /\\*$/.exec(body.slice(0, -1))![0].length;
+  return backslashes % 2 === 0;
+}
+
 /** Parses `text`; returns undefined (with problems added) when the file is not valid YAML. Empty -> null scalar. */
 export function readYamlTree(text: string, problems: ProblemList): TreeNode | undefined {
   // Before composing: composing a huge document is what takes seconds and gigabytes.
@@ -74,8 +105,11 @@ export function readYamlTree(text: string, problems: ProblemList): TreeNode | un
   const reported = doc.errors.length > 0 ? doc.errors.slice(0, 1) : doc.warnings;
   const lines = text.split('\n');
   for (const error of reported) {
-    const pos = at(error.pos[0]);
-    let message = syntaxHints[error.code] ?? `YAML syntax error: ${error.message.replace(/\s+/g, ' ').trim()}`;
+    const offset = errorOffset(text, error.code, error.pos[0]);
+    const pos = at(offset);
+    const quote = text[offset] === '"' || text[offset] === "'" ? text[offset] : undefined;
+    const unclosed = error.code === 'MISSING_CHAR' && quote && /quote/.test(error.message) ? `YAML syntax error: the quote ${quote} opened here is never closed` : undefined;
+    let message = unclosed ?? syntaxHints[error.code] ?? `YAML syntax error: ${error.message.replace(/\s+/g, ' ').trim()}`;
     // `{ file: ${DIR}/m.tflite }`: in flow style `{` and `}` are YAML's own, so references there need quotes.
     if (error.name === 'YAMLParseError' && lines[pos.line - 1]?.includes('${')) {
       message += '; inside [ ] or { }, put a value with ${...} in quotes';

@@ -14,11 +14,17 @@ import { isSensorSource, sensorChannels } from '../config/sensor-channels.js';
 import { createPostprocessor } from '../postprocess/index.js';
 import { postprocessContext } from './labels.js';
 import { applyBoardDefaults } from '../boards/defaults.js';
+import { normalisationProblem } from './normalisation-check.js';
+import { guessPostprocess } from '../cli/suggest.js';
+import { guessStateOutput, unfedInputs } from './state-links.js';
+import { describeTensor } from '../runtime/tensor.js';
 
 export interface ModelProblem {
   pipeline: string;
   /** file:line:col of the pipeline in its YAML file. */
   origin: string;
+  /** The field the problem is about, in YAML spelling within the pipeline (`postprocess.kind`), when it names one. */
+  field?: string;
   message: string;
 }
 
@@ -64,6 +70,14 @@ async function checkPipeline(config: ConfigFile, configured: PipelineConfig, des
         if (!names.has(name)) problems.push(`model.state: the model has no tensor "${name}" (inputs and outputs: ${[...names].join(', ')})`);
       }
     }
+    // An input no frame and no state link feeds would be zeros on every frame: the model runs, the results are wrong.
+    for (const input of unfedInputs(interpreter.inputs, pipeline.model.state)) {
+      const output = guessStateOutput(input, interpreter.outputs);
+      const fix = output
+        ? `add to model: state: [{ output: "${output.name}", input: "${input.name}" }]`
+        : 'link the output that carries it in model.state, or use a model with one input';
+      problems.push(`model.state: input "${input.name}" ${describeTensor(input)} is fed by nothing (frames feed only the first input); ${fix}`);
+    }
     const stateInputs = new Set(pipeline.model.state.map((link) => link.input));
     const imageIndex = Math.max(0, interpreter.inputs.findIndex((t) => !stateInputs.has(t.name)));
     const normalization = model.info.metadata?.inputs[imageIndex]?.normalization;
@@ -73,14 +87,22 @@ async function checkPipeline(config: ConfigFile, configured: PipelineConfig, des
         createSeriesPreprocessor(source.window, sensorChannels(source).length, interpreter.inputs[imageIndex]!);
         return;
       }
+      const conflict = normalisationProblem(pipeline.preprocess, interpreter.inputs[imageIndex]!);
+      if (conflict) problems.push(conflict);
       createImagePreprocessor(pipeline.preprocess, interpreter.inputs[imageIndex]!, {
         ...(normalization ? { normalization: { mean: [...normalization.mean], std: [...normalization.std] } } : {}),
       });
     });
+    const before = problems.length;
     await attempt(async () => {
       const context = await postprocessContext(model, pipeline.model.labels, pipeline.model.labelOffset, pipeline.model.file);
       createPostprocessor(pipeline.postprocess, interpreter.outputs, context);
     });
+    // The fix, when the outputs look like another postprocessor: `kind: segment` is what the person needs.
+    const guess = guessPostprocess(interpreter.outputs);
+    if (problems.length > before && guess.kind !== pipeline.postprocess.kind && problems[before]!.startsWith('postprocess.kind:')) {
+      problems[before] += `; the outputs look like ${guess.kind} (${guess.why}): kind: ${guess.kind}`;
+    }
   } finally {
     interpreter.dispose();
   }
@@ -94,7 +116,8 @@ export async function validateModels(configs: readonly ConfigFile[]): Promise<Mo
     const descriptors = descriptorsFor(config);
     for (const pipeline of config.pipelines) {
       for (const message of await checkPipeline(config, pipeline, descriptors)) {
-        out.push({ pipeline: pipeline.name, origin: pipeline.origin, message });
+        const field = /^((?:model|source|preprocess|postprocess)(?:\.[a-z_]+|\[\d+\])*): /.exec(message)?.[1];
+        out.push({ pipeline: pipeline.name, origin: pipeline.origin, ...(field ? { field } : {}), message });
       }
     }
   }

@@ -129,6 +129,6 @@ describe('edgepipe run', () => {
     writeFileSync(mismatch, ['version: 1', 'pipelines:', '  - name: wrong', '    source: { kind: synthetic }', `    model: { file: "${model}" }`, '    postprocess: { kind: detect-ssd }'].join('\n'));
     const result = await runCli(['validate', mismatch]);
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/mismatch\.yaml:3:\d+: pipeline wrong: postprocess\.kind: detect-ssd needs the four TFLite_Detection_PostProcess outputs/);
+    expect(result.stderr).toMatch(/mismatch\.yaml:6:26: pipeline wrong: postprocess\.kind: detect-ssd needs the four TFLite_Detection_PostProcess outputs/);
   });
 });

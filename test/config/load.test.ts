@@ -199,11 +199,14 @@ pipelines:
     expect(parseConfig(yaml, file(pipelineYaml('door', '', './none.tflite'))).pipelines[0]!.model.file).toBe(`${dir}/none.tflite`);
   });
 
-  it('checks only files whose fields are valid (the rest would only add noise)', async () => {
+  it('checks the files of the valid parts while other fields have problems: all problems in one pass', async () => {
     const dir = tempDir();
     const yaml = write(dir, 'door.yaml', file(pipelineYaml('door', '    every: 0\n', './none.tflite')));
     const error = await configError(() => loadConfigFiles([yaml]));
     expect(error).toBeInstanceOf(ConfigError);
-    expect(problemLines(error)).toEqual([`${yaml}:7:12: pipelines[0].every: expected an integer between 1 and 100000, received 0`]);
+    expect(problemLines(error)).toEqual([
+      `${yaml}:5:20: pipelines[0].model.file: file not found: ${path.join(dir, 'none.tflite')}`,
+      `${yaml}:7:12: pipelines[0].every: expected an integer between 1 and 100000, received 0`,
+    ]);
   });
 });
