@@ -16,7 +16,7 @@ import type { Frame, ImagePayload } from '../pipeline/frame.js';
 import { rawFrameBytes } from '../preprocess/raw-frame.js';
 import { checkCameraInput, spawnFailure } from './camera-preflight.js';
 import { LineTail, RateLimitedWarn } from './child-log.js';
-import { ChildSupervisor, judgeEndedRun, type AfterRun, type ChildRunEnd, type SupervisedRunCounters } from './child-supervisor.js';
+import { ChildSupervisor, judgeEndedRun, type AfterRun, type ChildRunEnd, type StallKill, type SupervisedRunCounters } from './child-supervisor.js';
 import { sourceError } from './errors.js';
 import { cameraInputKind, FfmpegOutputSize, ffmpegLogLevel, isExpectedFfmpegWarning, producerCommand, type ProducerCommand } from './ffmpeg-args.js';
 import { RawFrameSplitter } from './frame-splitter.js';
@@ -94,6 +94,11 @@ export class CameraSource implements FrameSource {
   /** The producer's pid while one runs (for diagnostics and tests). */
   get pid(): number | undefined {
     return this.current?.supervisor?.pid;
+  }
+
+  /** The supervisor's record of the last stall kill of the current subscription (diagnostics and tests). */
+  get lastStallKill(): StallKill | undefined {
+    return this.current?.supervisor?.lastStallKill;
   }
 
   frames(): Observable<Frame> {

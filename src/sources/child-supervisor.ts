@@ -86,6 +86,17 @@ export function judgeEndedRun(run: EndedRun): { error: Error } | { restartLine: 
   return { restartLine: `source ${run.source}: ${detail}; restarting${run.tail && run.produced === 0 ? `: ${run.tail}` : ''}` };
 }
 
+/**
+ * The supervisor's own record of its last stall kill (performance.now() times): the progress it judged from and
+ * when it sent the kill. Frames can still arrive after `killedAtMs`: the SIGCONT sent with the SIGTERM resumes a
+ * stopped producer, and ffmpeg writes the frame it had in hand before it acts on the SIGTERM.
+ */
+export interface StallKill {
+  /** The last progress() before the kill (the spawn time if there was none). */
+  lastProgressMs: number;
+  killedAtMs: number;
+}
+
 /** What the owner decides after a run ended: run again, end quietly, or fail with this error. */
 export type AfterRun = 'restart' | 'complete' | Error;
 
@@ -136,6 +147,7 @@ export class ChildSupervisor {
   private killTimer: NodeJS.Timeout | undefined;
   private exited: Promise<void> = Promise.resolve();
   private currentState: ChildState = 'starting';
+  private stallKill: StallKill | undefined;
 
   constructor(options: ChildSupervisorOptions) {
     this.options = options;
@@ -148,6 +160,11 @@ export class ChildSupervisor {
   /** The running child's pid, if any. */
   get pid(): number | undefined {
     return this.child?.pid;
+  }
+
+  /** When the last stall kill was sent and the progress it was judged from (diagnostics and tests). */
+  get lastStallKill(): StallKill | undefined {
+    return this.stallKill;
   }
 
   /** Runs started so far. */
@@ -277,6 +294,7 @@ export class ChildSupervisor {
         if (this.child) {
           this.stalled = true;
           this.startTimedOut = !this.progressed;
+          this.stallKill = { lastProgressMs: this.lastProgress, killedAtMs: performance.now() };
           this.kill(this.child);
         }
       });
