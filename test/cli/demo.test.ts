@@ -154,7 +154,9 @@ describe('edgepipe demo --write-models DIR', () => {
     expect(written.code, written.stderr).toBe(0);
     const examples = readdirSync(path.join(projectRoot, 'pipelines')).filter((f) => f.endsWith('.yaml'));
     const result = await runCli(['validate', 'pipelines/'], { EDGEPIPE_MODELS: dir });
-    expect(result.stderr).toBe('');
+    // Only warnings: the USB camera example's /dev/video0 is absent on a machine without a camera.
+    const stderr = result.stderr.split('\n').filter((line) => line !== '');
+    expect(stderr.filter((line) => !/^warning: pipelines\/\S+: pipelines\[\d+\]\.source\.input: the camera device \/dev\/video\d+ does not exist now/.test(line))).toEqual([]);
     expect(result.code).toBe(0);
     expect(result.stdout.trim()).toMatch(new RegExp(`^ok: \\d+ pipeline\\(s\\) in ${examples.length} file\\(s\\)$`, 'u'));
     // Without the written models the examples that need them are named, each with its field.
