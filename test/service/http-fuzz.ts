@@ -3,17 +3,12 @@
  * nothing on the client side fixes them up. Deterministic: the same seed gives the same requests.
  */
 import net from 'node:net';
+import { mulberry32 } from '../../src/sources/synthetic-patterns.js';
 
-/** mulberry32: a small seeded PRNG, so a failing case can be replayed from its seed and index. */
+/** Uniform in [0, 1) from a seed (the synthetic source's PRNG), so a failing case can be replayed from its seed and index. */
 export function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
+  return () => next() / 4294967296;
 }
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'CONNECT', 'TRACE', 'PATCH', 'get', 'FOO', 'G ET', '', 'GET\u0000', 'PRI', 'M-SEARCH', 'GETT'];
