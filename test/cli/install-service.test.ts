@@ -7,7 +7,7 @@ import { cpSync, existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, sta
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { adaptUnit, systemdArgument } from '../../src/service/install-plan.js';
+import { adaptUnit, hiddenPaths, systemdArgument } from '../../src/service/install-plan.js';
 import { runCli } from '../helpers/cli.js';
 import { projectRoot } from '../helpers/shared-models.js';
 import { findTool, missingToolReason } from '../service/tools.js';
@@ -15,6 +15,12 @@ import { findTool, missingToolReason } from '../service/tools.js';
 const analyze = findTool('systemd-analyze');
 const noAnalyze = missingToolReason('systemd-analyze', analyze, 'systemd') !== undefined;
 const bin = path.join(projectRoot, 'bin', 'edgepipe.js');
+// A checkout in a folder the unit's sandbox hides (a clone under /tmp) is installed as a copy: the test below that
+// copies a package under /tmp covers that; these two need a checkout the service could run in place.
+const checkoutHidden = hiddenPaths(readFileSync(path.join(projectRoot, 'systemd', 'edgepipe.service'), 'utf8')).some(
+  (hidden) => projectRoot === hidden.path || projectRoot.startsWith(`${hidden.path}/`),
+);
+if (checkoutHidden) console.warn(`install-service: ${projectRoot} is hidden by the unit's sandbox; the in-place install tests are skipped`);
 
 const units = (prefix: string) => path.join(prefix, 'etc', 'systemd', 'system');
 const config = (prefix: string) => path.join(prefix, 'etc', 'edgepipe');
@@ -33,7 +39,7 @@ const withoutHeaderAndExecStart = (text: string) =>
   text.split('\n').filter((line) => !line.startsWith('ExecStart=') && !line.startsWith('# Installed by edgepipe install-service'));
 
 describe('edgepipe install-service --prefix DIR', () => {
-  it('installs the units with ExecStart on this node and package, the config folder and an example that validates', async () => {
+  it.skipIf(checkoutHidden)('installs the units with ExecStart on this node and package, the config folder and an example that validates', async () => {
     const prefix = fresh();
     const result = await runCli(['install-service', '--prefix', prefix, '--no-enable']);
     expect(result.code, result.stderr).toBe(0);
@@ -84,7 +90,7 @@ describe('edgepipe install-service --prefix DIR', () => {
     expect(readFileSync(path.join(units(prefix), 'edgepipe.service'), 'utf8')).toContain('Type=notify');
   });
 
-  it('--dry-run prints every action and changes nothing', async () => {
+  it.skipIf(checkoutHidden)('--dry-run prints every action and changes nothing', async () => {
     const prefix = fresh();
     const result = await runCli(['install-service', '--prefix', prefix, '--dry-run']);
     expect(result.code, result.stderr).toBe(0);
