@@ -1,12 +1,12 @@
 /** edgepipe run as systemd runs it: journald-prefixed JSON log lines and the HTTP endpoint on a port from the OS. */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeColourModel } from '../helpers/image-models.js';
 import { projectRoot } from '../helpers/shared-models.js';
+import { get } from './run-service.js';
 import { parsePrometheusText } from './prometheus-parse.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'edgepipe-run-http-'));
@@ -26,17 +26,6 @@ writeFileSync(config, [
   '    sinks: [ { kind: file, path: "${file:out-path}" } ]',
 ].join('\n'));
 
-const get = (port: number, pathname: string): Promise<{ status: number; body: string }> =>
-  new Promise((resolve, reject) => {
-    http
-      .get({ host: '127.0.0.1', port, path: pathname, agent: false }, (response) => {
-        let body = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => (body += chunk));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
-      })
-      .on('error', reject);
-  });
 
 describe('edgepipe run under systemd with runtime.http', () => {
   it('logs JSON lines with priorities, serves /metrics and /healthz, never logs the ${file:...} value, exits 0 on SIGTERM', async () => {

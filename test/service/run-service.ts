@@ -89,3 +89,16 @@ export async function startService(config: string, children: ChildProcess[]): Pr
 export function starts(stderr: string, name: string): number {
   return stderr.split('\n').filter((line) => line.includes(`pipeline ${name}: running on `)).length;
 }
+
+/** GET http://127.0.0.1:port/pathname on a fresh connection: the status and the whole body. */
+export const get = (port: number, pathname: string): Promise<{ status: number; body: string }> =>
+  new Promise((resolve, reject) => {
+    http
+      .get({ host: '127.0.0.1', port, path: pathname, agent: false }, (response) => {
+        let body = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (body += chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+      })
+      .on('error', reject);
+  });

@@ -6,26 +6,15 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { connect, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeColourModel } from '../helpers/image-models.js';
 import { projectRoot } from '../helpers/shared-models.js';
+import { get } from './run-service.js';
 import { Mosquitto, mosquittoOrSkip } from '../sinks/mqtt-broker.js';
 
-const get = (port: number, pathname: string): Promise<{ status: number; body: string }> =>
-  new Promise((resolve, reject) => {
-    http
-      .get({ host: '127.0.0.1', port, path: pathname, agent: false }, (response) => {
-        let body = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => (body += chunk));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
-      })
-      .on('error', reject);
-  });
 
 /** A 16 KiB tmpfs at `dir`, or a reason it cannot be mounted here. */
 function mountTiny(dir: string): string | undefined {
