@@ -17,7 +17,7 @@ import { Observable, type Subscriber } from 'rxjs';
 import type { IioSourceConfig } from '../../config/types.js';
 import { describeFsError, sourceError } from '../errors.js';
 import type { Clock } from '../types.js';
-import { attributeCandidates, describeDevice, readAttribute, resolveIioDevice } from './iio.js';
+import { attributeCandidates, describeDevice, readAttribute, resolveIioDevice } from './iio-device.js';
 import { parseScanType, readScanValue, scanLayout, type ScanElement, type ScanType } from './iio-scan.js';
 import type { SampleBatch } from './types.js';
 
