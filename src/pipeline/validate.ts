@@ -15,7 +15,7 @@ import { createPostprocessor } from '../postprocess/index.js';
 import { postprocessContext } from './labels.js';
 import { applyBoardDefaults } from '../boards/defaults.js';
 import { normalisationProblem } from './normalisation-check.js';
-import { guessPostprocess } from '../cli/suggest.js';
+import { guessPostprocess } from '../postprocess/guess.js';
 import { guessStateOutput, unfedInputs } from './state-links.js';
 import { describeTensor } from '../runtime/tensor.js';
 
