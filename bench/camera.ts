@@ -12,8 +12,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { defaultRuntime, parseConfig } from '../src/config/load.js';
-import type { Prediction } from '../src/pipeline/frame.js';
-import { memoryLogger } from '../src/pipeline/log.js';
+import type { Prediction } from '../src/core/frame.js';
+import { memoryLogger } from '../src/core/log.js';
 import { Pipeline } from '../src/pipeline/pipeline.js';
 import { summarise } from '../src/runtime/timing.js';
 import { callbackSink } from '../src/sinks/callback-sink.js';

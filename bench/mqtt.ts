@@ -14,7 +14,7 @@ import path from 'node:path';
 import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
 import { connect, type MqttClient } from 'mqtt';
 import type { MqttSinkConfig } from '../src/config/types.js';
-import type { Prediction } from '../src/pipeline/frame.js';
+import type { Prediction } from '../src/core/frame.js';
 import { parseConfig } from '../src/config/load.js';
 import { MqttSink } from '../src/sinks/mqtt/mqtt-sink.js';
 import { summarise } from '../src/runtime/timing.js';

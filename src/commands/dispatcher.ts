@@ -2,7 +2,7 @@
  * Runs commands for one pipeline: rate limit, strict parse, then the PipelineControl. Every payload gets exactly
  * one response and nothing here throws: a control that throws is answered `internal` and logged.
  */
-import type { Logger } from '../pipeline/log.js';
+import type { Logger } from '../core/log.js';
 import type { CommandError, ControlOutcome, PipelineControl } from './control.js';
 import { errorResponse, okResponse, parseCommand, type Command, type CommandResponse } from './protocol.js';
 import { RateLimit } from './rate-limit.js';

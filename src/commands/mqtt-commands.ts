@@ -4,7 +4,7 @@
  * response on the response topic. Messages on other topics (a shared connection delivers every subscription's)
  * are ignored and counted. Responses in flight are bounded; the excess is dropped and counted.
  */
-import type { Logger } from '../pipeline/log.js';
+import type { Logger } from '../core/log.js';
 import type { PipelineControl } from './control.js';
 import { CommandDispatcher, type DispatcherStats } from './dispatcher.js';
 

@@ -2,8 +2,8 @@
  * What flows through a pipeline: frames from sources, predictions to sinks. The payload and result shapes are
  * the contract between stages; stages never import each other's internals.
  */
-import type { ImageGeometry } from '../preprocess/types.js';
-import type { Result } from '../postprocess/types.js';
+import type { ImageGeometry } from './geometry.js';
+import type { Result } from './result.js';
 
 /** Raw pixel formats sources may produce (cameras give YUV; files decode to RGB). */
 export type RawPixelFormat = 'rgb24' | 'bgr24' | 'gray8' | 'i420' | 'nv12' | 'yuyv';

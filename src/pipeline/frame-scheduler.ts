@@ -6,8 +6,8 @@
  */
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { BufferConfig } from '../config/types.js';
-import type { Frame } from './frame.js';
-import type { DropReason } from './stats.js';
+import type { Frame } from '../core/frame.js';
+import type { DropReason } from '../core/stats-report.js';
 
 /** Prepared frames carry their staging slot. */
 export interface SlotCarrier {

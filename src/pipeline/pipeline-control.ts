@@ -5,7 +5,7 @@
 import type { ControlOutcome, PipelineControl } from '../commands/control.js';
 import type { Postprocessor } from '../postprocess/types.js';
 import type { ThresholdSetting } from '../postprocess/threshold.js';
-import type { Logger } from './log.js';
+import type { Logger } from '../core/log.js';
 
 /** The parts of a pipeline a command reads or changes (getters: read at the time of the command). */
 export interface ControlledPipeline {

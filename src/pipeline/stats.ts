@@ -3,47 +3,16 @@
  * WINDOW samples per stage.
  */
 import { summarise } from '../runtime/timing.js';
-import type { StageLatency } from './frame.js';
+import type { StageLatency } from '../core/frame.js';
 import type { SinkStats } from '../sinks/types.js';
 import type { SourceHealth } from '../sources/types.js';
 import type { ThermalReading } from './thermal.js';
 
 const WINDOW = 1024;
 
-export type DropReason =
-  | 'buffer'
-  | 'every'
-  | 'max_fps'
-  | 'thermal'
-  | 'preprocess_error'
-  | 'infer_error'
-  | 'infer_timeout'
-  | 'postprocess_error'
-  | 'stopping'
-  /** Frames that arrived (or finished) while the pipeline was paused by a command. */
-  | 'paused';
+import type { DropReason, StatsReport } from '../core/stats-report.js';
 
-export interface StatsReport {
-  pipeline: string;
-  state: string;
-  intervalS: number;
-  framesIn: number;
-  framesOut: number;
-  fpsIn: number;
-  fpsOut: number;
-  drops: Partial<Record<DropReason, number>>;
-  latencyMs: Record<keyof StageLatency, { p50: number; p99: number }>;
-  delegate: string;
-  failovers: number;
-  /** Supervised sources only (cameras): their state, restarts, corrupt frames and downtime. */
-  source?: SourceHealth;
-  /** The SoC temperature, when the machine has readable thermal zones, and whether pipelines are throttled. */
-  thermal?: ThermalReading;
-  /** Each configured sink's counters, by sink name (`door/mqtt`): written, dropped, pending (the outbox depth). */
-  sinks?: Record<string, SinkStats>;
-  /** Present while the pipeline is paused by a command. */
-  paused?: true;
-}
+export type { DropReason, StatsReport };
 
 class Window {
   private readonly samples = new Float64Array(WINDOW);

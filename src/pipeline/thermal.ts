@@ -10,12 +10,9 @@
 import type { ThermalConfig } from '../config/types.js';
 import { detectBoard, readThermalZones, socTemperature } from '../boards/index.js';
 
-export interface ThermalReading {
-  celsius: number;
-  /** thermal_zone type that gave it (the hottest of those watched). */
-  zone: string;
-  throttling: boolean;
-}
+import type { ThermalReading } from '../core/stats-report.js';
+
+export type { ThermalReading };
 
 export class ThermalMonitor {
   private static readonly shared = new Map<string, { monitor: ThermalMonitor; users: number }>();

@@ -11,7 +11,7 @@ import { describeOutputs, mismatch } from './mismatch.js';
 import { affineOf, isNumeric, realAt, shapeMatches } from './tensor-values.js';
 import { ScoreThreshold } from './threshold.js';
 import type { DetectedObject, OutputTensors, PostprocessContext, Postprocessor, Result } from './types.js';
-import type { ImageGeometry } from '../preprocess/types.js';
+import type { ImageGeometry } from '../core/geometry.js';
 
 const OP_OUTPUT = 'TFLite_Detection_PostProcess';
 

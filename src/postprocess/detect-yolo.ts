@@ -16,7 +16,7 @@
 import type { DetectYoloConfig } from '../config/types.js';
 import type { TensorArray } from '../runtime/dtypes.js';
 import type { TensorInfo } from '../runtime/tensor.js';
-import type { ImageGeometry } from '../preprocess/types.js';
+import type { ImageGeometry } from '../core/geometry.js';
 import { boxToSource, requireGeometry } from './geometry.js';
 import { labelOf, resolveClassFilter } from './labels.js';
 import { checkLabelCount, describeOutputs, mismatch } from './mismatch.js';

@@ -1,6 +1,6 @@
 /** Mapping normalised tensor coordinates to source-image pixels through the preprocessing geometry. */
 import { EdgepipeError } from '../runtime/errors.js';
-import type { ImageGeometry } from '../preprocess/types.js';
+import type { ImageGeometry } from '../core/geometry.js';
 import type { Box } from './types.js';
 
 /** Detections and keypoints are reported in source pixels, so they need the geometry of the frame. */

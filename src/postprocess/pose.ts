@@ -4,7 +4,7 @@
  */
 import type { PoseConfig } from '../config/types.js';
 import type { TensorInfo } from '../runtime/tensor.js';
-import type { ImageGeometry } from '../preprocess/types.js';
+import type { ImageGeometry } from '../core/geometry.js';
 import { pointToSource, requireGeometry } from './geometry.js';
 import { describeOutputs, mismatch } from './mismatch.js';
 import { affineOf, isNumeric, realAt, shapeMatches } from './tensor-values.js';

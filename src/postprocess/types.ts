@@ -1,41 +1,10 @@
 import type { TensorArray } from '../runtime/dtypes.js';
 import type { TensorInfo } from '../runtime/tensor.js';
-import type { ImageGeometry } from '../preprocess/types.js';
+import type { ImageGeometry } from '../core/geometry.js';
+import type { Result } from '../core/result.js';
 import type { ThresholdControl } from './threshold.js';
 
-export interface ScoredClassResult {
-  index: number;
-  label?: string;
-  score: number;
-}
-
-/** A box in source-image pixels. */
-export interface Box {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
-
-export interface DetectedObject extends ScoredClassResult {
-  box: Box;
-}
-
-export interface Keypoint {
-  name: string;
-  /** Source-image pixels. */
-  x: number;
-  y: number;
-  score: number;
-  visible: boolean;
-}
-
-export type Result =
-  | { kind: 'classify'; classes: ScoredClassResult[] }
-  | { kind: 'detect'; objects: DetectedObject[] }
-  | { kind: 'pose'; keypoints: Keypoint[] }
-  | { kind: 'segment'; classes: Array<ScoredClassResult & { fraction: number }>; mask?: string }
-  | { kind: 'scalar'; value: number; anomaly: boolean };
+export type { Box, DetectedObject, Keypoint, Result, ScoredClassResult } from '../core/result.js';
 
 /** The output tensors of one invoke, in the interpreter's output order (views valid until the next invoke). */
 export interface OutputTensors {

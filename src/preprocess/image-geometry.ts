@@ -3,7 +3,7 @@
  * through region of interest / cover crop, rotation, flip, resize and letterbox. Continuous coordinates: pixel
  * (i, j) covers [i, i+1) x [j, j+1), so a pixel's centre is (i + 0.5, j + 0.5) and resizing scales coordinates.
  */
-import type { ImageGeometry } from './types.js';
+import type { ImageGeometry } from '../core/geometry.js';
 import type { FramePlan } from './frame-plan.js';
 import { orientPoint, rotatedSize, unorientPoint, type Point } from './orientation.js';
 

@@ -10,7 +10,7 @@ import type { TensorInfo } from '../runtime/tensor.js';
 import { createImagePreprocessor } from './image-preprocessor.js';
 import { resolveImageTensor } from './image-tensor.js';
 import type { PixelNormalization } from './pixel-lut.js';
-import type { ImageGeometry } from './types.js';
+import type { ImageGeometry } from '../core/geometry.js';
 
 export type Layout = 'nhwc' | 'nchw';
 export type ResizeFit = 'fill' | 'contain' | 'cover';

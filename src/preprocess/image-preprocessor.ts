@@ -8,7 +8,7 @@
  */
 import sharp from 'sharp';
 import type { PreprocessConfig } from '../config/types.js';
-import type { ImagePayload } from '../pipeline/frame.js';
+import type { ImagePayload } from '../core/frame.js';
 import type { TensorArray } from '../runtime/dtypes.js';
 import { EdgepipeError } from '../runtime/errors.js';
 import type { TensorInfo } from '../runtime/tensor.js';

@@ -9,7 +9,7 @@ export {
   type ResizeKernel,
 } from './preprocess-plan.js';
 export type { FrameGeometry } from './image-geometry.js';
-export type { ImageGeometry } from './types.js';
+export type { ImageGeometry } from '../core/geometry.js';
 export { resolveImageTensor, type ImageTensor, type ImageDtype } from './image-tensor.js';
 export { buildPixelLut, defaultNormalization, type PixelNormalization } from './pixel-lut.js';
 export { writeImageInput, imageTensorShape, defaultPreprocessConfig, type ImageInputOptions } from './image-input.js';

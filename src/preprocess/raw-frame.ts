@@ -1,7 +1,7 @@
 /**
  * Checks a raw frame from a source against its declared format and size, before any pixel is read.
  */
-import type { RawPixelFormat } from '../pipeline/frame.js';
+import type { RawPixelFormat } from '../core/frame.js';
 import { EdgepipeError } from '../runtime/errors.js';
 import { isYuvFormat, yuvFrameBytes } from './yuv.js';
 

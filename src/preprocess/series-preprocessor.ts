@@ -4,7 +4,7 @@
  * small next to an image: one pass, no allocation per frame beyond two per-channel arrays.
  */
 import type { WindowConfig } from '../config/types.js';
-import type { SeriesPayload } from '../pipeline/frame.js';
+import type { SeriesPayload } from '../core/frame.js';
 import type { TensorArray } from '../runtime/dtypes.js';
 import { EdgepipeError } from '../runtime/errors.js';
 import { describeTensor, type TensorInfo } from '../runtime/tensor.js';

@@ -10,7 +10,7 @@
  * Formats: i420 (planar Y, U, V; chroma ceil(w/2) x ceil(h/2)), nv12 (planar Y, interleaved UV at 4:2:0),
  * yuyv (packed 4:2:2, Y0 U Y1 V; even width).
  */
-import type { RawPixelFormat } from '../pipeline/frame.js';
+import type { RawPixelFormat } from '../core/frame.js';
 import type { PixelRect } from './frame-plan.js';
 
 export type YuvFormat = Extract<RawPixelFormat, 'i420' | 'nv12' | 'yuyv'>;

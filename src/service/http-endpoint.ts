@@ -11,7 +11,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { isLoopbackHost, parseListenAddress } from '../config/schema.js';
-import type { Logger } from '../pipeline/log.js';
+import type { Logger } from '../core/log.js';
 import type { Supervisor } from '../pipeline/supervisor.js';
 import { EdgepipeError } from '../runtime/errors.js';
 import { printable, printableJson } from '../runtime/printable.js';

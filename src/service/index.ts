@@ -1,5 +1,5 @@
 /** The systemd side of `edgepipe run`: notifications from our own PID, watchdog on progress, reload on SIGHUP. */
-import type { Logger } from '../pipeline/log.js';
+import type { Logger } from '../core/log.js';
 import { watchdogIntervalMs } from './notify-message.js';
 import { transportFromEnv } from './notify-transport.js';
 import { ServiceNotifier } from './notifier.js';

@@ -3,7 +3,8 @@
  * captures stderr, and every config value that came from `${...}` (the file's secretPaths) redacted.
  */
 import type { ConfigFile, LogConfig } from '../config/types.js';
-import { lineLogger, type LogLevel, type Logger } from '../pipeline/log.js';
+import type { LogLevel, Logger } from '../core/log.js';
+import { lineLogger } from './line-logger.js';
 
 /**
  * True when stderr goes to the journal: systemd sets JOURNAL_STREAM (device:inode of the stream) for services

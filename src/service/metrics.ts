@@ -5,9 +5,9 @@
  * reload) makes a new Pipeline whose counters start at 0; kept by pipeline name here, every counter stays
  * monotonic for as long as the process runs.
  */
-import type { Prediction, StageLatency } from '../pipeline/frame.js';
+import type { Prediction, StageLatency } from '../core/frame.js';
 import type { Pipeline } from '../pipeline/pipeline.js';
-import type { StatsReport } from '../pipeline/stats.js';
+import type { StatsReport } from '../core/stats-report.js';
 import type { Supervisor } from '../pipeline/supervisor.js';
 import type { MqttSinkStats } from '../sinks/mqtt/mqtt-sink.js';
 import type { PredictionSink, SinkStats } from '../sinks/types.js';

@@ -3,7 +3,7 @@
  * failure, a one-line STATUS, WATCHDOG=1 only while pipelines make progress, RELOADING=1/READY=1 around a reload,
  * STOPPING=1 on shutdown. The transport is injected; without systemd it is a NullTransport and nothing is sent.
  */
-import type { Logger } from '../pipeline/log.js';
+import type { Logger } from '../core/log.js';
 import { formatNotifyMessage, type NotifyFields } from './notify-message.js';
 import type { NotifyTransport } from './notify-transport.js';
 import { ProgressTracker, statusLine, type ProgressSample } from './progress.js';

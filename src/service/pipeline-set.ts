@@ -6,8 +6,8 @@
  * a prediction; one that does not is rolled back to the spec it replaced, with that spec's held model and labels
  * bytes (a new one is stopped and dropped).
  */
-import type { Logger } from '../pipeline/log.js';
-import type { StatsReport } from '../pipeline/stats.js';
+import type { Logger } from '../core/log.js';
+import type { StatsReport } from '../core/stats-report.js';
 import { Supervisor, type BackoffOptions } from '../pipeline/supervisor.js';
 import type { PredictionSink } from '../sinks/types.js';
 import { probeModel } from '../runtime/probe.js';

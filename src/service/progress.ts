@@ -4,7 +4,7 @@
  *
  * Reads the counters directly: `Pipeline.report()` resets the fps window of the stats lines, so it is not called.
  */
-import type { DropReason } from '../pipeline/stats.js';
+import type { DropReason } from '../core/stats-report.js';
 import type { Supervisor } from '../pipeline/supervisor.js';
 
 /** Drops that end a frame's processing (as a prediction would), as opposed to frames never taken in. */

@@ -4,7 +4,7 @@
  * metric family, then one sample per line. Counters are the registry's totals by pipeline name, so they keep
  * growing across a pipeline's restarts; gauges are the current instance's.
  */
-import type { StatsReport } from '../pipeline/stats.js';
+import type { StatsReport } from '../core/stats-report.js';
 import type { PipelineStatus, Supervisor } from '../pipeline/supervisor.js';
 import type { ThermalReading } from '../pipeline/thermal.js';
 import type { SourceState } from '../sources/types.js';

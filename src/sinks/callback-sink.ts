@@ -1,4 +1,4 @@
-import type { Prediction } from '../pipeline/frame.js';
+import type { Prediction } from '../core/frame.js';
 import type { PredictionSink, SinkStats } from './types.js';
 
 /**

@@ -8,7 +8,7 @@
 import { mkdir, open, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { FileSinkConfig } from '../config/types.js';
-import type { Prediction } from '../pipeline/frame.js';
+import type { Prediction } from '../core/frame.js';
 import { defaultSinkWarn, describeFsError, errnoCode, sinkError } from './errors.js';
 import { delay, within } from './timing.js';
 import { rotateFiles } from './file-rotation.js';

@@ -8,8 +8,8 @@
  *  "latency_ms":{"queue":0.1,"preprocess":1.234,"infer":5.5,"postprocess":0.02,"total":6.9},
  *  "meta":{"file":"/data/a.jpg"},"result":{"kind":"classify","classes":[{"index":3,"label":"cat","score":0.9}]}}
  */
-import type { Prediction } from '../pipeline/frame.js';
-import type { Result, ScoredClassResult } from '../postprocess/types.js';
+import type { Prediction } from '../core/frame.js';
+import type { Result, ScoredClassResult } from '../core/result.js';
 
 /** `value` rounded to `decimals` places (no `-0`, non-finite values become null as JSON would make them). */
 export function roundTo(value: number, decimals: number): number | null {

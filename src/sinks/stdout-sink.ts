@@ -5,7 +5,7 @@
  * take the service down: the sink counts the error and drops from then on.
  */
 import type { Writable } from 'node:stream';
-import type { Prediction } from '../pipeline/frame.js';
+import type { Prediction } from '../core/frame.js';
 import { defaultSinkWarn, describeFsError } from './errors.js';
 import { within } from './timing.js';
 import { predictionLine } from './json-lines.js';

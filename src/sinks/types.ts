@@ -4,22 +4,11 @@
  * it had to drop. The MQTT sink (per-message acknowledgements, a disk outbox) fits the same shape: `write`
  * returns nothing and the sink tracks each message itself; `written` then counts acknowledged messages.
  */
-import type { Prediction } from '../pipeline/frame.js';
+import type { Prediction } from '../core/frame.js';
 import type { PipelineControl } from '../commands/control.js';
-import type { StatsReport } from '../pipeline/stats.js';
+import type { SinkStats, StatsReport } from '../core/stats-report.js';
 
-export interface SinkStats {
-  /** Predictions delivered: on disk (file), taken by the OS (stdout), acknowledged (mqtt). */
-  written: number;
-  /** Predictions refused (queue full, written before start or after stop) or given up at stop. */
-  dropped: number;
-  /** Failed attempts (a write, an open, a rotation); each is retried, so errors do not lose accepted lines. */
-  errors: number;
-  /** Accepted, not yet written. written + dropped + pending = every write() call. */
-  pending: number;
-  /** The latest error's one-line message, if there was one. */
-  lastError?: string;
-}
+export type { SinkStats };
 
 /**
  * Receives predictions. Lifecycle: start() -> write()* -> flush()? -> stop(). write() must not block the

@@ -8,8 +8,8 @@
  * preprocessor's, a few ms per VGA frame) runs in libvips' threads.
  */
 import sharp from 'sharp';
-import type { ImagePayload } from '../pipeline/frame.js';
-import type { Result } from '../postprocess/types.js';
+import type { ImagePayload } from '../core/frame.js';
+import type { Result } from '../core/result.js';
 import { invalidOption } from '../runtime/errors.js';
 import { openSnapshotSource, type SnapshotSource } from './frame-source.js';
 import { overlaySvg } from './overlay.js';

@@ -4,7 +4,7 @@
  * the preprocessor's BT.601 conversion, BGR reordered, gray expanded.
  */
 import sharp, { type Matrix3x3, type Sharp } from 'sharp';
-import type { ImagePayload } from '../pipeline/frame.js';
+import type { ImagePayload } from '../core/frame.js';
 import { checkRawFrame } from '../preprocess/raw-frame.js';
 import { isYuvFormat, yuvToRgb } from '../preprocess/yuv.js';
 

@@ -3,7 +3,7 @@
  * pixels) are multiplied by the output/source scale here, so lines and text keep their pixel size however far
  * the snapshot was downscaled to fit its byte limit.
  */
-import type { DetectedObject, Keypoint, Result } from '../postprocess/types.js';
+import type { DetectedObject, Keypoint, Result } from '../core/result.js';
 import { COCO_SKELETON, keypointColour } from './skeleton.js';
 import {
   FONT_FAMILY,

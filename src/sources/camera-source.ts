@@ -12,7 +12,7 @@
  */
 import { BehaviorSubject, Observable, type Subscriber } from 'rxjs';
 import type { CameraSourceConfig } from '../config/types.js';
-import type { Frame, ImagePayload } from '../pipeline/frame.js';
+import type { Frame, ImagePayload } from '../core/frame.js';
 import { rawFrameBytes } from '../preprocess/raw-frame.js';
 import { checkCameraInput, spawnFailure } from './camera-preflight.js';
 import { LineTail, RateLimitedWarn } from './child-log.js';

@@ -3,7 +3,7 @@
  * write on stdout. Kept free of I/O so every mapping from config to flags is unit-tested.
  */
 import type { CameraSourceConfig } from '../config/types.js';
-import type { RawPixelFormat } from '../pipeline/frame.js';
+import type { RawPixelFormat } from '../core/frame.js';
 
 /** What `input` names, which decides the ffmpeg demuxer options. */
 export type CameraInputKind = 'v4l2' | 'rtsp' | 'http' | 'lavfi' | 'file';

@@ -8,7 +8,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Observable, type Subscriber } from 'rxjs';
 import type { ImagesSourceConfig } from '../config/types.js';
-import type { Frame } from '../pipeline/frame.js';
+import type { Frame } from '../core/frame.js';
 import { EdgepipeError } from '../runtime/errors.js';
 import { systemClock } from './clock.js';
 import { DirectoryWatcher, type SettledFile } from './dir-watcher.js';

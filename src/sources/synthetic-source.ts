@@ -8,7 +8,7 @@
  */
 import { Observable, type Subscriber } from 'rxjs';
 import type { SyntheticSourceConfig } from '../config/types.js';
-import type { Frame } from '../pipeline/frame.js';
+import type { Frame } from '../core/frame.js';
 import { systemClock } from './clock.js';
 import { sourceError } from './errors.js';
 import { FramePacer } from './pacer.js';

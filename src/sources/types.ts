@@ -3,7 +3,8 @@
  * Observable, and each subscription runs the source afresh and owns everything it opens.
  */
 import type { Observable } from 'rxjs';
-import type { Frame } from '../pipeline/frame.js';
+import type { Frame } from '../core/frame.js';
+import type { SourceHealth, SourceState } from '../core/stats-report.js';
 
 /**
  * A source of frames. `frames()` is cold: each subscription starts the source; unsubscribing stops it and
@@ -23,24 +24,7 @@ export interface FrameSource {
   health?(): SourceHealth;
 }
 
-/** Lifecycle of a supervised source, as the engine reports it. */
-export type SourceState = 'starting' | 'running' | 'restarting' | 'failed' | 'ended';
-
-/** How a supervised source is doing, for the pipeline's stats. */
-export interface SourceHealth {
-  state: SourceState;
-  /** Producer restarts (deaths and stalls). */
-  restarts: number;
-  /** Frames that arrived broken and were skipped. */
-  corruptFrames: number;
-  /** Time without frames while the producer was restarting, ms. */
-  downtimeMs: number;
-  /**
-   * Sensor sources: samples read, missing values filled, windows dropped for too many missing values, samples
-   * discarded because the producer restarted before they made a window.
-   */
-  series?: { samples: number; filledValues: number; incompleteWindows: number; discardedAtRestart: number };
-}
+export type { SourceHealth, SourceState };
 
 /** Monotonic time and sleeping, injectable so pacing is testable on a virtual clock. */
 export interface Clock {

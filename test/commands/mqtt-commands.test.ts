@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_COMMAND_OPTIONS, MqttCommands, type CommandChannel, type CommandOptions } from '../../src/commands/mqtt-commands.js';
 import type { CommandResponse } from '../../src/commands/protocol.js';
 import { jsonSchemaErrors } from '../../src/config/json-schema-check.js';
-import { memoryLogger } from '../../src/pipeline/log.js';
+import { memoryLogger } from '../../src/core/log.js';
 import { Mosquitto, mosquittoOrSkip, Subscriber } from '../sinks/mqtt-broker.js';
 import { startPipeline, until, type RunningPipeline } from './running-pipeline.js';
 

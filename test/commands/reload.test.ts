@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfigs, reloadFiles } from '../../src/cli/run.js';
 import { CommandDispatcher } from '../../src/commands/dispatcher.js';
-import { memoryLogger } from '../../src/pipeline/log.js';
+import { memoryLogger } from '../../src/core/log.js';
 import { PipelineSet } from '../../src/service/pipeline-set.js';
 import { specsOf } from '../../src/service/reload-plan.js';
 import { writeColourModel } from '../helpers/image-models.js';

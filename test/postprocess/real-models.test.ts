@@ -13,7 +13,7 @@ import { createInterpreter, Model, type Interpreter } from '../../src/runtime/in
 import { imageTensorShape, writeImageInput } from '../../src/preprocess/image-input.js';
 import { createPostprocessor, dequantize, outputProducers, type Result } from '../../src/postprocess/index.js';
 import type { PostprocessConfig } from '../../src/config/types.js';
-import type { ImageGeometry } from '../../src/preprocess/types.js';
+import type { ImageGeometry } from '../../src/core/geometry.js';
 import { hasSharedModels, sharedModel } from '../helpers/shared-models.js';
 import { payloadOf } from './payload.js';
 

@@ -2,7 +2,7 @@ import { expect } from 'vitest';
 /** Hand-made output tensors and image geometries for postprocessor tests. */
 import type { Dtype, TensorArray } from '../../src/runtime/dtypes.js';
 import type { Quantization, TensorInfo } from '../../src/runtime/tensor.js';
-import type { ImageGeometry } from '../../src/preprocess/types.js';
+import type { ImageGeometry } from '../../src/core/geometry.js';
 import type { OutputTensors } from '../../src/postprocess/types.js';
 
 export interface TestTensor {

@@ -1,7 +1,7 @@
 /** Sensor windows into input tensors: normalisation, layout and quantisation, value by value. */
 import { describe, expect, it } from 'vitest';
 import type { WindowConfig } from '../../src/config/types.js';
-import type { SeriesPayload } from '../../src/pipeline/frame.js';
+import type { SeriesPayload } from '../../src/core/frame.js';
 import { createSeriesPreprocessor, seriesInputMismatch } from '../../src/preprocess/series-preprocessor.js';
 import type { TensorInfo } from '../../src/runtime/tensor.js';
 

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { memoryLogger } from '../../src/pipeline/log.js';
+import { memoryLogger } from '../../src/core/log.js';
 import { Pipeline } from '../../src/pipeline/pipeline.js';
 import { RepeatLimiter } from '../../src/runtime/repeat-limiter.js';
 import { defaultRuntime } from '../../src/config/load.js';

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { memoryLogger } from '../../src/pipeline/log.js';
+import { memoryLogger } from '../../src/core/log.js';
 import { Supervisor } from '../../src/pipeline/supervisor.js';
 import { HttpEndpoint } from '../../src/service/http-endpoint.js';
 import { MetricsRegistry } from '../../src/service/metrics.js';

@@ -6,7 +6,7 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
-import { memoryLogger } from '../../src/pipeline/log.js';
+import { memoryLogger } from '../../src/core/log.js';
 import { HttpEndpoint, defaultHttpLimits, requestPath, type HttpLimits } from '../../src/service/http-endpoint.js';
 import { MetricsRegistry } from '../../src/service/metrics.js';
 import { configError, placeholderModel, problemLines } from '../config/helpers.js';

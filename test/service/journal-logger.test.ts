@@ -5,7 +5,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { ConfigError } from '../../src/config/problems.js';
-import { childLogger, lineLogger, moduleOf } from '../../src/pipeline/log.js';
+import { childLogger } from '../../src/core/log.js';
+import { lineLogger, moduleOf } from '../../src/service/line-logger.js';
 import { secretValues, serviceLogger, underJournal } from '../../src/service/journal-logger.js';
 
 const file = '/srv/edgepipe/door.yaml';

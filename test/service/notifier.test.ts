@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { memoryLogger } from '../../src/pipeline/log.js';
+import { memoryLogger } from '../../src/core/log.js';
 import type { NotifyTransport } from '../../src/service/notify-transport.js';
 import { ServiceNotifier } from '../../src/service/notifier.js';
 import { ProgressTracker, statusLine, type ProgressSample } from '../../src/service/progress.js';

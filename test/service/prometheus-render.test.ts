@@ -3,7 +3,7 @@
  * writes them (StatsReport), parsed strictly; and how the counters of a pipeline's instances add up.
  */
 import { describe, expect, it } from 'vitest';
-import type { StatsReport } from '../../src/pipeline/stats.js';
+import type { StatsReport } from '../../src/core/stats-report.js';
 import type { PipelineStatus } from '../../src/pipeline/supervisor.js';
 import type { MqttSinkStats } from '../../src/sinks/mqtt/mqtt-sink.js';
 import { addTotals, MetricsRegistry, totalsOf } from '../../src/service/metrics.js';

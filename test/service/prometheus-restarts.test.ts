@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { defaultRuntime } from '../../src/config/load.js';
-import { memoryLogger } from '../../src/pipeline/log.js';
+import { memoryLogger } from '../../src/core/log.js';
 import { HttpEndpoint } from '../../src/service/http-endpoint.js';
 import { MetricsRegistry } from '../../src/service/metrics.js';
 import { PipelineSet } from '../../src/service/pipeline-set.js';

@@ -1,6 +1,6 @@
 /** Shared helpers for sink tests: predictions to write and an in-memory stream with controllable backpressure. */
 import { Writable } from 'node:stream';
-import type { Prediction } from '../../src/pipeline/frame.js';
+import type { Prediction } from '../../src/core/frame.js';
 
 /** A classify prediction for frame `id`; all fields fixed, so lines of the same id width have the same length. */
 export function prediction(id: number, overrides: Partial<Prediction> = {}): Prediction {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Prediction } from '../../src/pipeline/frame.js';
+import type { Prediction } from '../../src/core/frame.js';
 import { predictionLine, predictionRecord, roundSignificant, roundTo } from '../../src/sinks/json-lines.js';
 import { prediction } from './helpers.js';
 

@@ -1,6 +1,6 @@
 /** What counts as a change (mode change, events) and which predictions the publish gate lets through: pure. */
 import { describe, expect, it } from 'vitest';
-import type { Result } from '../../src/postprocess/types.js';
+import type { Result } from '../../src/core/result.js';
 import { changes } from '../../src/sinks/mqtt/change.js';
 import { PublishGate } from '../../src/sinks/mqtt/publish-gate.js';
 

@@ -1,7 +1,7 @@
 /** Annotated snapshots on events, published as binary JPEGs to a real Mosquitto; one in flight, the rest dropped and counted. */
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Prediction } from '../../src/pipeline/frame.js';
+import type { Prediction } from '../../src/core/frame.js';
 import { MqttSink } from '../../src/sinks/mqtt/mqtt-sink.js';
 import { prediction } from './helpers.js';
 import { Mosquitto, mosquittoOrSkip } from './mqtt-broker.js';

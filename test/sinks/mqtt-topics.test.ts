@@ -4,9 +4,9 @@
  * against its shipped JSON Schema.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Prediction } from '../../src/pipeline/frame.js';
+import type { Prediction } from '../../src/core/frame.js';
 import { PipelineStats } from '../../src/pipeline/stats.js';
-import type { Result } from '../../src/postprocess/types.js';
+import type { Result } from '../../src/core/result.js';
 import { MqttSink } from '../../src/sinks/mqtt/mqtt-sink.js';
 import { prediction } from './helpers.js';
 import { Mosquitto, mosquittoOrSkip } from './mqtt-broker.js';

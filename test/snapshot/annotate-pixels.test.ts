@@ -5,7 +5,7 @@
  */
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import type { Result } from '../../src/postprocess/types.js';
+import type { Result } from '../../src/core/result.js';
 import { yuvToRgb } from '../../src/preprocess/yuv.js';
 import { renderSnapshot, type SnapshotOutcome } from '../../src/snapshot/annotate.js';
 import { classColour } from '../../src/snapshot/svg.js';

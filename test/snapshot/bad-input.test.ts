@@ -1,8 +1,8 @@
 /** A bad frame never throws: undefined from annotatedSnapshot, a reason from renderSnapshot. Bad options do. */
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import type { ImagePayload } from '../../src/pipeline/frame.js';
-import type { Result } from '../../src/postprocess/types.js';
+import type { ImagePayload } from '../../src/core/frame.js';
+import type { Result } from '../../src/core/result.js';
 import { annotatedSnapshot, renderSnapshot } from '../../src/snapshot/annotate.js';
 import { solidRgb } from './images.js';
 

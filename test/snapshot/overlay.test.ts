@@ -2,7 +2,7 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { COCO_KEYPOINTS } from '../../src/postprocess/pose.js';
-import type { Result } from '../../src/postprocess/types.js';
+import type { Result } from '../../src/core/result.js';
 import { formatValue, overlaySvg } from '../../src/snapshot/overlay.js';
 import { COCO_SKELETON } from '../../src/snapshot/skeleton.js';
 import { escapeXml, truncate } from '../../src/snapshot/svg.js';

@@ -1,6 +1,6 @@
 /** Fitting a snapshot under maxBytes: quality first, then halving the size, then giving up. */
 import { describe, expect, it } from 'vitest';
-import type { Result } from '../../src/postprocess/types.js';
+import type { Result } from '../../src/core/result.js';
 import { annotatedSnapshot, renderSnapshot, snapshotWidths } from '../../src/snapshot/annotate.js';
 import { decode, noiseRgb } from './images.js';
 

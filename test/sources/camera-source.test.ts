@@ -8,7 +8,7 @@ import { firstValueFrom, take, toArray } from 'rxjs';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CameraSourceConfig } from '../../src/config/types.js';
-import type { Frame } from '../../src/pipeline/frame.js';
+import type { Frame } from '../../src/core/frame.js';
 import { EdgepipeError } from '../../src/runtime/errors.js';
 import { CameraSource } from '../../src/sources/camera-source.js';
 import { createSource } from '../../src/sources/index.js';

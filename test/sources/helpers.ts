@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import type { Observable, Subscription } from 'rxjs';
-import type { Frame } from '../../src/pipeline/frame.js';
+import type { Frame } from '../../src/core/frame.js';
 import type { Clock } from '../../src/sources/types.js';
 
 /**

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { firstValueFrom, take, tap, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImagesSourceConfig } from '../../src/config/types.js';
-import type { Frame } from '../../src/pipeline/frame.js';
+import type { Frame } from '../../src/core/frame.js';
 import { EdgepipeError } from '../../src/runtime/errors.js';
 import { createSource } from '../../src/sources/index.js';
 import type { SourceContext } from '../../src/sources/types.js';

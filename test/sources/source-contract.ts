@@ -4,7 +4,7 @@
  */
 import { firstValueFrom, take, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import type { Frame, RawPixelFormat } from '../../src/pipeline/frame.js';
+import type { Frame, RawPixelFormat } from '../../src/core/frame.js';
 import { EdgepipeError } from '../../src/runtime/errors.js';
 import type { FrameSource } from '../../src/sources/types.js';
 import { leakableResources, pause, record, until } from './helpers.js';

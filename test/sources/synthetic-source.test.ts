@@ -2,7 +2,7 @@ import { firstValueFrom, take, toArray } from 'rxjs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { SyntheticSourceConfig } from '../../src/config/types.js';
 import { COLOUR_LABELS } from '../../src/demo/colour-classifier.js';
-import type { Frame } from '../../src/pipeline/frame.js';
+import type { Frame } from '../../src/core/frame.js';
 import { EdgepipeError } from '../../src/runtime/errors.js';
 import { createSource } from '../../src/sources/index.js';
 import { SYNTHETIC_COLOURS } from '../../src/sources/synthetic-patterns.js';

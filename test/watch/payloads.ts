@@ -1,5 +1,5 @@
 /** Payloads as the mqtt sink publishes them (its own envelope), for the watch tests. */
-import type { Prediction } from '../../src/pipeline/frame.js';
+import type { Prediction } from '../../src/core/frame.js';
 import { predictionPayload } from '../../src/sinks/mqtt/envelope.js';
 import { prediction } from '../sinks/helpers.js';
 

@@ -7,7 +7,7 @@
  * - pose: a person is present (any keypoint visible) or not;
  * - scalar: the anomaly flag flipped.
  */
-import type { Result } from '../../postprocess/types.js';
+import type { Result } from '../../core/result.js';
 
 export type ChangeEvent =
   | { type: 'entered' | 'left'; label: string; score: number }

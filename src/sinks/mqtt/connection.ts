@@ -7,7 +7,7 @@
  */
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import { disableNagle } from './no-delay.js';
-import { Deadline } from '../../pipeline/deadline.js';
+import { Deadline } from '../../core/deadline.js';
 import { Backoff } from './backoff.js';
 import { describeTlsError, type TlsMaterial } from './tls-files.js';
 

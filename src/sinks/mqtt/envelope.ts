@@ -4,7 +4,7 @@
  * (for gap detection), the device, then the prediction exactly as the JSON-lines sinks write it.
  */
 import { randomBytes } from 'node:crypto';
-import type { Prediction } from '../../pipeline/frame.js';
+import type { Prediction } from '../../core/frame.js';
 import { predictionRecord } from '../json-lines.js';
 
 export const PREDICTION_SCHEMA_ID = 'edgepipe.prediction/1';

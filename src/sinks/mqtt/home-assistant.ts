@@ -5,7 +5,7 @@
  * They are left in place at stop (Home Assistant expects discovery to persist; the entities go unavailable with
  * the device status). Which entities depend on the result kind, known at the first prediction.
  */
-import type { Result } from '../../postprocess/types.js';
+import type { Result } from '../../core/result.js';
 
 export interface DiscoveryOptions {
   prefix: string;

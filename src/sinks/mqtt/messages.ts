@@ -2,8 +2,8 @@
  * The JSON of the events, stats and per-pipeline status topics (docs/mqtt.md "Topics"), each versioned by a
  * `schema` field and described by schema/event.schema.json, schema/stats.schema.json, schema/status.schema.json.
  */
-import type { Prediction } from '../../pipeline/frame.js';
-import type { StatsReport } from '../../pipeline/stats.js';
+import type { Prediction } from '../../core/frame.js';
+import type { StatsReport } from '../../core/stats-report.js';
 import type { ServiceNotice } from '../types.js';
 import { redactDeep } from '../../runtime/secrets.js';
 import { roundSignificant, roundTo } from '../json-lines.js';

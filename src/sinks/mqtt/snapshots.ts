@@ -3,8 +3,8 @@
  * snapshot asked for meanwhile, or while disconnected, is dropped and counted (a snapshot is a picture of now:
  * queueing it would only send a stale one later). Published as binary, QoS 0, outside the outbox.
  */
-import type { FramePayload, ImagePayload } from '../../pipeline/frame.js';
-import type { Result } from '../../postprocess/types.js';
+import type { FramePayload, ImagePayload } from '../../core/frame.js';
+import type { Result } from '../../core/result.js';
 
 export interface SnapshotCounts {
   /** Written to the connection. */

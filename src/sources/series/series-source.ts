@@ -4,7 +4,7 @@
  */
 import { Observable } from 'rxjs';
 import type { WindowConfig } from '../../config/types.js';
-import type { Frame } from '../../pipeline/frame.js';
+import type { Frame } from '../../core/frame.js';
 import type { FrameSource, SourceHealth } from '../types.js';
 import type { SampleProducer } from './types.js';
 import { Windower, type WindowCounters } from './windower.js';

@@ -4,7 +4,7 @@
  * allows, or with a channel that never had a value, is dropped and counted. Memory is one ring of `length`
  * samples; each emitted window is a fresh array the frame owns.
  */
-import type { SeriesPayload } from '../../pipeline/frame.js';
+import type { SeriesPayload } from '../../core/frame.js';
 import type { SampleBatch } from './types.js';
 
 export interface WindowShape {

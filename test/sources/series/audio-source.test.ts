@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/config/load.js';
 import type { AudioSourceConfig } from '../../../src/config/types.js';
-import type { Frame, SeriesPayload } from '../../../src/pipeline/frame.js';
+import type { Frame, SeriesPayload } from '../../../src/core/frame.js';
 import { createSource } from '../../../src/sources/index.js';
 import { AudioSampleProducer } from '../../../src/sources/series/audio-source.js';
 import { SeriesSource } from '../../../src/sources/series/series-source.js';

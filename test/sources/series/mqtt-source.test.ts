@@ -6,7 +6,7 @@ import { connectAsync } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/config/load.js';
 import type { MqttSourceConfig, WindowConfig } from '../../../src/config/types.js';
-import type { Frame, SeriesPayload } from '../../../src/pipeline/frame.js';
+import type { Frame, SeriesPayload } from '../../../src/core/frame.js';
 import { createSource } from '../../../src/sources/index.js';
 import { MqttSampleProducer } from '../../../src/sources/series/mqtt-source.js';
 import { SeriesSource } from '../../../src/sources/series/series-source.js';

@@ -1,6 +1,6 @@
 /** Shared by the sensor source tests: window configs as the schema fills them in, and a frame's values. */
 import type { WindowConfig } from '../../../src/config/types.js';
-import type { Frame } from '../../../src/pipeline/frame.js';
+import type { Frame } from '../../../src/core/frame.js';
 
 export const windowOf = (length: number, options: Partial<WindowConfig> = {}): WindowConfig => ({
   length,

@@ -1,0 +1,80 @@
+/**
+ * The shape of a pipeline's stats report and of the counters it gathers from sources, sinks and the thermal
+ * monitor. Here, below the stages, because the pipeline fills it and the sinks publish it (MQTT's stats topic):
+ * defined in either, it would make the two import each other.
+ */
+import type { StageLatency } from './frame.js';
+
+export type DropReason =
+  | 'buffer'
+  | 'every'
+  | 'max_fps'
+  | 'thermal'
+  | 'preprocess_error'
+  | 'infer_error'
+  | 'infer_timeout'
+  | 'postprocess_error'
+  | 'stopping'
+  /** Frames that arrived (or finished) while the pipeline was paused by a command. */
+  | 'paused';
+
+export interface StatsReport {
+  pipeline: string;
+  state: string;
+  intervalS: number;
+  framesIn: number;
+  framesOut: number;
+  fpsIn: number;
+  fpsOut: number;
+  drops: Partial<Record<DropReason, number>>;
+  latencyMs: Record<keyof StageLatency, { p50: number; p99: number }>;
+  delegate: string;
+  failovers: number;
+  /** Supervised sources only (cameras): their state, restarts, corrupt frames and downtime. */
+  source?: SourceHealth;
+  /** The SoC temperature, when the machine has readable thermal zones, and whether pipelines are throttled. */
+  thermal?: ThermalReading;
+  /** Each configured sink's counters, by sink name (`door/mqtt`): written, dropped, pending (the outbox depth). */
+  sinks?: Record<string, SinkStats>;
+  /** Present while the pipeline is paused by a command. */
+  paused?: true;
+}
+
+export interface SinkStats {
+  /** Predictions delivered: on disk (file), taken by the OS (stdout), acknowledged (mqtt). */
+  written: number;
+  /** Predictions refused (queue full, written before start or after stop) or given up at stop. */
+  dropped: number;
+  /** Failed attempts (a write, an open, a rotation); each is retried, so errors do not lose accepted lines. */
+  errors: number;
+  /** Accepted, not yet written. written + dropped + pending = every write() call. */
+  pending: number;
+  /** The latest error's one-line message, if there was one. */
+  lastError?: string;
+}
+
+/** Lifecycle of a supervised source, as the engine reports it. */
+export type SourceState = 'starting' | 'running' | 'restarting' | 'failed' | 'ended';
+
+/** How a supervised source is doing, for the pipeline's stats. */
+export interface SourceHealth {
+  state: SourceState;
+  /** Producer restarts (deaths and stalls). */
+  restarts: number;
+  /** Frames that arrived broken and were skipped. */
+  corruptFrames: number;
+  /** Time without frames while the producer was restarting, ms. */
+  downtimeMs: number;
+  /**
+   * Sensor sources: samples read, missing values filled, windows dropped for too many missing values, samples
+   * discarded because the producer restarted before they made a window.
+   */
+  series?: { samples: number; filledValues: number; incompleteWindows: number; discardedAtRestart: number };
+}
+
+export interface ThermalReading {
+  celsius: number;
+  /** thermal_zone type that gave it (the hottest of those watched). */
+  zone: string;
+  throttling: boolean;
+}
