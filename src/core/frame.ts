@@ -65,6 +65,20 @@ export interface Prediction {
    * e.g. to publish an annotated snapshot. Never serialised. Sinks use it during write() and keep no reference.
    */
   frame?: FramePayload;
+  /** What result stages (src/stages) added: tracks, zone counts. Absent without result stages. */
+  analytics?: PredictionAnalytics;
 }
+
+/**
+ * Fields result stages add to a prediction, one optional field per stage. A stage's folder declares its field by
+ * module augmentation, so adding a stage edits no shared file:
+ *
+ *   declare module '../core/frame.js' { interface PredictionAnalytics { tracks?: Track[] } }
+ *
+ * The JSON-lines and MQTT serialisers (src/sinks/json-lines.ts) write only the fields they name, and
+ * schema/prediction.schema.json is closed (`additionalProperties: false`): a field reaches the output once its
+ * serialiser and its schema entry are added, so a new stage never breaks the published contract by accident.
+ */
+export interface PredictionAnalytics {}
 
 export type { ImageGeometry, Result };

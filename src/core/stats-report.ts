@@ -16,7 +16,14 @@ export type DropReason =
   | 'postprocess_error'
   | 'stopping'
   /** Frames that arrived (or finished) while the pipeline was paused by a command. */
-  | 'paused';
+  | 'paused'
+  /** A result stage (src/stages) threw on the prediction: it is not published. */
+  | 'stage_error'
+  /**
+   * A prediction that finished after a later frame's (model.pool > 1) when result stages are configured: they keep
+   * per-frame state (tracks) and see frames in capture order only.
+   */
+  | 'out_of_order';
 
 export interface StatsReport {
   pipeline: string;
@@ -27,6 +34,11 @@ export interface StatsReport {
   fpsIn: number;
   fpsOut: number;
   drops: Partial<Record<DropReason, number>>;
+  /**
+   * Frames a gate stage (src/stages, e.g. motion) let skip inference, by the gate's reason. A skip is not a drop:
+   * the frame was looked at and judged not worth an inference. Present only when the pipeline has gate stages.
+   */
+  skipped?: Record<string, number>;
   latencyMs: Record<keyof StageLatency, { p50: number; p99: number }>;
   delegate: string;
   failovers: number;

@@ -1,26 +1,25 @@
 /**
- * One pipeline: source -> bounded buffer -> preprocess -> inference (pool, failover) -> postprocess -> sinks,
- * assembled as an RxJS stream from a validated PipelineConfig.
+ * One pipeline: source -> filters (paused, every, max_fps, thermal) -> gate stages -> bounded buffer -> preprocess
+ * -> inference (pool, failover) -> postprocess -> result stages -> sinks, assembled as an RxJS stream from a
+ * validated PipelineConfig. The fixed chain is in chain.ts, the stages (src/stages) run through stage-runner.ts.
  */
 import { createHash } from 'node:crypto';
 import { Subject, filter, takeUntil, tap, type Subscription } from 'rxjs';
 import type { PipelineConfig, RuntimeConfig } from '../config/types.js';
 import type { DelegateDescriptor } from '../runtime/delegates.js';
-import { typedView, isSupportedDtype, type Dtype, type TensorArray } from '../runtime/dtypes.js';
+import { typedView, type Dtype } from '../runtime/dtypes.js';
 import type { Model } from '../runtime/model.js';
 import { RepeatLimiter } from '../runtime/repeat-limiter.js';
 import { loadVerifiedModel } from '../runtime/probe.js';
-import { createImagePreprocessor } from '../preprocess/index.js';
-import { createSeriesPreprocessor } from '../preprocess/series-preprocessor.js';
 import { createPostprocessor } from '../postprocess/index.js';
 import type { Postprocessor } from '../postprocess/types.js';
 import { createSource } from '../sources/index.js';
-import { isSensorSource, sensorChannels } from '../config/sensor-channels.js';
 import type { FrameSource } from '../sources/types.js';
 import { createSink } from '../sinks/index.js';
 import type { PredictionSink, ServiceNotice } from '../sinks/types.js';
 import { within } from '../sinks/timing.js';
-import type { Frame, FramePayload, ImageGeometry, Prediction } from '../core/frame.js';
+import type { Frame } from '../core/frame.js';
+import type { PipelineEvent } from '../core/events.js';
 import { scheduleFrames } from './frame-scheduler.js';
 import { Deadline } from '../core/deadline.js';
 import { DemandGate } from './demand.js';
@@ -32,6 +31,10 @@ import { ThermalMonitor } from './thermal.js';
 import { applyBoardDefaults } from '../boards/defaults.js';
 import type { PipelineControl } from '../commands/control.js';
 import { pipelineControl } from './pipeline-control.js';
+import { buildPreprocess, inferFrame, type Inferred, type Preprocess, type Prepared } from './chain.js';
+import { StageRunner } from './stage-runner.js';
+import { createStages } from '../stages/index.js';
+import type { Stage } from '../stages/types.js';
 
 export type PipelineState = 'starting' | 'running' | 'ended' | 'failed' | 'stopping' | 'stopped';
 
@@ -43,6 +46,8 @@ export interface PipelineContext {
   onStats?: (report: StatsReport) => void;
   /** Sinks added to each pipeline's configured ones (the demo's console, tests). */
   extraSinks?: (pipeline: string) => PredictionSink[];
+  /** Stages added after each pipeline's configured ones (tests, experiments): see src/stages/types.ts. */
+  extraStages?: (pipeline: string) => Stage[];
   /** Reloads the configuration the way SIGHUP does (`edgepipe run`) and reports its outcome: the `reload` command. */
   requestReload?: () => Promise<{ ok: boolean; message: string }>;
   /**
@@ -52,20 +57,10 @@ export interface PipelineContext {
   files?: { model?: Uint8Array; labels?: string };
 }
 
-/** Writes a frame's payload into a staging tensor; image frames return how tensor points map back to pixels. */
-type Preprocess = (payload: FramePayload, target: TensorArray) => Promise<ImageGeometry | undefined>;
-
-interface Stages {
+/** The fixed chain's two model-specific steps. */
+interface Chain {
   preprocess: Preprocess;
   postprocessor: Postprocessor;
-}
-
-interface Prepared {
-  slot: number;
-  frame: Frame;
-  geometry: ImageGeometry | undefined;
-  queueMs: number;
-  preprocessMs: number;
 }
 
 /** Of a bounded stop, what the flush leaves for the sinks' stop (the MQTT sink's goodbye: status, `offline`), ms. */
@@ -93,6 +88,7 @@ export class Pipeline {
   /** Set by the pause command: frames are dropped (counted as `paused`) while the source keeps running. */
   private paused = false;
   private postprocessor: Postprocessor | undefined;
+  private stages: StageRunner | undefined;
   /** What commands may do to this pipeline (handed to sinks as `SinkContext.control`). */
   readonly control: PipelineControl;
   private settle!: { resolve: () => void; reject: (error: unknown) => void };
@@ -134,6 +130,11 @@ export class Pipeline {
     this.finished.catch(() => undefined);
   }
 
+  /** Frames gate stages let skip inference, all reasons (a skip is not a drop: `stats.dropped` leaves them out). */
+  get skipped(): number {
+    return this.stages?.skipped ?? 0;
+  }
+
   get delegate(): string {
     return this.runner?.delegate ?? 'none';
   }
@@ -164,14 +165,25 @@ export class Pipeline {
     try {
       // A hot SoC throttles from the first frame on, and the first stats line has the temperature.
       await this.thermal.refresh();
-      const stages = await this.buildStages(model, runner);
-      this.postprocessor = stages.postprocessor;
+      const chain = await this.buildChain(model, runner);
+      this.postprocessor = chain.postprocessor;
       const warn = (message: string): void => context.logger.log('warn', message);
       this.sinks = [...config.sinks.map((sink) => createSink(this.name, sink, { warn, control: this.control, stats: () => this.peek() })), ...(context.extraSinks?.(this.name) ?? [])];
       for (const sink of this.sinks) await sink.start();
       this.attachFrames = this.sinks.some((sink) => sink.wantsFrame === true);
-      this.run(model, runner, stages);
+      this.stages = new StageRunner([...createStages(config), ...(context.extraStages?.(this.name) ?? [])], {
+        pipeline: this.name,
+        logger: context.logger,
+        emit: (event: PipelineEvent) => {
+          for (const sink of this.sinks) sink.event?.(event);
+        },
+        drop: (reason) => this.stats.drop(reason),
+        warn: (key, message) => this.dropLog.log(key, message),
+      });
+      await this.stages.start();
+      this.run(model, runner, chain);
     } catch (error) {
+      await this.stages?.stop();
       // Sinks started before the failing one hold resources (an MQTT outbox lock): a restart must find them free.
       await Promise.all(this.sinks.map((sink) => sink.stop().catch(() => undefined)));
       runner.stop();
@@ -188,36 +200,16 @@ export class Pipeline {
     });
   }
 
-  private async buildStages(model: Model, runner: ModelRunner): Promise<Stages> {
-    const preprocess = this.buildPreprocess(model, runner);
+  private async buildChain(model: Model, runner: ModelRunner): Promise<Chain> {
+    const preprocess = buildPreprocess(this.config, model, runner);
     const context = await postprocessContext(model, this.config.model.labels, this.config.model.labelOffset, model.name, this.context.files?.labels);
     const postprocessor = createPostprocessor(this.config.postprocess, runner.outputs, context);
     return { preprocess, postprocessor };
   }
 
-  private buildPreprocess(model: Model, runner: ModelRunner): Preprocess {
-    const input = runner.inputs[runner.frameInput]!;
-    const source = this.config.source;
-    if (isSensorSource(source)) {
-      const series = createSeriesPreprocessor(source.window, sensorChannels(source).length, input);
-      return async (payload, target) => {
-        if (payload.kind !== 'series') throw new Error(`internal: an image frame from the sensor source ${source.kind}`);
-        series.run(payload, target);
-        return undefined;
-      };
-    }
-    const normalization = model.info.metadata?.inputs[runner.frameInput]?.normalization;
-    const image = createImagePreprocessor(this.config.preprocess, input, {
-      ...(normalization ? { normalization: { mean: [...normalization.mean], std: [...normalization.std] } } : {}),
-    });
-    return (payload, target) => {
-      if (payload.kind === 'series') throw new Error(`internal: a sensor window from the image source ${source.kind}`);
-      return image.run(payload, target);
-    };
-  }
-
-  private run(model: Model, runner: ModelRunner, stages: Stages): void {
+  private run(model: Model, runner: ModelRunner, chain: Chain): void {
     const { config, stats } = this;
+    const stages = this.stages!;
     const input = runner.inputs[runner.frameInput]!;
     const slotCount = runner.size + 1;
     const staging = Array.from({ length: slotCount }, () => typedView(input.dtype as Dtype, new ArrayBuffer(input.bytes)));
@@ -265,9 +257,9 @@ export class Pipeline {
             return false;
           }
           lastAcceptedMs = now;
-          return true;
+          return stages.admit(frame);
         }),
-        scheduleFrames<Prepared, Prediction>({
+        scheduleFrames<Prepared, Inferred>({
           buffer: config.buffer,
           slots: slotCount,
           maxInFlight: () => runner.size,
@@ -277,18 +269,31 @@ export class Pipeline {
           stages: {
             preprocess: async (frame, slot) => {
               const start = performance.now();
-              const geometry = await stages.preprocess(frame.payload, staging[slot]!);
+              const geometry = await chain.preprocess(frame.payload, staging[slot]!);
               return { slot, frame, geometry, queueMs: start - frame.capturedMonoMs, preprocessMs: performance.now() - start };
             },
-            infer: (prepared, releaseSlot) => this.infer(prepared, releaseSlot, { runner, staging, stages, sha256 }),
+            infer: (prepared, releaseSlot) =>
+              inferFrame(prepared, releaseSlot, {
+                pipeline: this.name,
+                runner,
+                staging,
+                postprocessor: chain.postprocessor,
+                model: { file: config.model.file, sha256 },
+                stats,
+                dropLog: this.dropLog,
+                paused: () => this.paused,
+                attachFrames: this.attachFrames,
+              }),
           },
         }),
       )
       .subscribe({
-        next: (prediction: Prediction) => {
+        next: ({ prediction, frame }: Inferred) => {
           // A frame that finished between infer() and here after a pause: no prediction once pause has answered.
           if (this.paused) return stats.drop('paused');
-          for (const sink of this.sinks) sink.write(prediction);
+          const delivered = stages.process(prediction, frame);
+          if (delivered === undefined) return;
+          for (const sink of this.sinks) sink.write(delivered);
         },
         error: (error: unknown) => {
           this.state = 'failed';
@@ -304,67 +309,6 @@ export class Pipeline {
     if (config.statsIntervalS > 0) {
       this.statsTimer = setInterval(() => this.context.onStats?.(this.report()), config.statsIntervalS * 1000);
       this.statsTimer.unref();
-    }
-  }
-
-  private async infer(
-    prepared: Prepared,
-    releaseSlot: () => void,
-    parts: { runner: ModelRunner; staging: TensorArray[]; stages: { postprocessor: Postprocessor }; sha256: string },
-  ): Promise<Prediction | undefined> {
-    const { runner } = parts;
-    const interpreter = await runner.acquire();
-    try {
-      // One copy of the input's bytes per frame is the price of preparing the next frame during this invoke.
-      interpreter.setInput(runner.frameInput, parts.staging[prepared.slot]!);
-      releaseSlot();
-      const inferStart = performance.now();
-      const outcome = await runner.invoke(interpreter);
-      const inferMs = performance.now() - inferStart;
-      if (!outcome.ok) {
-        this.stats.drop(outcome.reason === 'timeout' ? 'infer_timeout' : 'infer_error');
-        this.dropLog.log(outcome.reason, `pipeline ${this.name}: frame ${prepared.frame.id} dropped: ${outcome.message}`);
-        return undefined;
-      }
-      const postStart = performance.now();
-      let result;
-      try {
-        const infos = interpreter.outputs;
-        const values = infos.map((info, i) => (isSupportedDtype(info.dtype) ? interpreter.output(i) : new Uint8Array(0)));
-        result = await parts.stages.postprocessor.run({ infos, values }, prepared.geometry, { id: prepared.frame.id, pipeline: this.name });
-      } catch (error) {
-        this.stats.drop('postprocess_error');
-        this.dropLog.log('postprocess', `pipeline ${this.name}: frame ${prepared.frame.id} dropped (postprocess): ${(error as Error).message}`);
-        return undefined;
-      }
-      const postprocessMs = performance.now() - postStart;
-      if (this.paused) {
-        this.stats.drop('paused');
-        return undefined;
-      }
-      const frame = prepared.frame;
-      const latencyMs = {
-        queue: prepared.queueMs,
-        preprocess: prepared.preprocessMs,
-        infer: inferMs,
-        postprocess: postprocessMs,
-        total: performance.now() - frame.capturedMonoMs,
-      };
-      this.stats.record(latencyMs);
-      return {
-        pipeline: this.name,
-        frameId: frame.id,
-        source: frame.source,
-        capturedWallMs: frame.capturedWallMs,
-        latencyMs,
-        model: { file: this.config.model.file, sha256: parts.sha256 },
-        delegate: runner.delegate,
-        meta: frame.meta,
-        result,
-        ...(this.attachFrames ? { frame: frame.payload } : {}),
-      };
-    } finally {
-      runner.release(interpreter);
     }
   }
 
@@ -387,7 +331,8 @@ export class Pipeline {
     // Only the configured sinks: the extra ones (metrics, the demo's console, tests) are the observers.
     const sinks = Object.fromEntries(this.sinks.slice(0, this.config.sinks.length).map((sink) => [sink.name, sink.stats()]));
     const report = this.stats.report(this.state, this.delegate, this.runner?.failovers ?? 0, this.source?.health?.(), this.thermal?.current, sinks, advance);
-    return this.paused ? { ...report, paused: true } : report;
+    const withSkips = this.stages?.gating ? { ...report, skipped: { ...this.stages.skips } } : report;
+    return this.paused ? { ...withSkips, paused: true } : withSkips;
   }
 
   /**
@@ -408,6 +353,8 @@ export class Pipeline {
     if (wasRunning) await bounded(this.finished.catch(() => undefined), deadline.left());
     this.subscription?.unsubscribe();
     clearInterval(this.statsTimer);
+    // Before the sinks flush: a stage's last events (tracks ending at stop) still reach them.
+    await bounded(this.stages?.stop() ?? Promise.resolve(), deadline.left());
     if (timeoutMs === undefined) {
       for (const sink of this.sinks) {
         await sink.flush();

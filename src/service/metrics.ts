@@ -48,6 +48,8 @@ export interface Totals {
   framesIn: number;
   framesOut: number;
   drops: Record<string, number>;
+  /** Frames gate stages let skip inference, by reason; only for pipelines with gate stages. */
+  skipped?: Record<string, number>;
   failovers: number;
   /** Supervised sources only. */
   source?: { restarts: number; corruptFrames: number; downtimeMs: number };
@@ -80,6 +82,7 @@ export function totalsOf(report: StatsReport): Totals {
     framesIn: report.framesIn,
     framesOut: report.framesOut,
     drops,
+    ...(report.skipped ? { skipped: { ...report.skipped } } : {}),
     failovers: report.failovers,
     ...(source ? { source: { restarts: source.restarts, corruptFrames: source.corruptFrames, downtimeMs: source.downtimeMs } } : {}),
     ...(series
@@ -108,10 +111,12 @@ export function addTotals(a: Totals, b: Totals): Totals {
   for (const [name, stats] of Object.entries(b.sinks)) sinks[name] = addFields(sinks[name], stats)!;
   const source = addFields(a.source, b.source);
   const series = addFields(a.series, b.series);
+  const skipped = addFields(a.skipped, b.skipped);
   return {
     framesIn: a.framesIn + b.framesIn,
     framesOut: a.framesOut + b.framesOut,
     drops: addFields(a.drops, b.drops)!,
+    ...(skipped ? { skipped } : {}),
     failovers: a.failovers + b.failovers,
     ...(source ? { source } : {}),
     ...(series ? { series } : {}),

@@ -20,6 +20,8 @@ export interface ProgressSample {
   framesOut: number;
   /** All drops, every reason. */
   dropped: number;
+  /** Frames gate stages let skip inference (src/stages): like drops at the door, taken in and done with. */
+  skipped?: number;
   /**
    * Frames whose processing ended: predictions, and frames that failed in a stage (preprocess, invoke,
    * postprocess). Drops at the door (a full buffer, every, max_fps, paused, thermal) are not in it: a live source
@@ -43,6 +45,7 @@ export function sampleSupervisors(supervisors: readonly Supervisor[]): ProgressS
         framesIn: pipeline?.stats.framesIn ?? 0,
         framesOut: pipeline?.stats.framesOut ?? 0,
         dropped: pipeline?.stats.dropped ?? 0,
+        skipped: pipeline?.skipped ?? 0,
         finished: (pipeline?.stats.framesOut ?? 0) + FINISHING_DROPS.reduce((n, reason) => n + (pipeline?.stats.drops[reason] ?? 0), 0),
         ...(status.lastError ? { lastError: status.lastError } : {}),
       };
@@ -66,7 +69,7 @@ export class ProgressTracker {
     const stalled: string[] = [];
     for (const sample of samples) {
       const before = this.previous.get(sample.name);
-      const pending = sample.framesIn - sample.framesOut - sample.dropped;
+      const pending = sample.framesIn - sample.framesOut - sample.dropped - (sample.skipped ?? 0);
       const moved = !before || sample.finished !== before.finished || sample.framesIn < before.framesIn; // restarted
       if (sample.state === 'running' && pending > 0 && !moved) stalled.push(sample.name);
     }

@@ -32,6 +32,8 @@ export interface PipelineSnapshot {
   framesIn: number;
   framesOut: number;
   drops: Record<string, number>;
+  /** Pipelines with gate stages only: frames that skipped inference, by reason. */
+  skipped?: Record<string, number>;
   failovers: number;
   /** Supervised sources: the current state and the counters. */
   source?: NonNullable<Totals['source']> & { state?: string };
@@ -61,6 +63,7 @@ export function snapshotOf(status: PipelineStatus, totals: Totals, report: Stats
     framesIn: totals.framesIn,
     framesOut: totals.framesOut,
     drops: totals.drops,
+    ...(totals.skipped ? { skipped: totals.skipped } : {}),
     failovers: totals.failovers,
     ...(totals.source ? { source: { ...totals.source, ...(report?.source ? { state: report.source.state } : {}) } } : {}),
     ...(totals.series ? { series: totals.series } : {}),
@@ -135,6 +138,13 @@ export function renderMetrics(pipelines: readonly PipelineSnapshot[], registry: 
   out.family('edgepipe_frames_dropped_total', 'counter', 'Frames dropped, by reason.');
   for (const p of pipelines) {
     for (const [reason, count] of Object.entries(p.drops).sort()) out.sample('edgepipe_frames_dropped_total', { pipeline: p.name, reason }, count);
+  }
+  // Only when some pipeline has gate stages (src/stages), so that /metrics of pipelines without them is unchanged.
+  if (pipelines.some((p) => p.skipped !== undefined)) {
+    out.family('edgepipe_frames_skipped_total', 'counter', 'Frames a gate stage let skip inference (not drops), by reason.');
+    for (const p of pipelines) {
+      for (const [reason, count] of Object.entries(p.skipped ?? {}).sort()) out.sample('edgepipe_frames_skipped_total', { pipeline: p.name, reason }, count);
+    }
   }
   out.family('edgepipe_pipeline_up', 'gauge', '1 when the pipeline is running, else 0; the state label says why.');
   for (const p of pipelines) out.sample('edgepipe_pipeline_up', { pipeline: p.name, state: p.state }, p.state === 'running' ? 1 : 0);

@@ -4,6 +4,7 @@
  * it had to drop. The MQTT sink (per-message acknowledgements, a disk outbox) fits the same shape: `write`
  * returns nothing and the sink tracks each message itself; `written` then counts acknowledged messages.
  */
+import type { PipelineEvent } from '../core/events.js';
 import type { Prediction } from '../core/frame.js';
 import type { PipelineControl } from '../commands/control.js';
 import type { SinkStats, StatsReport } from '../core/stats-report.js';
@@ -25,6 +26,11 @@ export interface PredictionSink {
    * pipeline's status topic). Optional; never throws, never waits.
    */
   notice?(notice: ServiceNotice): void;
+  /**
+   * An event a result stage found (src/stages: a track started, an object entered a zone). Optional: a sink
+   * without it ignores events. Never throws, never waits; counts what it drops like write().
+   */
+  event?(event: PipelineEvent): void;
   /** Prepares the target (folders, file handle). Rejects with an EdgepipeError naming the sink if it is unusable. */
   start(): Promise<void>;
   /**

@@ -1,0 +1,69 @@
+/**
+ * The one shape of a pipeline stage besides the fixed chain (source, preprocess, inference, postprocess, sinks).
+ * A stage is a folder on the stages floor (src/motion, src/tracking, src/zones, ...) that exports a factory
+ * returning a `Stage`, and one line in src/stages/index.ts; it imports only src/core and libraries, never
+ * src/pipeline or another stage (test/architecture/dependencies.test.ts).
+ *
+ * A stage has up to two hooks:
+ * - `gate`, before inference: sees every frame the pipeline accepted (after `every`, `max_fps`, `thermal` and
+ *   `paused`), in capture order, and may let it skip preprocessing and inference, with a reason that is counted
+ *   (stats `skipped`, /metrics `edgepipe_frames_skipped_total`). Motion gating is a gate.
+ * - `process`, after postprocess: gets each prediction with its frame, in capture order, before the sinks, and
+ *   returns the prediction the sinks get (with `analytics` fields added, e.g. tracks). It may hold per-pipeline
+ *   state and tell the sinks about events (`StageContext.emit`). Tracking and zones are result stages; a cascade
+ *   (a second model on crops) is one that keeps its own bounded background work and attaches cached results.
+ *
+ * Both hooks are synchronous and run on the event loop for every frame: they must be cheap and bounded (a motion
+ * check on a small grey copy, a tracker update: well under a millisecond). Work that takes longer (a second model)
+ * runs in the stage's own background, bounded and counted by the stage, and never holds up the frame.
+ */
+import type { Frame, Prediction } from '../core/frame.js';
+import type { Logger } from '../core/log.js';
+
+/** A gate's verdict on one frame. */
+export type GateDecision =
+  | { infer: true }
+  /**
+   * Skip preprocessing and inference for this frame; no prediction is made. `reason`: snake_case, a few stable
+   * values per gate (`no_motion`), the label of the skip counter.
+   */
+  | { infer: false; reason: string };
+
+/** What a gate may read besides the frame. */
+export interface GateView {
+  /**
+   * The latest prediction handed to the sinks (after the result stages), undefined before the first: e.g. a
+   * motion gate keeps inferring every few seconds while it carries tracks. Read-only; may be from a frame
+   * before frames still in inference.
+   */
+  readonly latest: Prediction | undefined;
+}
+
+/** What a stage gets from its pipeline at start. */
+export interface StageContext {
+  /** The pipeline's name. */
+  readonly pipeline: string;
+  readonly logger: Logger;
+  /**
+   * Tells the pipeline's sinks about an event found on `frame` (fills `pipeline`, `stage`, `source`, `frameId`,
+   * `capturedWallMs`). Never throws, never waits; sinks that publish events count what they drop.
+   */
+  emit(kind: string, frame: Frame, data: Record<string, unknown>): void;
+}
+
+export interface Stage {
+  /** Names the stage in logs, events and errors (`motion`, `tracking`); unique within a pipeline. */
+  readonly name: string;
+  /** Prepares the stage before the first frame (timers, buffers). A rejection fails the pipeline's start. */
+  start?(context: StageContext): void | Promise<void>;
+  /** Before inference: whether this frame is worth an inference. A throw lets the frame through (warned). */
+  gate?(frame: Frame, view: GateView): GateDecision;
+  /**
+   * After postprocess: the prediction the sinks get, usually `prediction` with `analytics` fields added. `frame`
+   * (its payload included) is valid during the call only: copy what is kept (a crop for later). A throw drops the
+   * prediction (counted as `stage_error`, warned).
+   */
+  process?(prediction: Prediction, frame: Frame): Prediction;
+  /** Releases what start() made; called once, after the last frame, also when start() failed half way. */
+  stop?(): void | Promise<void>;
+}
