@@ -72,7 +72,7 @@ export interface InferParts {
 /**
  * Infers one prepared frame and postprocesses the outputs: the prediction, or undefined when the frame was
  * dropped (counted: infer_error, infer_timeout, postprocess_error, paused). Calls `releaseSlot` once the staging
- * slot's bytes are in the interpreter.
+ * slot's bytes are in the interpreter. The caller records the latency when the prediction reaches the sinks.
  */
 export async function inferFrame(prepared: Prepared, releaseSlot: () => void, parts: InferParts): Promise<Inferred | undefined> {
   const { runner, stats } = parts;
@@ -113,7 +113,6 @@ export async function inferFrame(prepared: Prepared, releaseSlot: () => void, pa
       postprocess: postprocessMs,
       total: performance.now() - frame.capturedMonoMs,
     };
-    stats.record(latencyMs);
     const prediction: Prediction = {
       pipeline: parts.pipeline,
       frameId: frame.id,

@@ -293,6 +293,8 @@ export class Pipeline {
           if (this.paused) return stats.drop('paused');
           const delivered = stages.process(prediction, frame);
           if (delivered === undefined) return;
+          // Here, not in the infer step: frames_out counts what the sinks got, not what a stage or a pause dropped.
+          stats.record(prediction.latencyMs);
           for (const sink of this.sinks) sink.write(delivered);
         },
         error: (error: unknown) => {
