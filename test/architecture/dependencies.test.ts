@@ -2,6 +2,9 @@
  * The dependency rules of docs/architecture.md, checked on the source text: floors import only downwards (core
  * <- stages <- pipeline <- service/cli) and src/ has no import cycles.
  */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cycles, floorViolations, importGraph } from './imports.js';
 
@@ -54,5 +57,24 @@ describe('the checks themselves', () => {
       ['a.ts', 'b.ts', 'a.ts'],
       ['c.ts', 'd.ts', 'e.ts', 'c.ts'],
     ]);
+  });
+
+  it('read type, dynamic and side-effect imports, and skip comments but not code after a `/*` in a string', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'edgepipe-imports-'));
+    mkdirSync(path.join(dir, 'src', 'core'), { recursive: true });
+    writeFileSync(
+      path.join(dir, 'src', 'a.ts'),
+      [
+        '/** Quotes an import: from \'./ghost.js\' */',
+        "// import { x } from './ghost2.js';",
+        "const glob = '**/*.jpg';",
+        "import type { B } from './b.js';",
+        "import './c.js';",
+        "export * from './core/d.js';",
+        "const e = await import('./e.js');",
+      ].join('\n'),
+    );
+    const graph = importGraph(dir);
+    expect(graph.get('src/a.ts')).toEqual(['src/b.ts', 'src/c.ts', 'src/core/d.ts', 'src/e.ts']);
   });
 });

@@ -20,8 +20,9 @@ function tsFiles(dir: string): string[] {
 export function importGraph(root: string, folder = 'src'): Map<string, string[]> {
   const graph = new Map<string, string[]>();
   for (const file of tsFiles(join(root, folder))) {
-    // Comments would give false edges (a doc comment quoting an import); strip them first.
-    const text = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`])\/\/.*$/gm, '$1');
+    // Comments would give false edges (a doc comment quoting an import): those that start a line are removed. Only
+    // those: a `/*` inside a string (a glob such as '**/*.jpg') must not hide the imports after it.
+    const text = readFileSync(file, 'utf8').replace(/^\s*\/\*[\s\S]*?\*\//gm, '').replace(/^\s*\/\/.*$/gm, '');
     const targets = [...text.matchAll(SPECIFIER)].map((m) => relative(root, resolve(dirname(file), m[1]!.replace(/\.js$/, '.ts'))));
     graph.set(relative(root, file), [...new Set(targets)]);
   }
