@@ -97,8 +97,11 @@ export interface StallKill {
   killedAtMs: number;
 }
 
-/** What the owner decides after a run ended: run again, end quietly, or fail with this error. */
-export type AfterRun = 'restart' | 'complete' | Error;
+/**
+ * What the owner decides after a run ended: run again after the backoff (`restart`, a failure), run again at once
+ * (`repeat`: a finite input reached its end and loops), end quietly, or fail with this error.
+ */
+export type AfterRun = 'restart' | 'repeat' | 'complete' | Error;
 
 /** Supervisor state; `restarting` covers the backoff wait and the new run until it makes progress. */
 export type ChildState = 'starting' | 'running' | 'restarting' | 'stopped';
@@ -148,6 +151,8 @@ export class ChildSupervisor {
   private exited: Promise<void> = Promise.resolve();
   private currentState: ChildState = 'starting';
   private stallKill: StallKill | undefined;
+  /** The owner holds the output (backpressure): stdout is paused and a stall is not judged meanwhile. */
+  private held = false;
 
   constructor(options: ChildSupervisorOptions) {
     this.options = options;
@@ -190,6 +195,23 @@ export class ChildSupervisor {
     }
   }
 
+  /**
+   * Backpressure for a finite input read as fast as it is taken: stops reading the child's stdout until
+   * `release()`, so the child blocks on a full pipe instead of being read into memory. A held run is not stalled.
+   */
+  hold(): void {
+    this.held = true;
+    this.child?.stdout?.pause();
+  }
+
+  /** Reads the child's stdout again; the stall timeout counts from now. */
+  release(): void {
+    if (!this.held) return;
+    this.held = false;
+    this.lastProgress = performance.now();
+    this.child?.stdout?.resume();
+  }
+
   /** Stops supervising and ends the child (SIGTERM, SIGKILL after the grace period). Resolves once it is gone. */
   stop(): Promise<void> {
     this.stopped = true;
@@ -221,6 +243,7 @@ export class ChildSupervisor {
     this.progressed = false;
     this.stalled = false;
     this.startTimedOut = false;
+    this.held = false;
     const lines = new LineSplitter();
     let spawnFailed: Error | undefined;
     this.exited = new Promise<void>((resolve) => {
@@ -254,6 +277,7 @@ export class ChildSupervisor {
     const decision = this.options.onExit({ code, signal, stalled: this.stalled, startTimedOut: this.startTimedOut, ranMs });
     if (decision === 'complete') this.finish(undefined);
     else if (decision instanceof Error) this.finish(decision);
+    else if (decision === 'repeat') this.repeat();
     else this.scheduleRestart(ranMs);
   }
 
@@ -268,6 +292,15 @@ export class ChildSupervisor {
       this.restartTimer = undefined;
       if (!this.stopped) this.spawnRun();
     }, delay);
+  }
+
+  /** The next pass over a finite input: not a failure, so no backoff (and the backoff starts afresh). */
+  private repeat(): void {
+    this.failures = 0;
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      if (!this.stopped) this.spawnRun();
+    }, 0);
   }
 
   private finish(error: Error | undefined): void {
@@ -285,6 +318,11 @@ export class ChildSupervisor {
       // busy machine, a long synchronous task) frames the producer wrote meanwhile are still unread in the pipe.
       this.stallCheck = setImmediate(() => {
         this.stallCheck = undefined;
+        // Held by the owner: the child waits for us, not the other way round.
+        if (this.held) {
+          this.armStallTimer(this.options.stallTimeoutMs);
+          return;
+        }
         const idle = performance.now() - this.lastProgress;
         const left = (this.progressed ? this.options.stallTimeoutMs : this.options.startTimeoutMs) - idle;
         if (left > 1) {
