@@ -317,8 +317,9 @@ export const audioSourceSchema = object(
     restartCheck,
     {
       run(value, report) {
-        const given = [value.device !== undefined && 'device', value.input !== undefined && 'input', value.command !== undefined && 'command'].filter(Boolean);
-        if (given.length > 1) report(given[1] as string, `is given with ${given[0]}; give one of device, input and command`);
+        // device with command is allowed: command replaces arecord (a device line may stay while trying a command).
+        if (value.input !== undefined && value.device !== undefined) report('input', 'is given with device; give one of them (input is a file, device a microphone)');
+        if (value.input !== undefined && value.command !== undefined) report('input', 'is given with command; give one of them (ffmpeg reads input itself)');
         if (value.finite && value.command === undefined) {
           report('finite', value.input !== undefined ? 'is only used with command: an input file ends by itself' : 'is only used with command');
         }
