@@ -291,9 +291,11 @@ export const audioSourceSchema = object(
       synonyms: { s16le: 'S16_LE', s16: 'S16_LE', s32le: 'S32_LE', f32le: 'FLOAT_LE', float: 'FLOAT_LE', u8: 'U8' },
     }),
     command: list(string({ description: 'One argument.' }), {
-      description: 'Another producer instead of arecord, as an argument list run without a shell, writing raw samples in `format` to stdout.',
+      description:
+        'Another producer instead of arecord, as an argument list run without a shell, writing raw samples in `format` ' +
+        'to stdout. For a sound file, `input` is simpler.',
       minItems: 1,
-      example: ['ffmpeg', '-re', '-i', 'clip.wav', '-f', 's16le', '-ac', '1', '-ar', '16000', '-'],
+      example: ['ffmpeg', '-f', 'lavfi', '-i', 'sine=frequency=1000:duration=2', '-f', 's16le', '-ac', '1', '-ar', '16000', '-'],
     }),
     finite: boolean({ description: `\`command\` only. ${finiteDescription.replaceAll('%UNIT%', 'sample')}`, default: false }),
     stall_timeout_ms: integer({

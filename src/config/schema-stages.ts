@@ -78,7 +78,9 @@ export const sourceSchema = union(
         height: integer({ description: 'Output height in pixels (give width too). Default: the input\'s. With `command`: the height it writes.', min: 1, max: 8192, example: 480 }),
         fps: number({ description: 'Output frames per second. Default: the input\'s rate.', min: 0, exclusiveMin: true, max: 1000, example: 15 }),
         realtime: boolean({
-          description: 'Files and lavfi inputs: read at their native frame rate (ffmpeg `-re`) instead of as fast as possible.',
+          description:
+            'Files and lavfi inputs: read at their native frame rate (ffmpeg `-re`). Without it a video file is read as ' +
+            'fast as the pipeline takes the frames (none dropped), a lavfi input as fast as ffmpeg makes them.',
           default: false,
         }),
         output: oneOf(['rgb24', 'gray8', 'i420', 'mjpeg'], {
