@@ -1,8 +1,10 @@
 /**
  * Runs a producer program as a child process and keeps it running: a run that exits (any code, any signal), makes
  * no progress within `startTimeoutMs` of its spawn, or stops making progress for `stallTimeoutMs` after that is
- * replaced after an exponential backoff with jitter. Generic over what the child writes; the camera source turns
- * its stdout into frames.
+ * replaced after an exponential backoff with jitter, unless its owner judges the exit to be the end of a finite
+ * input (`onExit` answers `complete`, or `repeat` for the next pass of a loop, started at once). Generic over what
+ * the child writes; the camera source turns its stdout into frames. The owner may hold the child's output
+ * (backpressure for a finite input): a held run is not judged stalled.
  *
  * Two timeouts because starting is slower than running: an RTSP camera connects and waits for a key frame, and
  * ffmpeg on a busy board took ~450 ms to its first frame where frames then came every 33 ms. One timeout from the
@@ -243,7 +245,6 @@ export class ChildSupervisor {
     this.progressed = false;
     this.stalled = false;
     this.startTimedOut = false;
-    this.held = false;
     const lines = new LineSplitter();
     let spawnFailed: Error | undefined;
     this.exited = new Promise<void>((resolve) => {
@@ -258,6 +259,8 @@ export class ChildSupervisor {
       });
     });
     child.stdout!.on('data', (chunk: Buffer) => this.options.onStdout(chunk));
+    // The owner's hold outlives a run: what the last run wrote may still wait for room when the next one starts.
+    if (this.held) child.stdout!.pause();
     child.stderr!.on('data', (chunk: Buffer) => {
       for (const line of lines.push(chunk)) this.options.onStderrLine(line);
     });
