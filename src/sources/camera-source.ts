@@ -319,6 +319,7 @@ export class CameraSource implements FrameSource {
       emptyRuns: run.runsWithoutFrame,
       maxEmptyRuns: MAX_RUNS_WITHOUT_FRAME,
       tail: run.tail.text(),
+      liveCommand: this.config.command !== undefined && !this.config.finite,
     });
     if ('error' in verdict) return verdict.error;
     run.log.send(verdict.restartLine);

@@ -64,6 +64,8 @@ export interface EndedRun {
   maxEmptyRuns: number;
   /** The producer's last stderr lines. */
   tail: string;
+  /** A live `command` that exited 0 after output: it may have read a file that ended; say how to declare that. */
+  liveCommand?: boolean;
 }
 
 /**
@@ -85,7 +87,8 @@ export function judgeEndedRun(run: EndedRun): { error: Error } | { restartLine: 
     const message = `${detail}, ${run.emptyRuns} runs in a row without a ${run.unit}${run.tail ? `: ${run.tail}` : ''}`;
     return { error: sourceError(run.source, 'ERR_SOURCE_READ', message) };
   }
-  return { restartLine: `source ${run.source}: ${detail}; restarting${run.tail && run.produced === 0 ? `: ${run.tail}` : ''}` };
+  const hint = run.liveCommand && end.code === 0 && !end.stalled && run.produced > 0 ? ' (a command whose input ends, such as a file, needs finite: true)' : '';
+  return { restartLine: `source ${run.source}: ${detail}; restarting${hint}${run.tail && run.produced === 0 ? `: ${run.tail}` : ''}` };
 }
 
 /**

@@ -207,7 +207,9 @@ describe.runIf(runFfmpegTests)('camera command with finite: true', () => {
     const state = record(source.frames());
     await until(() => source.stats.restarts >= 1, 60_000, 'a restart');
     state.subscription.unsubscribe();
-    expect(warnings[0]).toBe('source door/camera: ffmpeg exited with code 0 after 12 frames from clip; restarting');
+    expect(warnings[0]).toBe(
+      'source door/camera: ffmpeg exited with code 0 after 12 frames from clip; restarting (a command whose input ends, such as a file, needs finite: true)',
+    );
     expect(source.stats.passes).toBe(0);
   });
 

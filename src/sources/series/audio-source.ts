@@ -232,6 +232,7 @@ export class AudioSampleProducer implements SampleProducer {
       emptyRuns: run.runsWithoutSamples,
       maxEmptyRuns: MAX_RUNS_WITHOUT_SAMPLES,
       tail: run.tail.text(),
+      liveCommand: this.config.command !== undefined && !this.config.finite,
     });
     if ('error' in verdict) return verdict.error;
     this.forward(run, verdict.restartLine);
