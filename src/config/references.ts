@@ -60,6 +60,11 @@ export function referenceProblems(parsed: ParsedFile): ConfigProblem[] {
       const fixed = glob ? path.dirname(source.path.slice(0, glob.index + 1)) : source.path;
       expect(`pipelines[${i}].source.path`, fixed, glob ? 'folder' : 'file or folder');
     }
+    // A file read by ffmpeg (a sound file, a video file) is finite too: without it the source can never start.
+    if (source?.kind === 'audio' && source.input !== undefined && !source.command) expect(`pipelines[${i}].source.input`, source.input, 'file');
+    if (source?.kind === 'camera' && !source.command && source.input.startsWith('/') && !source.input.startsWith('/dev/')) {
+      expect(`pipelines[${i}].source.input`, source.input, 'file');
+    }
     if (!model) return;
     const at = `pipelines[${i}].model`;
     expect(`${at}.file`, model.file, 'file');

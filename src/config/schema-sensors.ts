@@ -250,16 +250,38 @@ export const mqttSourceSchema = object(
   },
 );
 
+/** How a producer `command` that exits with status 0 is read; shared by the camera and the audio source. */
+export const finiteDescription =
+  'The command reads something that ends (a file, a clip), not a live device: when it exits with status 0 after at ' +
+  'least one %UNIT%, the input has ended and so does the source (the pipeline finishes what it read, then ends), or ' +
+  'it runs again at once with `loop: true`. Without it a command is live: any exit is restarted with backoff. A crash ' +
+  '(a status other than 0, a signal), an exit before the first %UNIT% or a stall is restarted either way.';
+
 export const audioSourceSchema = object(
   {
     title: 'Source: audio',
     description:
-      'Sound from an ALSA capture device through `arecord` (or another `command` writing raw samples), as windows ' +
-      'of samples scaled to -1..1.',
+      'Sound from an ALSA capture device through `arecord`, from a sound or video file decoded by ffmpeg (`input`), ' +
+      'or from another `command` writing raw samples, as windows of samples scaled to -1..1.',
     required: true,
   },
   {
-    device: string({ description: 'The ALSA device (`arecord -L` lists them).', default: 'default', example: 'plughw:1,0' }),
+    device: string({ description: 'The ALSA device (`arecord -L` lists them). Default: `default`, ALSA\'s default device.', example: 'plughw:1,0' }),
+    input: string({
+      description:
+        'A file ffmpeg can read (WAV, MP3, FLAC, OGG, a video\'s sound track) instead of a capture device, relative to ' +
+        'this YAML file: decoded to `format`, `rate_hz` and `channels`. The source ends at the end of the file ' +
+        '(or starts again with `loop`).',
+      path: true,
+      example: './sounds/doorbell.wav',
+    }),
+    loop: boolean({ description: '`input`, or a `finite` command: start again at the end instead of ending.', default: false }),
+    realtime: boolean({
+      description:
+        '`input` only: deliver the samples at `rate_hz`, as a microphone would (ffmpeg `-re`). Without it the file is ' +
+        'read as fast as the pipeline takes the windows, none dropped.',
+      default: false,
+    }),
     rate_hz: integer({ description: 'Samples per second per channel.', min: 1000, max: 384000, default: 16000 }),
     channels: integer({ description: 'Channels captured (1 = mono).', min: 1, max: 32, default: 1 }),
     format: oneOf(['S16_LE', 'S32_LE', 'FLOAT_LE', 'U8'], {
@@ -269,10 +291,13 @@ export const audioSourceSchema = object(
       synonyms: { s16le: 'S16_LE', s16: 'S16_LE', s32le: 'S32_LE', f32le: 'FLOAT_LE', float: 'FLOAT_LE', u8: 'U8' },
     }),
     command: list(string({ description: 'One argument.' }), {
-      description: 'Another producer instead of arecord, as an argument list run without a shell, writing raw samples in `format` to stdout.',
+      description:
+        'Another producer instead of arecord, as an argument list run without a shell, writing raw samples in `format` ' +
+        'to stdout. For a sound file, `input` is simpler.',
       minItems: 1,
-      example: ['ffmpeg', '-re', '-i', 'clip.wav', '-f', 's16le', '-ac', '1', '-ar', '16000', '-'],
+      example: ['ffmpeg', '-f', 'lavfi', '-i', 'sine=frequency=1000:duration=2', '-f', 's16le', '-ac', '1', '-ar', '16000', '-'],
     }),
+    finite: boolean({ description: `\`command\` only. ${finiteDescription.replaceAll('%UNIT%', 'sample')}`, default: false }),
     stall_timeout_ms: integer({
       description:
         'No samples for this long (ms) after the first means the producer is stalled: it is killed and restarted. ' +
@@ -290,7 +315,23 @@ export const audioSourceSchema = object(
     restart,
     window: windowSchema,
   },
-  [restartCheck],
+  [
+    restartCheck,
+    {
+      run(value, report) {
+        // device with command is allowed: command replaces arecord (a device line may stay while trying a command).
+        if (value.input !== undefined && value.device !== undefined) report('input', 'is given with device; give one of them (input is a file, device a microphone)');
+        if (value.input !== undefined && value.command !== undefined) report('input', 'is given with command; give one of them (ffmpeg reads input itself)');
+        if (value.finite && value.command === undefined) {
+          report('finite', value.input !== undefined ? 'is only used with command: an input file ends by itself' : 'is only used with command');
+        }
+        if (value.loop && value.input === undefined && !(value.command !== undefined && value.finite)) {
+          report('loop', value.command !== undefined ? 'with command needs finite: true (a command that is not finite is restarted whenever it exits)' : 'is only used with input or a finite command');
+        }
+        if (value.realtime && value.input === undefined) report('realtime', 'is only used with input (a device or command delivers at its own pace)');
+      },
+    },
+  ],
 );
 
 export const sensorSourceSchemas = {

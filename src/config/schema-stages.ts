@@ -4,7 +4,7 @@
  */
 import { boolean, integer, list, number, object, oneOf, string, union } from './schema-dsl.js';
 import { mqttSinkSchema } from './schema-mqtt.js';
-import { sensorSourceSchemas } from './schema-sensors.js';
+import { finiteDescription, sensorSourceSchemas } from './schema-sensors.js';
 
 const fps = number({
   description: 'Frames per second the source produces; 0 = as fast as the pipeline takes them.',
@@ -56,7 +56,7 @@ export const sourceSchema = union(
         title: 'Source: camera',
         description:
           'Live video through ffmpeg (or another `command`) run as a supervised child process: restarted with backoff ' +
-          'when it exits or stops delivering frames.',
+          'when it exits or stops delivering frames; a video file, or a `finite` command, ends the source at its end instead.',
         required: true,
       },
       {
@@ -78,7 +78,9 @@ export const sourceSchema = union(
         height: integer({ description: 'Output height in pixels (give width too). Default: the input\'s. With `command`: the height it writes.', min: 1, max: 8192, example: 480 }),
         fps: number({ description: 'Output frames per second. Default: the input\'s rate.', min: 0, exclusiveMin: true, max: 1000, example: 15 }),
         realtime: boolean({
-          description: 'Files and lavfi inputs: read at their native frame rate (ffmpeg `-re`) instead of as fast as possible.',
+          description:
+            'Files and lavfi inputs: read at their native frame rate (ffmpeg `-re`). Without it a video file is read as ' +
+            'fast as the pipeline takes the frames (none dropped), a lavfi input as fast as ffmpeg makes them.',
           default: false,
         }),
         output: oneOf(['rgb24', 'gray8', 'i420', 'mjpeg'], {
@@ -101,7 +103,10 @@ export const sourceSchema = union(
           max: 600000,
           default: 10000,
         }),
-        loop: boolean({ description: 'Files only: start again at the end (ffmpeg `-stream_loop -1`).', default: false }),
+        loop: boolean({
+          description: 'Video files: start again at the end (ffmpeg `-stream_loop -1`). A `finite` command: run it again at its end.',
+          default: false,
+        }),
         stall_timeout_ms: integer({
           description:
             'No frame for this long (ms) after the first means the producer is stalled: it is killed and restarted. ' +
@@ -137,6 +142,7 @@ export const sourceSchema = union(
           description: 'What `command` writes to stdout: raw frames of `width` x `height` (both required then), or `mjpeg`.',
           meanings: { mjpeg: 'concatenated JPEG images (rpicam-vid --codec mjpeg, gst-launch jpegenc ! fdsink)' },
         }),
+        finite: boolean({ description: `\`command\` only. ${finiteDescription.replaceAll('%UNIT%', 'frame')}`, default: false }),
       },
       [
         {
@@ -156,6 +162,10 @@ export const sourceSchema = union(
             const out = value.commandOutput;
             if (value.command && out && out !== 'mjpeg' && value.width === undefined) {
               report('command_output', `${out} frames need width and height (the size the command writes)`);
+            }
+            if (value.finite && !value.command) report('finite', 'is only used with command: a video file in input ends by itself');
+            if (value.command && value.loop && !value.finite) {
+              report('loop', 'with command needs finite: true (a command that is not finite is restarted whenever it exits)');
             }
           },
         },

@@ -132,7 +132,7 @@ export interface CameraSourceConfig {
   rtspTransport: 'tcp' | 'udp';
   /** RTSP/HTTP: connect and read timeout given to ffmpeg, ms. */
   ioTimeoutMs: number;
-  /** Files: start again at the end (`-stream_loop -1`). */
+  /** Files: start again at the end (`-stream_loop -1`); a `finite` command: run it again at its end. */
   loop: boolean;
   /** No frame for this long (ms) after the first = stalled: the producer is restarted. */
   stallTimeoutMs: number;
@@ -143,6 +143,8 @@ export interface CameraSourceConfig {
   command?: string[];
   /** What `command` writes on stdout: raw frames of `width` x `height`, or concatenated JPEGs. */
   commandOutput?: 'rgb24' | 'bgr24' | 'gray8' | 'i420' | 'nv12' | 'yuyv' | 'mjpeg';
+  /** `command` reads something that ends: its exit 0 after a frame ends the source (or repeats it with `loop`). */
+  finite: boolean;
 }
 
 /** Exponential backoff with jitter between restarts of the producer. */
@@ -223,13 +225,21 @@ export interface MqttSourceConfig {
 
 export interface AudioSourceConfig {
   kind: 'audio';
-  /** ALSA device for arecord. */
-  device: string;
+  /** ALSA device for arecord; absent: `default`. */
+  device?: string;
+  /** A file decoded by ffmpeg instead of a capture device (absolute after loading). */
+  input?: string;
+  /** `input` or a `finite` command: start again at the end. */
+  loop: boolean;
+  /** `input`: deliver at `rateHz` (`-re`); else as fast as the pipeline takes windows. */
+  realtime: boolean;
   rateHz: number;
   channels: number;
   format: 'S16_LE' | 'S32_LE' | 'FLOAT_LE' | 'U8';
   /** Another producer of raw samples instead of arecord (argument array, no shell). */
   command?: string[];
+  /** `command` reads something that ends: its exit 0 after samples ends the source (or repeats it with `loop`). */
+  finite: boolean;
   /** No samples for this long (ms) after the first = stalled: the producer is restarted. */
   stallTimeoutMs: number;
   /** No first samples within this long (ms) of the producer's start: it is restarted. */

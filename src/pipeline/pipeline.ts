@@ -299,7 +299,7 @@ export class Pipeline {
         },
         error: (error: unknown) => {
           this.state = 'failed';
-          this.context.logger.log('error', `pipeline ${this.name}: ${(error as Error).message}`);
+          // Logged once, by the supervisor that retries it (`failed (attempt n): ...; retrying in ...`).
           this.settle.reject(error);
         },
         complete: () => {

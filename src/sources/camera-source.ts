@@ -6,9 +6,14 @@
  * them at exact frame boundaries, one buffer per frame (the engine may hold a frame while the next arrives).
  * A producer that exits, sends no first frame within `start_timeout_ms`, or stalls (no frame for
  * `stall_timeout_ms` after that) is restarted with backoff; frame ids keep increasing across restarts and
- * `meta.restarts` says how many restarts the stream has been through. A file read without `loop` completes
- * when ffmpeg exits 0. The state (`starting`, `running`, `restarting`, `failed`, `ended`) and counters are
- * exposed for stats.
+ * `meta.restarts` says how many restarts the stream has been through. The state (`starting`, `running`,
+ * `restarting`, `failed`, `ended`) and counters are exposed for stats.
+ *
+ * A finite input (a video file, or a `command` with `finite: true`) has an end: ffmpeg or the command exiting with
+ * status 0 after at least one frame ends the source (every frame read is delivered first), or with `loop` starts
+ * the next pass at once (a command runs again; a file loops inside ffmpeg). Without `realtime` a finite input is
+ * read as fast as the pipeline takes the frames (DemandQueue), none dropped. Commands are live unless `finite`:
+ * a `libcamera-vid` or `gst-launch` that exits 0 is a camera gone wrong, and is restarted like any other exit.
  */
 import { BehaviorSubject, Observable, type Subscriber } from 'rxjs';
 import type { CameraSourceConfig } from '../config/types.js';
@@ -17,6 +22,7 @@ import { rawFrameBytes } from '../preprocess/raw-frame.js';
 import { checkCameraInput, spawnFailure } from './camera-preflight.js';
 import { LineTail, RateLimitedWarn } from './child-log.js';
 import { ChildSupervisor, judgeEndedRun, type AfterRun, type ChildRunEnd, type StallKill, type SupervisedRunCounters } from './child-supervisor.js';
+import { DemandQueue } from './demand-queue.js';
 import { sourceError } from './errors.js';
 import { cameraInputKind, FfmpegOutputSize, ffmpegLogLevel, isExpectedFfmpegWarning, producerCommand, type ProducerCommand } from './ffmpeg-args.js';
 import { RawFrameSplitter } from './frame-splitter.js';
@@ -33,6 +39,8 @@ const MAX_UNSIZED_BYTES = 64 * 1024 * 1024;
 /** Counters of one camera source instance, over all its subscriptions. */
 export interface CameraStats extends SupervisedRunCounters {
   frames: number;
+  /** Passes over a finite input that reached its end (a `loop` goes on with the next; not restarts). */
+  passes: number;
 }
 
 /** Per-subscription working state. */
@@ -41,6 +49,8 @@ interface Run {
   supervisor?: ChildSupervisor;
   closed: boolean;
   restarts: number;
+  /** The next run is the next pass over a finite input (`loop`), not a restart. */
+  repeating: boolean;
   framesThisRun: number;
   runsWithoutFrame: number;
   /** performance.now() when the last run ended, until the next frame. */
@@ -52,6 +62,8 @@ interface Run {
   unsizedBytes: number;
   tail: LineTail;
   log: RateLimitedWarn;
+  /** Finite inputs without `realtime`: frames wait here for room in the pipeline. */
+  queue?: DemandQueue<Frame>;
 }
 
 export class CameraSource implements FrameSource {
@@ -62,7 +74,10 @@ export class CameraSource implements FrameSource {
   private readonly warn: (message: string) => void;
   private readonly command: ProducerCommand;
   private readonly stateSubject = new BehaviorSubject<SourceState>('ended');
-  private readonly counters: CameraStats = { frames: 0, restarts: 0, stalls: 0, corruptFrames: 0, suppressedLogLines: 0, downtimeMs: 0 };
+  private readonly demand: (() => Promise<void>) | undefined;
+  /** The input has an end: a video file, or a `finite` command. */
+  private readonly finite: boolean;
+  private readonly counters: CameraStats = { frames: 0, passes: 0, restarts: 0, stalls: 0, corruptFrames: 0, suppressedLogLines: 0, downtimeMs: 0 };
   private current: Run | undefined;
   /** Ids continue across restarts and subscriptions: a restarted stream never repeats an id. */
   private nextId = 0;
@@ -76,6 +91,10 @@ export class CameraSource implements FrameSource {
     this.clock = context.clock ?? systemClock;
     this.warn = context.warn ?? defaultWarn;
     this.command = producerCommand(config);
+    this.finite = config.command ? config.finite : cameraInputKind(config.input) === 'file';
+    // A file without realtime is read as fast as it is taken; a finite command paces itself or is held the same way.
+    const paced = this.finite && (config.command !== undefined || !config.realtime);
+    this.demand = paced ? context.demand : undefined;
   }
 
   get state(): SourceState {
@@ -107,6 +126,7 @@ export class CameraSource implements FrameSource {
         subscriber,
         closed: false,
         restarts: 0,
+        repeating: false,
         framesThisRun: 0,
         runsWithoutFrame: 0,
         unsized: [],
@@ -114,6 +134,14 @@ export class CameraSource implements FrameSource {
         tail: new LineTail(10),
         log: new RateLimitedWarn(this.warn),
       };
+      if (this.demand) {
+        run.queue = new DemandQueue(this.demand, {
+          hold: () => run.supervisor?.hold(),
+          release: () => run.supervisor?.release(),
+          deliver: (frame) => run.subscriber.next(frame),
+          closed: () => run.closed,
+        });
+      }
       this.current = run;
       this.stateSubject.next('starting');
       checkCameraInput(this.name, this.config).then(
@@ -151,7 +179,8 @@ export class CameraSource implements FrameSource {
 
   /** A new producer run: fresh splitters (a partial frame of the last run is dropped and counted). */
   private beginRun(run: Run, index: number): void {
-    if (index > 0) {
+    if (run.repeating) run.repeating = false;
+    else if (index > 0) {
       run.restarts += 1;
       this.counters.restarts += 1;
     }
@@ -206,6 +235,8 @@ export class CameraSource implements FrameSource {
 
   private emit(run: Run, image: ImagePayload): void {
     if (run.closed) return;
+    // The run produces: what it logged while starting goes to the log now (see child-log.ts: each line once).
+    if (run.framesThisRun === 0) this.flushHeldLines(run);
     run.framesThisRun += 1;
     run.runsWithoutFrame = 0;
     this.counters.frames += 1;
@@ -215,20 +246,28 @@ export class CameraSource implements FrameSource {
     }
     run.supervisor?.progress();
     if (this.state !== 'running') this.stateSubject.next('running');
-    run.subscriber.next({
+    const frame: Frame = {
       id: this.nextId++,
       source: this.name,
       capturedMonoMs: this.clock.now(),
       capturedWallMs: this.clock.wallNow(),
       payload: image,
       meta: { input: this.config.input, restarts: run.restarts },
-    });
+    };
+    if (run.queue) run.queue.push(frame);
+    else run.subscriber.next(frame);
   }
 
+  private flushHeldLines(run: Run): void {
+    if (run.tail.dropped > 0) this.forward(run, `(${run.tail.dropped} earlier line${run.tail.dropped === 1 ? '' : 's'} left out)`);
+    for (const line of run.tail.lines) this.forward(run, line);
+  }
+
+  /** Before the run's first frame a line is only kept; after it, it is also forwarded (child-log.ts). */
   private stderrLine(run: Run, line: string): void {
     if (!this.command.ffmpegLog) {
       run.tail.push(line);
-      this.forward(run, line);
+      if (run.framesThisRun > 0) this.forward(run, line);
       return;
     }
     const { level } = ffmpegLogLevel(line);
@@ -244,8 +283,9 @@ export class CameraSource implements FrameSource {
       }
       return;
     }
+    if (isExpectedFfmpegWarning(line)) return;
     run.tail.push(line);
-    if (!isExpectedFfmpegWarning(line)) this.forward(run, line);
+    if (run.framesThisRun > 0) this.forward(run, line);
   }
 
   private forward(run: Run, line: string): void {
@@ -257,8 +297,14 @@ export class CameraSource implements FrameSource {
   private afterRun(run: Run, end: ChildRunEnd): AfterRun {
     if (run.closed) return 'complete';
     if (end.stalled) this.counters.stalls += 1;
-    const file = !this.config.command && cameraInputKind(this.config.input) === 'file';
-    if (file && !this.config.loop && end.code === 0 && !end.stalled && run.framesThisRun > 0) return 'complete';
+    if (this.finite && end.code === 0 && !end.stalled && run.framesThisRun > 0) {
+      // The end of the input (ffmpeg loops a file itself; one that still ends is given the next pass the same way).
+      this.counters.passes += 1;
+      run.tail.clear();
+      if (!this.config.loop) return 'complete';
+      run.repeating = true;
+      return 'repeat';
+    }
     if (run.framesThisRun === 0) run.runsWithoutFrame += 1;
     const verdict = judgeEndedRun({
       source: this.name,
@@ -273,6 +319,7 @@ export class CameraSource implements FrameSource {
       emptyRuns: run.runsWithoutFrame,
       maxEmptyRuns: MAX_RUNS_WITHOUT_FRAME,
       tail: run.tail.text(),
+      liveCommand: this.config.command !== undefined && !this.config.finite,
     });
     if ('error' in verdict) return verdict.error;
     run.log.send(verdict.restartLine);
@@ -284,6 +331,11 @@ export class CameraSource implements FrameSource {
 
   private end(run: Run, error: Error | undefined): void {
     if (run.closed) return;
+    // Frames of a finite input still waiting for room are delivered before the end.
+    if (!error && run.queue && run.queue.pending > 0) {
+      run.queue.whenDrained(() => this.end(run, undefined));
+      return;
+    }
     run.closed = true;
     if (error) {
       this.stateSubject.next('failed');

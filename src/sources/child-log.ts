@@ -1,6 +1,11 @@
 /**
  * A child's stderr as lines: split across chunks, the last few kept for error messages, and forwarded to `warn`
  * at a bounded rate (ffmpeg can print a line per frame when a stream is damaged).
+ *
+ * Each line reaches the log once. Until a run's first frame or sample its lines are only kept (LineTail): a run
+ * that ends without output reports them in its one restart line (or in the error that fails the source), and a
+ * run that does produce forwards them then. Forwarding them as they came as well is what printed every ffmpeg
+ * error of a dead RTSP camera three times (live, in the restart line, in the final error).
  */
 
 /** Splits byte chunks into lines (\n or \r\n; ffmpeg's progress line uses \r, also a break here). */
@@ -27,27 +32,38 @@ export class LineSplitter {
   }
 }
 
-/** The last `size` lines seen. */
+/** The last `size` lines seen, and how many earlier ones were not kept. */
 export class LineTail {
-  private readonly lines: string[] = [];
+  private readonly kept: string[] = [];
   private readonly size: number;
+  /** Lines pushed out by later ones since the last clear(). */
+  dropped = 0;
 
   constructor(size = 10) {
     this.size = size;
   }
 
   push(line: string): void {
-    this.lines.push(line);
-    if (this.lines.length > this.size) this.lines.shift();
+    this.kept.push(line);
+    if (this.kept.length > this.size) {
+      this.kept.shift();
+      this.dropped += 1;
+    }
   }
 
-  /** The kept lines joined with ` | `, for one-line messages; `''` when none. */
+  get lines(): readonly string[] {
+    return this.kept;
+  }
+
+  /** The kept lines joined with ` | `, for one-line messages (after how many were not kept); `''` when none. */
   text(): string {
-    return this.lines.join(' | ');
+    const lost = this.dropped > 0 ? [`(${this.dropped} earlier line${this.dropped === 1 ? '' : 's'} left out)`] : [];
+    return [...lost, ...this.kept].join(' | ');
   }
 
   clear(): void {
-    this.lines.length = 0;
+    this.kept.length = 0;
+    this.dropped = 0;
   }
 }
 

@@ -1,8 +1,10 @@
 /**
  * Runs a producer program as a child process and keeps it running: a run that exits (any code, any signal), makes
  * no progress within `startTimeoutMs` of its spawn, or stops making progress for `stallTimeoutMs` after that is
- * replaced after an exponential backoff with jitter. Generic over what the child writes; the camera source turns
- * its stdout into frames.
+ * replaced after an exponential backoff with jitter, unless its owner judges the exit to be the end of a finite
+ * input (`onExit` answers `complete`, or `repeat` for the next pass of a loop, started at once). Generic over what
+ * the child writes; the camera source turns its stdout into frames. The owner may hold the child's output
+ * (backpressure for a finite input): a held run is not judged stalled.
  *
  * Two timeouts because starting is slower than running: an RTSP camera connects and waits for a key frame, and
  * ffmpeg on a busy board took ~450 ms to its first frame where frames then came every 33 ms. One timeout from the
@@ -62,6 +64,8 @@ export interface EndedRun {
   maxEmptyRuns: number;
   /** The producer's last stderr lines. */
   tail: string;
+  /** A live `command` that exited 0 after output: it may have read a file that ended; say how to declare that. */
+  liveCommand?: boolean;
 }
 
 /**
@@ -83,7 +87,8 @@ export function judgeEndedRun(run: EndedRun): { error: Error } | { restartLine: 
     const message = `${detail}, ${run.emptyRuns} runs in a row without a ${run.unit}${run.tail ? `: ${run.tail}` : ''}`;
     return { error: sourceError(run.source, 'ERR_SOURCE_READ', message) };
   }
-  return { restartLine: `source ${run.source}: ${detail}; restarting${run.tail && run.produced === 0 ? `: ${run.tail}` : ''}` };
+  const hint = run.liveCommand && end.code === 0 && !end.stalled && run.produced > 0 ? ' (a command whose input ends, such as a file, needs finite: true)' : '';
+  return { restartLine: `source ${run.source}: ${detail}; restarting${hint}${run.tail && run.produced === 0 ? `: ${run.tail}` : ''}` };
 }
 
 /**
@@ -97,8 +102,11 @@ export interface StallKill {
   killedAtMs: number;
 }
 
-/** What the owner decides after a run ended: run again, end quietly, or fail with this error. */
-export type AfterRun = 'restart' | 'complete' | Error;
+/**
+ * What the owner decides after a run ended: run again after the backoff (`restart`, a failure), run again at once
+ * (`repeat`: a finite input reached its end and loops), end quietly, or fail with this error.
+ */
+export type AfterRun = 'restart' | 'repeat' | 'complete' | Error;
 
 /** Supervisor state; `restarting` covers the backoff wait and the new run until it makes progress. */
 export type ChildState = 'starting' | 'running' | 'restarting' | 'stopped';
@@ -148,6 +156,8 @@ export class ChildSupervisor {
   private exited: Promise<void> = Promise.resolve();
   private currentState: ChildState = 'starting';
   private stallKill: StallKill | undefined;
+  /** The owner holds the output (backpressure): stdout is paused and a stall is not judged meanwhile. */
+  private held = false;
 
   constructor(options: ChildSupervisorOptions) {
     this.options = options;
@@ -188,6 +198,23 @@ export class ChildSupervisor {
       }
       this.setState('running');
     }
+  }
+
+  /**
+   * Backpressure for a finite input read as fast as it is taken: stops reading the child's stdout until
+   * `release()`, so the child blocks on a full pipe instead of being read into memory. A held run is not stalled.
+   */
+  hold(): void {
+    this.held = true;
+    this.child?.stdout?.pause();
+  }
+
+  /** Reads the child's stdout again; the stall timeout counts from now. */
+  release(): void {
+    if (!this.held) return;
+    this.held = false;
+    this.lastProgress = performance.now();
+    this.child?.stdout?.resume();
   }
 
   /** Stops supervising and ends the child (SIGTERM, SIGKILL after the grace period). Resolves once it is gone. */
@@ -235,6 +262,8 @@ export class ChildSupervisor {
       });
     });
     child.stdout!.on('data', (chunk: Buffer) => this.options.onStdout(chunk));
+    // The owner's hold outlives a run: what the last run wrote may still wait for room when the next one starts.
+    if (this.held) child.stdout!.pause();
     child.stderr!.on('data', (chunk: Buffer) => {
       for (const line of lines.push(chunk)) this.options.onStderrLine(line);
     });
@@ -254,6 +283,7 @@ export class ChildSupervisor {
     const decision = this.options.onExit({ code, signal, stalled: this.stalled, startTimedOut: this.startTimedOut, ranMs });
     if (decision === 'complete') this.finish(undefined);
     else if (decision instanceof Error) this.finish(decision);
+    else if (decision === 'repeat') this.repeat();
     else this.scheduleRestart(ranMs);
   }
 
@@ -268,6 +298,15 @@ export class ChildSupervisor {
       this.restartTimer = undefined;
       if (!this.stopped) this.spawnRun();
     }, delay);
+  }
+
+  /** The next pass over a finite input: not a failure, so no backoff (and the backoff starts afresh). */
+  private repeat(): void {
+    this.failures = 0;
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      if (!this.stopped) this.spawnRun();
+    }, 0);
   }
 
   private finish(error: Error | undefined): void {
@@ -285,6 +324,11 @@ export class ChildSupervisor {
       // busy machine, a long synchronous task) frames the producer wrote meanwhile are still unread in the pipe.
       this.stallCheck = setImmediate(() => {
         this.stallCheck = undefined;
+        // Held by the owner: the child waits for us, not the other way round.
+        if (this.held) {
+          this.armStallTimer(this.options.stallTimeoutMs);
+          return;
+        }
         const idle = performance.now() - this.lastProgress;
         const left = (this.progressed ? this.options.stallTimeoutMs : this.options.startTimeoutMs) - idle;
         if (left > 1) {

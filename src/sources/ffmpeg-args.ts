@@ -124,7 +124,10 @@ export function ffmpegLogLevel(line: string): { level: string; text: string } {
   return match ? { level: match[1]!, text: line } : { level: 'info', text: line };
 }
 
-/** ffmpeg warnings that are expected with these arguments and only noise in the log. */
+/**
+ * ffmpeg warnings that are expected with these arguments and only noise in the log: yuvj420p for the JPEG encoder,
+ * and the layout ffmpeg assumes for a WAV without a channel mask (every mono WAV lavfi or arecord writes).
+ */
 export function isExpectedFfmpegWarning(line: string): boolean {
-  return line.includes('deprecated pixel format used');
+  return line.includes('deprecated pixel format used') || line.includes('Guessed Channel Layout');
 }

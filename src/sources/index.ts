@@ -32,7 +32,7 @@ export function createSource(pipelineName: string, config: SourceConfig, context
     case 'mqtt':
       return new SeriesSource(new MqttSampleProducer(pipelineName, config, context), config.window);
     case 'audio':
-      return new SeriesSource(new AudioSampleProducer(pipelineName, config, context), config.window);
+      return new SeriesSource(new AudioSampleProducer(pipelineName, config, context), config.window, context.demand);
     case 'iio':
       return new SeriesSource(new IioProducer(pipelineName, config, context), config.window);
     case 'serial':

@@ -83,10 +83,16 @@ describe('stderr lines', () => {
     expect(new LineSplitter(5).push('abcdefgh\n')).toEqual(['abcde']);
   });
 
-  it('LineTail keeps the last lines', () => {
+  it('LineTail keeps the last lines and says how many earlier ones it left out', () => {
     const tail = new LineTail(2);
     for (const line of ['a', 'b', 'c']) tail.push(line);
-    expect(tail.text()).toBe('b | c');
+    expect(tail.lines).toEqual(['b', 'c']);
+    expect(tail.text()).toBe('(1 earlier line left out) | b | c');
+    tail.push('d');
+    expect(tail.text()).toBe('(2 earlier lines left out) | c | d');
+    tail.clear();
+    tail.push('e');
+    expect(tail.text()).toBe('e');
   });
 
   it('RateLimitedWarn passes a burst per window, then says how many it left out', () => {

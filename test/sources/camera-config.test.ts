@@ -24,6 +24,7 @@ describe('camera source configuration', () => {
       stallTimeoutMs: 5000,
       startTimeoutMs: 30000,
       restart: { initialMs: 500, maxMs: 30000 },
+      finite: false,
     });
   });
 

@@ -29,6 +29,7 @@ export function cameraConfig(options: Partial<CameraSourceConfig> = {}): CameraS
     stallTimeoutMs: 5000,
     startTimeoutMs: 30000,
     restart: { initialMs: 50, maxMs: 200 },
+    finite: false,
     ...options,
   };
 }

@@ -149,4 +149,42 @@ describe('ChildSupervisor', () => {
     expect(end).toMatchObject({ signal: 'SIGTERM', stalled: true, startTimedOut: true });
     expect(end.ranMs).toBeGreaterThanOrEqual(400 - 5);
   });
+
+  it('hold() stops reading: the child blocks on the full pipe, is not judged stalled, and goes on after release()', async () => {
+    let bytes = 0;
+    const ends: ChildRunEnd[] = [];
+    const supervisor = new ChildSupervisor({
+      program: process.execPath,
+      // Writes 64 KiB chunks as fast as the pipe takes them, counting them on stderr.
+      args: ['-e', "const b = Buffer.alloc(65536); let n = 0; const go = () => { while (process.stdout.write(b)) n++; console.error(++n); process.stdout.once('drain', go); }; go();"],
+      stallTimeoutMs: 200,
+      startTimeoutMs: 30_000,
+      backoff: { initialMs: 10, maxMs: 10 },
+      onStdout: (chunk) => {
+        bytes += chunk.length;
+        supervisor.progress();
+      },
+      onStderrLine: () => {},
+      onExit: (end) => (ends.push(end), 'complete'),
+      onEnd: () => {},
+      spawnError: (e) => e,
+    });
+    supervisor.start();
+    await until(() => bytes > 0, 30_000, 'the first bytes');
+    supervisor.hold();
+    const heldAt = bytes;
+    const pid = supervisor.pid!;
+    // Five stall timeouts: a held run would have been killed four times over if the hold counted as a stall.
+    const since = performance.now();
+    await until(() => performance.now() - since > 1000, 5000, 'a second of holding');
+    // What was already read before the pause may still arrive; after that nothing (the pipe holds at most ~1 MiB).
+    expect(bytes - heldAt).toBeLessThanOrEqual(1 << 20);
+    expect(ends).toEqual([]);
+    expect(supervisor.pid).toBe(pid);
+    const before = bytes;
+    supervisor.release();
+    await until(() => bytes > before + (4 << 20), 30_000, 'data again after release');
+    await supervisor.stop();
+    expect(ends).toEqual([]);
+  });
 });

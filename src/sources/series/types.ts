@@ -37,4 +37,11 @@ export interface SampleProducer {
   readonly channels: readonly string[];
   samples(): Observable<SampleBatch>;
   health?(): SourceHealth;
+  /**
+   * A finite input read as fast as it is taken (an audio file without `realtime`): the windowing holds the producer
+   * through hold()/release() while the pipeline has no room, so no window is dropped.
+   */
+  readonly paced?: boolean;
+  hold?(): void;
+  release?(): void;
 }

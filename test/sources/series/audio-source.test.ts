@@ -185,14 +185,19 @@ describe('audio source supervision', () => {
     expect(source.health().state).toBe('failed');
   });
 
-  it('a producer that exits at once: its stderr goes to the log and into the final error', async () => {
+  it('a producer that exits at once: its stderr is logged once per run, in the restart line, and ends in the final error', async () => {
     const warnings: string[] = [];
     const script = 'console.error("audio open error: No such file or directory"); process.exit(1)';
     const { source } = producerAndSource(audioConfig({ command: [node, '-e', script] }), (m) => warnings.push(m));
     const { error } = await runToEnd(source.frames(), 45_000);
-    expect(String(error)).toMatch(/exited with code 1 after 0 samples .*5 runs in a row without a sample: audio open error: No such file or directory/);
+    expect((error as Error).message).toBe(
+      `source mic/audio: ${node} exited with code 1 after 0 samples from its command, 5 runs in a row without a sample: audio open error: No such file or directory`,
+    );
     expect((error as { code: string }).code).toBe('ERR_SOURCE_READ');
-    expect(warnings.some((w) => w.startsWith(`source mic/audio: ${node}: audio open error`))).toBe(true);
+    // One line per failed run, the producer's words in it; never also as a line of their own.
+    expect(warnings).toEqual(
+      Array(4).fill(`source mic/audio: ${node} exited with code 1 after 0 samples from its command; restarting: audio open error: No such file or directory`),
+    );
   });
 
   it('a missing program fails with ERR_SOURCE_NOT_FOUND naming it', async () => {
