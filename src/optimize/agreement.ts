@@ -43,6 +43,8 @@ export interface Agreement {
   readonly maxScoreDiff: number;
   /** Detector: lowest IoU among matched boxes (1 when none). */
   readonly minIoU?: number;
+  /** Detector: matched boxes whose IoU with the original's is at least 0.9. */
+  readonly matchedIoU90?: number;
   /** What was counted: images (classifier), boxes (detector), pixels (segmentation), outputs (other). */
   readonly compared: number;
   readonly details: string;
@@ -54,6 +56,7 @@ export class AgreementCounter {
   private maxDiff = 0;
   private minIoU = 1;
   private allClose = true;
+  private iou90 = 0;
 
   /** @param scoreThreshold detector boxes below this score in the original are not compared */
   constructor(readonly kind: ModelKind, private readonly scoreThreshold = 0.5) {}
@@ -72,9 +75,9 @@ export class AgreementCounter {
       kind: this.kind,
       agreement,
       maxScoreDiff: this.maxDiff,
-      ...(this.kind === 'detector' ? { minIoU: this.minIoU } : {}),
+      ...(this.kind === 'detector' ? { minIoU: this.minIoU, matchedIoU90: this.iou90 } : {}),
       compared: this.compared,
-      details: `${this.agreed} of ${this.compared} ${what}`,
+      details: `${this.agreed} of ${this.compared} ${what}${this.kind === 'detector' ? `, ${this.iou90} with IoU >= 0.9` : ''}`,
     };
   }
 
@@ -124,6 +127,7 @@ export class AgreementCounter {
         taken.add(best);
         this.agreed += 1;
         this.minIoU = Math.min(this.minIoU, bestIoU);
+        if (bestIoU >= 0.9) this.iou90 += 1;
         this.maxDiff = Math.max(this.maxDiff, Math.abs(d.score - after[best]!.score));
       }
     }
