@@ -21,7 +21,10 @@ export interface ConversionSummary {
   readonly widenedChannels: number;
   readonly totalChannels: number;
   readonly insertedQuantize: number;
-  /** Concatenation inputs whose producer was given the concatenation's scale instead of a requantising op. */
+  /**
+   * Concatenation inputs whose producer was given the concatenation's scale instead of a requantising op (only
+   * where the concatenation's range lies within the input's, so the clipping is the original's).
+   */
   readonly retargetedTensors: number;
   readonly keptUint8: readonly string[];
 }
@@ -301,6 +304,9 @@ class Rewrite {
     const tensor = this.tensor(t);
     if (this.sg.inputs.includes(t) || this.sg.outputs.includes(t) || this.isConst(t)) return false;
     if (this.consumers(t).length !== 1) return false;
+    // The original clipped this tensor to its own range before the concatenation clipped it to the output's: one
+    // clip to the output's range is the same only when that range lies within this one.
+    if (!withinRange(want, tensor.quantization!)) return false;
     const p = this.producer(t);
     const rule = p < 0 ? undefined : this.rules[p];
     if (typeof rule !== 'object') return false;
@@ -357,6 +363,15 @@ class Rewrite {
     const wanted = INT8_OP_VERSIONS[op.name];
     if (usesInt8 && wanted !== undefined && wanted > op.opcode.version) op.opcode = { ...op.opcode, version: wanted };
   }
+}
+
+/** Whether the int8 range of `inner` lies within that of `outer` (up to float32 rounding). */
+function withinRange(inner: Quant, outer: Quant): boolean {
+  const range = (q: Quant): [number, number] => [q.scale[0]! * (-128 - q.zeroPoint[0]!), q.scale[0]! * (127 - q.zeroPoint[0]!)];
+  const [a0, a1] = range(inner);
+  const [b0, b1] = range(outer);
+  const eps = 1e-6 * Math.max(Math.abs(b0), Math.abs(b1), 1);
+  return a0 >= b0 - eps && a1 <= b1 + eps;
 }
 
 function cloneQuant(q: Quant): Quant {
