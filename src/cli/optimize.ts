@@ -99,6 +99,7 @@ export async function optimizeCommand(argv: string[]): Promise<number> {
     throw new OptimizeError(
       `not written: agreement ${percent(a.agreement)} (${a.details}) is below --min-agreement ${percent(minAgreement)}`,
       'ERR_OPTIMIZE_AGREEMENT',
+      1,
     );
   }
   if (!parsed.values['json']) console.log(`wrote ${output} (${(bytes.length / 1024 / 1024).toFixed(1)} MB)`);
