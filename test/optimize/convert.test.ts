@@ -9,7 +9,7 @@ import { readModel, writeModel } from '../../src/tflite/index.js';
 import { readModelGraph } from '../../src/tflite/model-graph.js';
 import { builtinOperatorCode } from '../../src/tflite/builtin-ops.js';
 import { randomUint8 } from '../tflite/reference/random.js';
-import { NETWORK_LABELS, uint8Logistic, uint8Network } from './uint8-models.js';
+import { NETWORK_LABELS, uint8Logistic, uint8Network, uint8SsdHead } from './uint8-models.js';
 
 async function outputsOnBoth(original: Uint8Array, optimized: Uint8Array, delegate: 'cpu' | 'xnnpack', inputs: number) {
   const a = await createInterpreter(Model.fromBuffer(original, 'original'), { delegates: ['cpu'] });
@@ -138,6 +138,50 @@ describe('edgepipe optimize rewrite', () => {
     expect(sg.tensors[logistic.outputs[0]!]!.quantization).toMatchObject({ scale: [1 / 256], zeroPoint: [-128] });
     const { pairs } = await outputsOnBoth(original, bytes, 'cpu', 4);
     expect(maxStepDiff(pairs)).toBeLessThanOrEqual(1);
+  });
+});
+
+describe('edgepipe optimize with TFLite_Detection_PostProcess', () => {
+  it('keeps the post-process on its uint8 inputs and anchors, and its detections', async () => {
+    const original = uint8SsdHead();
+    const { bytes, summary } = optimizeModelBytes(original, 'ssd');
+    const sg = readModel(bytes).subgraphs[0]!;
+    const post = sg.operators.find((o) => o.name === 'TFLite_Detection_PostProcess')!;
+    expect(post.inputs.map((i) => [sg.tensors[i]!.name, sg.tensors[i]!.type])).toEqual([
+      ['box_encodings_uint8', 'uint8'], ['scores_uint8', 'uint8'], ['anchors', 'uint8'],
+    ]);
+    expect(sg.tensors.find((t) => t.name === 'box_encodings')!.type).toBe('int8');
+    expect(sg.tensors.find((t) => t.name === 'scores')!.quantization).toMatchObject({ scale: [1 / 256], zeroPoint: [-128] });
+    expect(summary.keptUint8).toEqual(expect.arrayContaining(['anchors', 'features']));
+    let totalDetections = 0;
+    for (const delegate of ['cpu', 'xnnpack'] as const) {
+      const a = await createInterpreter(Model.fromBuffer(original, 'original'), { delegates: ['cpu'] });
+      const b = await createInterpreter(Model.fromBuffer(bytes, 'optimized'), { delegates: [delegate] });
+      try {
+        if (delegate === 'xnnpack') expect(b.usage.nodes).toBeGreaterThanOrEqual(2);
+        for (let k = 0; k < 8; k++) {
+          const x = randomUint8(24, 50 + k);
+          a.interpreter.setInput(0, x);
+          b.interpreter.setInput(0, x);
+          await a.interpreter.invoke();
+          await b.interpreter.invoke();
+          const out = (i: typeof a.interpreter, n: number): number[] => Array.from(i.output(n) as Float32Array);
+          expect(out(b.interpreter, 3)).toEqual(out(a.interpreter, 3));
+          // Entries past the count are left over from earlier invokes.
+          const n = out(a.interpreter, 3)[0]!;
+          totalDetections += n;
+          expect(out(b.interpreter, 1).slice(0, n)).toEqual(out(a.interpreter, 1).slice(0, n));
+          // Exact weights (centred within +-100): only a requantisation may round differently, one step of the
+          // box encodings (0.02 / scale 10 of the anchor size) or of the scores (1/256).
+          out(a.interpreter, 0).slice(0, 4 * n).forEach((v, i) => expect(Math.abs(v - out(b.interpreter, 0)[i]!)).toBeLessThan(0.01));
+          out(a.interpreter, 2).slice(0, n).forEach((v, i) => expect(Math.abs(v - out(b.interpreter, 2)[i]!)).toBeLessThanOrEqual(1 / 256 + 1e-6));
+        }
+      } finally {
+        a.interpreter.dispose();
+        b.interpreter.dispose();
+      }
+    }
+    expect(totalDetections).toBeGreaterThanOrEqual(8);
   });
 });
 

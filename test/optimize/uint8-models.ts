@@ -1,5 +1,6 @@
 // Tiny TF1-style uint8 models (asymmetric uint8 weights, RELU6 activations at scale 6/255 zero point 0, int32
 // biases at input x weight scale), written with edgepipe's own writer for the optimize tests.
+import { encode } from 'flatbuffers/mjs/flexbuffers.js';
 import { writeModel, type MetadataSpec, type ModelSpec, type TensorSpec } from '../../src/tflite/index.js';
 import { randomInts, rng } from '../tflite/reference/random.js';
 
@@ -116,5 +117,57 @@ export function uint8Logistic(): Uint8Array {
     operators: [{ op: 'LOGISTIC', inputs: ['x'], outputs: ['y'] }],
     inputs: ['x'],
     outputs: ['y'],
+  });
+}
+
+/**
+ * A TF1-style uint8 SSD head: uint8 [1,1,3,8] features -> two 1x1 CONV_2D (box encodings, class logits) -> RESHAPE
+ * -> LOGISTIC on the classes -> TFLite_Detection_PostProcess with uint8 anchors (scale 1/256) -> float32 boxes,
+ * classes, scores, count (at most 3 detections, score threshold 0.3).
+ */
+export function uint8SsdHead(): Uint8Array {
+  const r = rng(5);
+  const anchors = [[0.3, 0.3, 0.2, 0.2], [0.7, 0.6, 0.4, 0.2], [0.5, 0.5, 0.5, 0.5]].flat().map((v) => Math.round(v * 256));
+  const weights = (name: string, shape: number[], scale: number, zp: number): TensorSpec => ({
+    name, type: 'uint8', shape, data: Uint8Array.from(randomInts(r, shape.reduce((a, b) => a * b, 1), zp - 100, zp + 100)),
+    quantization: { scale: [f(scale)], zeroPoint: [zp] },
+  });
+  const bias = (name: string, n: number, scale: number): TensorSpec => ({
+    name, type: 'int32', shape: [n], data: Int32Array.from(randomInts(r, n, -500, 500)), quantization: { scale: [f(scale)], zeroPoint: [0] },
+  });
+  const inS = f(1 / 128);
+  const customOptions = encode({
+    max_detections: 3, max_classes_per_detection: 1, detections_per_class: 3, use_regular_nms: false,
+    nms_score_threshold: 0.3, nms_iou_threshold: 0.6, num_classes: 3, y_scale: 10, x_scale: 10, h_scale: 5, w_scale: 5,
+  });
+  const out = 'TFLite_Detection_PostProcess';
+  return writeModel({
+    tensors: [
+      { name: 'features', type: 'uint8', shape: [1, 1, 3, 8], quantization: { scale: [inS], zeroPoint: [128] } },
+      weights('box/w', [4, 1, 1, 8], 0.01, 130), bias('box/b', 4, inS * 0.01),
+      { name: 'box', type: 'uint8', shape: [1, 1, 3, 4], quantization: { scale: [f(0.02)], zeroPoint: [128] } },
+      { name: 'box/shape', type: 'int32', shape: [3], data: Int32Array.from([1, 3, 4]) },
+      { name: 'box_encodings', type: 'uint8', shape: [1, 3, 4], quantization: { scale: [f(0.02)], zeroPoint: [128] } },
+      weights('cls/w', [4, 1, 1, 8], 0.02, 120), bias('cls/b', 4, inS * 0.02),
+      { name: 'cls', type: 'uint8', shape: [1, 1, 3, 4], quantization: { scale: [f(0.05)], zeroPoint: [140] } },
+      { name: 'cls/shape', type: 'int32', shape: [3], data: Int32Array.from([1, 3, 4]) },
+      { name: 'cls_logits', type: 'uint8', shape: [1, 3, 4], quantization: { scale: [f(0.05)], zeroPoint: [140] } },
+      { name: 'scores', type: 'uint8', shape: [1, 3, 4], quantization: { scale: [f(1 / 256)], zeroPoint: [0] } },
+      { name: 'anchors', type: 'uint8', shape: [3, 4], data: Uint8Array.from(anchors), quantization: { scale: [f(1 / 256)], zeroPoint: [0] } },
+      { name: out, type: 'float32', shape: [1, 3, 4] },
+      { name: `${out}:1`, type: 'float32', shape: [1, 3] },
+      { name: `${out}:2`, type: 'float32', shape: [1, 3] },
+      { name: `${out}:3`, type: 'float32', shape: [1] },
+    ],
+    operators: [
+      { op: 'CONV_2D', inputs: ['features', 'box/w', 'box/b'], outputs: ['box'] },
+      { op: 'RESHAPE', inputs: ['box', 'box/shape'], outputs: ['box_encodings'] },
+      { op: 'CONV_2D', inputs: ['features', 'cls/w', 'cls/b'], outputs: ['cls'] },
+      { op: 'RESHAPE', inputs: ['cls', 'cls/shape'], outputs: ['cls_logits'] },
+      { op: 'LOGISTIC', inputs: ['cls_logits'], outputs: ['scores'] },
+      { op: 'CUSTOM', customCode: out, customOptions, inputs: ['box_encodings', 'scores', 'anchors'], outputs: [out, `${out}:1`, `${out}:2`, `${out}:3`] },
+    ],
+    inputs: ['features'],
+    outputs: [out, `${out}:1`, `${out}:2`, `${out}:3`],
   });
 }
