@@ -6,7 +6,7 @@ import { builtinOperatorName, CUSTOM_OPERATOR_CODE } from './builtin-ops.js';
 import { formatFailure, type FormatFailure } from './errors.js';
 import { FlatReader, type FlatTable } from './flat-reader.js';
 import { MODEL_FILE_IDENTIFIER, tensorTypeName, type TensorTypeName } from './schema.js';
-import type { QuantizationInfo, SignatureInfo } from './types.js';
+import type { SignatureInfo } from './types.js';
 import { openZipWith } from './zip.js';
 
 const F = {
@@ -251,9 +251,4 @@ function readSignatures(r: FlatReader, model: FlatTable, subgraphs: readonly Gra
       }));
     return { key, subgraphIndex, inputs: maps(F.signature.inputs), outputs: maps(F.signature.outputs) };
   });
-}
-
-/** Quantisation as the public QuantizationInfo (for callers that share code with readModel()). */
-export function quantizationInfo(q: GraphQuantization): QuantizationInfo {
-  return { scale: q.scale, zeroPoint: q.zeroPoint, quantizedDimension: q.quantizedDimension };
 }
