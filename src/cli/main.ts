@@ -11,6 +11,7 @@ import { benchCommand, benchHelp } from './bench.js';
 import { demoCommand, demoHelp } from './demo.js';
 import { inferCommand, inferHelp } from './infer.js';
 import { inspectCommand, inspectHelp } from './inspect.js';
+import { optimizeCommand, optimizeHelp } from './optimize.js';
 import { installServiceCommand, installServiceHelp } from './install-service.js';
 import { probeCommand, probeHelp } from './probe.js';
 import { runCommand, runHelp } from './run.js';
@@ -25,6 +26,7 @@ const commands: Record<string, { run: Command; help: string; summary: string }> 
   inspect: { run: inspectCommand, help: inspectHelp, summary: 'describe a .tflite model (tensors, ops, metadata)' },
   infer: { run: inferCommand, help: inferHelp, summary: 'run a model once on raw tensors or images' },
   bench: { run: benchCommand, help: benchHelp, summary: 'time load, allocation and invoke of a model' },
+  optimize: { run: optimizeCommand, help: optimizeHelp, summary: 'rewrite a uint8 TF1 model as int8 for XNNPACK, checked against the original' },
   probe: { run: probeCommand, help: probeHelp, summary: 'report the board, TFLite, delegates, cameras, sensors and temperatures' },
   demo: { run: demoCommand, help: demoHelp, summary: 'run a synthetic-camera pipeline on a model edgepipe writes (no hardware)' },
   'install-service': { run: installServiceCommand, help: installServiceHelp, summary: 'install (or --uninstall) the systemd units and /etc/edgepipe' },

@@ -57,6 +57,7 @@ export const BuiltinOptionsType = {
   Pool2DOptions: 5,
   FullyConnectedOptions: 8,
   SoftmaxOptions: 9,
+  ConcatenationOptions: 10,
   AddOptions: 11,
   ReshapeOptions: 17,
   MulOptions: 21,

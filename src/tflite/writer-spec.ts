@@ -72,7 +72,9 @@ export type OperatorSpec =
   | (OperatorIo & { readonly op: 'SOFTMAX'; readonly options?: { readonly beta?: number } })
   /** newShape defaults to the output tensor's shape. */
   | (OperatorIo & { readonly op: 'RESHAPE'; readonly options?: { readonly newShape?: readonly number[] } })
-  | (OperatorIo & { readonly op: 'QUANTIZE' | 'DEQUANTIZE' })
+  | (OperatorIo & { readonly op: 'QUANTIZE' | 'DEQUANTIZE' | 'LOGISTIC' })
+  /** axis may be negative (counted from the last dimension). */
+  | (OperatorIo & { readonly op: 'CONCATENATION'; readonly options: { readonly axis: number; readonly activation?: ActivationName } })
   | (OperatorIo & { readonly op: 'CUSTOM'; readonly customCode: string; readonly customOptions?: Uint8Array });
 
 /** A single-subgraph model. */

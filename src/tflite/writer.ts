@@ -17,7 +17,7 @@ import { buildZip, concatBytes } from './zip-writer.js';
 // float and uint8 kernels are version 1.
 const INT8_OP_VERSIONS: Readonly<Record<string, number>> = {
   CONV_2D: 3, DEPTHWISE_CONV_2D: 3, FULLY_CONNECTED: 4, AVERAGE_POOL_2D: 2, MAX_POOL_2D: 2,
-  ADD: 2, SUB: 2, MUL: 2, SOFTMAX: 2, QUANTIZE: 2, DEQUANTIZE: 2,
+  ADD: 2, SUB: 2, MUL: 2, SOFTMAX: 2, QUANTIZE: 2, DEQUANTIZE: 2, CONCATENATION: 2, LOGISTIC: 2,
 };
 
 const SCHEMA_VERSION = 3;
@@ -246,6 +246,12 @@ function builtinOptions(b: Builder, op: OperatorSpec, tensorOf: (name: string) =
     case 'DEQUANTIZE':
       b.startObject(0);
       return [BuiltinOptionsType.DequantizeOptions, b.endObject()];
+    case 'CONCATENATION':
+      b.startObject(2);
+      b.addFieldInt32(0, op.options.axis, 0);
+      b.addFieldInt8(1, act(op.options.activation), 0);
+      return [BuiltinOptionsType.ConcatenationOptions, b.endObject()];
+    case 'LOGISTIC':
     case 'CUSTOM':
       return [0, 0];
   }
