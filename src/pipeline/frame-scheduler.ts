@@ -3,6 +3,12 @@
  * preprocessing into staging slots and inference on a pool, overlapped so that frame n+1 is prepared while
  * frame n is inferred. RxJS itself has no backpressure (mergeMap buffers without limit); here loss is chosen
  * deliberately and every dropped frame is counted.
+ *
+ * With `latest`, the frame inferred next is the newest one prepared when an interpreter becomes free: a prepared
+ * frame that a newer one overtakes before it reached an interpreter is dropped (`stale`) and its slot freed, so
+ * only one prepared frame ever waits. Preprocessing goes on while the interpreters are busy (without it an
+ * interpreter would sit idle for a whole preprocess after each invoke); a frame replaced in the buffer before
+ * its preprocessing started is never preprocessed (`buffer`). With `queue`, every frame is kept, in order.
  */
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { BufferConfig } from '../config/types.js';
@@ -27,24 +33,39 @@ export interface SchedulerStages<Prepared extends SlotCarrier, Out> {
 
 export interface SchedulerOptions<Prepared extends SlotCarrier, Out> {
   buffer: BufferConfig;
-  /** Staging slots: frames prepared ahead of inference (pool size + 1 keeps every interpreter fed). */
+  /** Staging slots: frames prepared ahead of inference (pool size + 1 keeps every interpreter fed; at least 2). */
   slots: number;
   /** Concurrent inferences (the interpreter pool's size, read on each scheduling decision). */
   maxInFlight: () => number;
   stages: SchedulerStages<Prepared, Out>;
   onDrop: (reason: DropReason, frame: Frame, error?: unknown) => void;
-  /** True once the pipeline is stopping: waiting frames are dropped instead of processed when the source ends. */
+  /**
+   * True once the pipeline is stopping: when the source ends then, frames not yet handed to an interpreter
+   * (waiting, or prepared and waiting for one) are dropped (`stopping`) instead of processed.
+   */
   stopping: () => boolean;
-  /** Told whether the buffer has room, for sources that wait instead of being dropped. */
+  /**
+   * Told whether a frame accepted now would be processed rather than dropped, for sources that wait instead of
+   * being dropped. `queue`: the buffer has room. `latest`: nothing waits, is being prepared or is prepared, so a
+   * new frame can overtake nothing (a file source under `latest` loses no file).
+   */
   onRoom?: (hasRoom: boolean) => void;
 }
 
+interface PreparedFrame<Prepared> {
+  ready: Prepared;
+  frame: Frame;
+}
+
 export function scheduleFrames<Prepared extends SlotCarrier, Out>(options: SchedulerOptions<Prepared, Out>): OperatorFunction<Frame, Out> {
+  const latest = options.buffer.policy === 'latest';
+  const capacity = latest ? 1 : options.buffer.size;
   return (source) =>
     new Observable<Out>((subscriber) => {
       const waiting: Frame[] = [];
       const freeSlots = Array.from({ length: options.slots }, (_, i) => i);
-      const prepared: Prepared[] = [];
+      /** In order of capture; with `latest` at most one entry between two pumps. */
+      const prepared: Array<PreparedFrame<Prepared>> = [];
       let preprocessing = 0;
       let inferring = 0;
       let sourceDone = false;
@@ -56,17 +77,26 @@ export function scheduleFrames<Prepared extends SlotCarrier, Out>(options: Sched
         pump();
       };
 
-      const capacity = options.buffer.policy === 'latest' ? 1 : options.buffer.size;
+      const hasRoom = (): boolean => (latest ? waiting.length === 0 && preprocessing === 0 && prepared.length === 0 : waiting.length < capacity);
+
       const pump = (): void => {
         if (closed) return;
         pumpStages();
-        options.onRoom?.(waiting.length < capacity);
+        options.onRoom?.(hasRoom());
+      };
+
+      const dropPrepared = (reason: DropReason, entries: Array<PreparedFrame<Prepared>>): void => {
+        for (const entry of entries) {
+          freeSlots.push(entry.ready.slot);
+          options.onDrop(reason, entry.frame);
+        }
       };
 
       const pumpStages = (): void => {
         while (prepared.length > 0 && inferring < options.maxInFlight()) startInfer(prepared.shift()!);
         if (sourceDone && options.stopping()) {
           for (const frame of waiting.splice(0)) options.onDrop('stopping', frame);
+          dropPrepared('stopping', prepared.splice(0));
         }
         while (preprocessing === 0 && freeSlots.length > 0 && waiting.length > 0) startPreprocess(waiting.shift()!);
         if (sourceDone && waiting.length === 0 && preprocessing === 0 && inferring === 0 && prepared.length === 0) {
@@ -81,7 +111,14 @@ export function scheduleFrames<Prepared extends SlotCarrier, Out>(options: Sched
         options.stages.preprocess(frame, slot).then(
           (ready) => {
             preprocessing -= 1;
-            prepared.push(ready);
+            if (closed) {
+              freeSlots.push(slot);
+              options.onDrop('stopping', frame);
+              return;
+            }
+            // Newer than anything prepared (one preprocess at a time, in arrival order): what waits is stale.
+            if (latest) dropPrepared('stale', prepared.splice(0));
+            prepared.push({ ready, frame });
             pump();
           },
           (error: unknown) => {
@@ -93,7 +130,7 @@ export function scheduleFrames<Prepared extends SlotCarrier, Out>(options: Sched
         );
       };
 
-      const startInfer = (ready: Prepared): void => {
+      const startInfer = ({ ready }: PreparedFrame<Prepared>): void => {
         inferring += 1;
         let released = false;
         const releaseSlot = (): void => {
@@ -106,6 +143,7 @@ export function scheduleFrames<Prepared extends SlotCarrier, Out>(options: Sched
           (out) => {
             releaseSlot();
             inferring -= 1;
+            // After an unsubscribe the output goes nowhere; the stage has counted it already (as out or dropped).
             if (out !== undefined && !closed) subscriber.next(out);
             pump();
           },
@@ -134,7 +172,10 @@ export function scheduleFrames<Prepared extends SlotCarrier, Out>(options: Sched
       return () => {
         closed = true;
         upstream.unsubscribe();
+        // Unsubscribed before the stream ended (a stop that ran out of time, a failure): what will never be
+        // processed is counted, so frames in = frames out + drops still holds.
+        for (const frame of waiting.splice(0)) options.onDrop('stopping', frame);
+        dropPrepared('stopping', prepared.splice(0));
       };
     });
 }
-

@@ -66,6 +66,8 @@ interface Prepared {
   geometry: ImageGeometry | undefined;
   queueMs: number;
   preprocessMs: number;
+  /** performance.now() when preprocessing ended: the `wait` stage starts there. */
+  preparedMonoMs: number;
 }
 
 /** Of a bounded stop, what the flush leaves for the sinks' stop (the MQTT sink's goodbye: status, `offline`), ms. */
@@ -278,7 +280,8 @@ export class Pipeline {
             preprocess: async (frame, slot) => {
               const start = performance.now();
               const geometry = await stages.preprocess(frame.payload, staging[slot]!);
-              return { slot, frame, geometry, queueMs: start - frame.capturedMonoMs, preprocessMs: performance.now() - start };
+              const end = performance.now();
+              return { slot, frame, geometry, queueMs: start - frame.capturedMonoMs, preprocessMs: end - start, preparedMonoMs: end };
             },
             infer: (prepared, releaseSlot) => this.infer(prepared, releaseSlot, { runner, staging, stages, sha256 }),
           },
@@ -320,13 +323,12 @@ export class Pipeline {
       releaseSlot();
       const inferStart = performance.now();
       const outcome = await runner.invoke(interpreter);
-      const inferMs = performance.now() - inferStart;
+      const inferEnd = performance.now();
       if (!outcome.ok) {
         this.stats.drop(outcome.reason === 'timeout' ? 'infer_timeout' : 'infer_error');
         this.dropLog.log(outcome.reason, `pipeline ${this.name}: frame ${prepared.frame.id} dropped: ${outcome.message}`);
         return undefined;
       }
-      const postStart = performance.now();
       let result;
       try {
         const infos = interpreter.outputs;
@@ -337,18 +339,20 @@ export class Pipeline {
         this.dropLog.log('postprocess', `pipeline ${this.name}: frame ${prepared.frame.id} dropped (postprocess): ${(error as Error).message}`);
         return undefined;
       }
-      const postprocessMs = performance.now() - postStart;
+      const postEnd = performance.now();
       if (this.paused) {
         this.stats.drop('paused');
         return undefined;
       }
       const frame = prepared.frame;
+      // Each stage ends where the next begins, so the stages add up to total (no time goes unreported).
       const latencyMs = {
         queue: prepared.queueMs,
         preprocess: prepared.preprocessMs,
-        infer: inferMs,
-        postprocess: postprocessMs,
-        total: performance.now() - frame.capturedMonoMs,
+        wait: inferStart - prepared.preparedMonoMs,
+        infer: inferEnd - inferStart,
+        postprocess: postEnd - inferEnd,
+        total: postEnd - frame.capturedMonoMs,
       };
       this.stats.record(latencyMs);
       return {

@@ -12,6 +12,8 @@ const WINDOW = 1024;
 
 export type DropReason =
   | 'buffer'
+  /** `latest`: preprocessed, then overtaken by a newer frame before an interpreter was free. */
+  | 'stale'
   | 'every'
   | 'max_fps'
   | 'thermal'
@@ -69,6 +71,7 @@ export class PipelineStats {
   private readonly windows: Record<keyof StageLatency, Window> = {
     queue: new Window(),
     preprocess: new Window(),
+    wait: new Window(),
     infer: new Window(),
     postprocess: new Window(),
     total: new Window(),
