@@ -9,6 +9,9 @@
  * the bound 1 / max(preprocess p50, infer p50): with the source faster than the model, the interpreter should
  * never wait for a frame. Also the per-stage medians and what the stages do not account for (total minus their
  * sum), which is where a frame waiting for the interpreter showed before `wait` was a stage.
+ *
+ * `node dist-bench/bench/run.js camera-latest` (after `npm run bench -- camera-latest` built it); `camera-latest-queue`
+ * runs the same with `buffer: queue` (every frame, in order: latency grows to the queue's length).
  */
 import path from 'node:path';
 import { defaultRuntime, parseConfig } from '../src/config/load.js';
@@ -97,9 +100,16 @@ export async function cameraLatestBenchmark(models: string, options: CameraLates
     work_p50_ms: r3(work),
     ratio_p50_to_work: r3(total.p50 / work),
     ratio_p99_to_work: r3(total.p99 / work),
+    // Each frame's capture-to-sink over its own preprocess + infer: what the scheduling adds, whatever the host
+    // does to the invoke times (on a busy host the invoke's own p99 can exceed 2x its median).
+    frame_ratio_to_own_work: stat(samples.map((s) => s.total / (s.preprocess + s.infer))),
     fps_out: r3(fpsOut),
     bound_fps: r3(boundFps),
     ratio_throughput_to_bound: r3(fpsOut / boundFps),
+    // Whether the interpreter ever sat idle: the summed invoke times over the window (1 = always invoking). A
+    // throughput short of the bound with this near 1 is invoke times whose mean exceeds their median (a noisy host).
+    interpreter_busy: r3(samples.reduce((sum, s) => sum + s.infer, 0) / (wallS * 1000)),
+    infer_mean_ms: r3(samples.reduce((sum, s) => sum + s.infer, 0) / samples.length),
     stages_ms: stages,
     unaccounted_ms: stat(unaccounted),
     gc,

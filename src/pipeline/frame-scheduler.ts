@@ -7,8 +7,13 @@
  * With `latest`, the frame inferred next is the newest one prepared when an interpreter becomes free: a prepared
  * frame that a newer one overtakes before it reached an interpreter is dropped (`stale`) and its slot freed, so
  * only one prepared frame ever waits. Preprocessing goes on while the interpreters are busy (without it an
- * interpreter would sit idle for a whole preprocess after each invoke); a frame replaced in the buffer before
- * its preprocessing started is never preprocessed (`buffer`). With `queue`, every frame is kept, in order.
+ * interpreter would sit idle for a whole preprocess after each invoke), but while a prepared frame is already
+ * waiting, the next preprocess starts only shortly before an interpreter may be free (the shortest recent
+ * inference, less the longest recent preprocess), then they follow each other until it is: preparing every camera
+ * frame would only make most of them stale, and the CPU they cost is taken from the invoke on a small board. Where
+ * invoke times vary a lot (a busy host) this falls back towards preparing every frame, never to inferring an old
+ * one. A frame replaced in the buffer before its
+ * preprocessing started is never preprocessed (`buffer`). With `queue`, every frame is kept, in order.
  */
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { BufferConfig } from '../config/types.js';
@@ -57,6 +62,27 @@ interface PreparedFrame<Prepared> {
   frame: Frame;
 }
 
+/** The last few durations of a stage (ms). */
+class RecentDurations {
+  private readonly values: number[] = [];
+
+  add(ms: number): void {
+    this.values.push(ms);
+    if (this.values.length > 9) this.values.shift();
+  }
+
+  get min(): number | undefined {
+    return this.values.length === 0 ? undefined : Math.min(...this.values);
+  }
+
+  get max(): number | undefined {
+    return this.values.length === 0 ? undefined : Math.max(...this.values);
+  }
+}
+
+/** Margin for the event loop's own delays (a timer fires late, a callback waits its turn), ms. */
+const JITTER_MS = 2;
+
 export function scheduleFrames<Prepared extends SlotCarrier, Out>(options: SchedulerOptions<Prepared, Out>): OperatorFunction<Frame, Out> {
   const latest = options.buffer.policy === 'latest';
   const capacity = latest ? 1 : options.buffer.size;
@@ -70,6 +96,11 @@ export function scheduleFrames<Prepared extends SlotCarrier, Out>(options: Sched
       let inferring = 0;
       let sourceDone = false;
       let closed = false;
+      /** performance.now() at the start of each inference in flight. */
+      const inferStarts = new Set<number>();
+      const inferMs = new RecentDurations();
+      const preprocessMs = new RecentDurations();
+      let timer: NodeJS.Timeout | undefined;
 
       const accept = (frame: Frame): void => {
         while (waiting.length >= capacity) options.onDrop('buffer', waiting.shift()!);
@@ -92,13 +123,40 @@ export function scheduleFrames<Prepared extends SlotCarrier, Out>(options: Sched
         }
       };
 
+      /**
+       * `latest`, a prepared frame waiting and every interpreter busy: when to start the preprocess that will
+       * replace it, so that it ends about when the first interpreter is free; undefined = now.
+       */
+      const replaceAt = (): number | undefined => {
+        if (!latest || prepared.length === 0 || inferring < options.maxInFlight() || inferStarts.size === 0) return undefined;
+        const infer = inferMs.min;
+        const preprocess = preprocessMs.max;
+        if (infer === undefined || preprocess === undefined) return undefined;
+        // Early rather than late: a late start leaves the interpreter the older frame for a whole inference.
+        const at = Math.min(...inferStarts) + infer - preprocess - JITTER_MS;
+        return at > performance.now() ? at : undefined;
+      };
+
+      const startPreprocesses = (): void => {
+        clearTimeout(timer);
+        timer = undefined;
+        const at = waiting.length > 0 ? replaceAt() : undefined;
+        if (at !== undefined) {
+          // The waiting frame stays in the buffer, where a newer one replaces it, until then.
+          timer = setTimeout(pump, at - performance.now());
+          timer.unref();
+          return;
+        }
+        while (preprocessing === 0 && freeSlots.length > 0 && waiting.length > 0) startPreprocess(waiting.shift()!);
+      };
+
       const pumpStages = (): void => {
         while (prepared.length > 0 && inferring < options.maxInFlight()) startInfer(prepared.shift()!);
         if (sourceDone && options.stopping()) {
           for (const frame of waiting.splice(0)) options.onDrop('stopping', frame);
           dropPrepared('stopping', prepared.splice(0));
         }
-        while (preprocessing === 0 && freeSlots.length > 0 && waiting.length > 0) startPreprocess(waiting.shift()!);
+        startPreprocesses();
         if (sourceDone && waiting.length === 0 && preprocessing === 0 && inferring === 0 && prepared.length === 0) {
           closed = true;
           subscriber.complete();
@@ -108,9 +166,11 @@ export function scheduleFrames<Prepared extends SlotCarrier, Out>(options: Sched
       const startPreprocess = (frame: Frame): void => {
         const slot = freeSlots.shift()!;
         preprocessing += 1;
+        const start = performance.now();
         options.stages.preprocess(frame, slot).then(
           (ready) => {
             preprocessing -= 1;
+            preprocessMs.add(performance.now() - start);
             if (closed) {
               freeSlots.push(slot);
               options.onDrop('stopping', frame);
@@ -132,6 +192,14 @@ export function scheduleFrames<Prepared extends SlotCarrier, Out>(options: Sched
 
       const startInfer = ({ ready }: PreparedFrame<Prepared>): void => {
         inferring += 1;
+        // Unique in the set: two inferences starting within the clock's resolution differ by a fraction.
+        let start = performance.now();
+        while (inferStarts.has(start)) start += 1e-6;
+        inferStarts.add(start);
+        const finished = (): void => {
+          inferStarts.delete(start);
+          inferMs.add(performance.now() - start);
+        };
         let released = false;
         const releaseSlot = (): void => {
           if (released) return;
@@ -141,6 +209,7 @@ export function scheduleFrames<Prepared extends SlotCarrier, Out>(options: Sched
         };
         options.stages.infer(ready, releaseSlot).then(
           (out) => {
+            finished();
             releaseSlot();
             inferring -= 1;
             // After an unsubscribe the output goes nowhere; the stage has counted it already (as out or dropped).
@@ -148,6 +217,7 @@ export function scheduleFrames<Prepared extends SlotCarrier, Out>(options: Sched
             pump();
           },
           (error: unknown) => {
+            finished();
             releaseSlot();
             inferring -= 1;
             if (!closed) {
@@ -171,6 +241,7 @@ export function scheduleFrames<Prepared extends SlotCarrier, Out>(options: Sched
       });
       return () => {
         closed = true;
+        clearTimeout(timer);
         upstream.unsubscribe();
         // Unsubscribed before the stream ended (a stop that ran out of time, a failure): what will never be
         // processed is counted, so frames in = frames out + drops still holds.

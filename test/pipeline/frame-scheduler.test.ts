@@ -1,10 +1,11 @@
 /**
  * The frame scheduler with stages the test drives: each preprocess and each infer is a promise the test settles,
  * so the order of events (a frame arriving while the interpreter is busy, a newer frame prepared while an older
- * one waits) is exact, with no timers.
+ * one waits) is exact. The clock (performance.now, setTimeout) is faked: it stands still unless a test moves it,
+ * so the scheduler's timing of the next preprocess acts only where a test asks for it.
  */
 import { Subject, type Subscription } from 'rxjs';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { BufferConfig } from '../../src/config/types.js';
 import type { Frame } from '../../src/pipeline/frame.js';
 import { scheduleFrames } from '../../src/pipeline/frame-scheduler.js';
@@ -161,6 +162,13 @@ const latest: BufferConfig = { policy: 'latest', size: 1 };
 const queue: BufferConfig = { policy: 'queue', size: 8 };
 
 describe('frame scheduler', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it('latest: the frame inferred next is the newest prepared one; the one it overtook is dropped as stale', async () => {
     const h = new Harness(latest);
     await h.emit(0);
@@ -187,6 +195,47 @@ describe('frame scheduler', () => {
     await h.infer(3);
     expect(h.outputs).toEqual(['out 0', 'out 2', 'out 3']);
     expect(h.drops).toEqual([['stale', 1]]);
+  });
+
+  it('latest: while a prepared frame waits, the preprocess that replaces it starts just in time for the interpreter', async () => {
+    const h = new Harness(latest);
+    const advance = (ms: number): void => void vi.advanceTimersByTime(ms);
+    // Frame 0: preprocess 10 ms, then inferred from t=10 to t=110; frame 1 prepared meanwhile (10 ms).
+    await h.emit(0);
+    advance(10);
+    await h.prepare(0);
+    await h.copied(0);
+    await h.emit(1);
+    advance(10);
+    await h.prepare(1);
+    advance(90);
+    await h.infer(0);
+    // Known now: preprocesses take 10 ms, inferences 100 ms. Frame 1 is inferred from t=110 (until ~t=210).
+    expect(h.inferred()).toEqual([0, 1]);
+    await h.copied(1);
+    await h.emit(2);
+    advance(10);
+    await h.prepare(2);
+    // t=120, 2 waits for the interpreter: 3 would be stale long before it is free, so it is not prepared yet...
+    await h.emit(3);
+    advance(30);
+    await h.emit(4);
+    advance(30);
+    await h.emit(5);
+    expect(h.preprocessed()).toEqual([0, 1, 2]);
+    expect(h.dropped('buffer')).toEqual([3, 4]);
+    // ...until a preprocess plus 2 ms before the interpreter may be free (t=198), when the newest one is.
+    advance(17);
+    await Promise.resolve();
+    expect(h.preprocessed()).toEqual([0, 1, 2]);
+    advance(1);
+    expect(h.preprocessed()).toEqual([0, 1, 2, 5]);
+    advance(10);
+    await h.prepare(5);
+    expect(h.dropped('stale')).toEqual([2]);
+    advance(2);
+    await h.infer(1);
+    expect(h.inferred()).toEqual([0, 1, 5]);
   });
 
   it('latest: a frame replaced in the buffer before its preprocessing began is never preprocessed', async () => {
