@@ -3,9 +3,10 @@
  * every prediction add up to its total, the time waiting for the interpreter is reported as `wait`, frames a newer
  * one overtook are counted as `stale`, and the payloads, stats and /metrics carry both.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { defaultRuntime } from '../../src/config/load.js';
 import type { Prediction } from '../../src/pipeline/frame.js';
@@ -85,5 +86,30 @@ describe('latency stages with buffer: latest', () => {
       families.get(name.replace(/_count$/, ''))!.samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
     expect(sample('edgepipe_frames_dropped_total', { pipeline: 'fresh', reason: 'stale' })).toBe(report.drops.stale);
     expect(sample('edgepipe_stage_latency_seconds_count', { pipeline: 'fresh', stage: 'wait' })).toBe(predictions.length);
+  });
+
+  it('a source that waits for room (image files, no fps) loses no file under latest: none is made stale', async () => {
+    const images = path.join(dir, 'images');
+    mkdirSync(images);
+    const files = 24;
+    for (let i = 0; i < files; i += 1) {
+      await sharp({ create: { width: 96, height: 96, channels: 3, background: { r: i * 10, g: 0, b: 255 - i * 10 } } })
+        .png()
+        .toFile(path.join(images, `${String(i).padStart(2, '0')}.png`));
+    }
+    const predictions: Prediction[] = [];
+    const pipeline = new Pipeline(
+      pipelineConfig('files', {
+        model: { file: slowModel, delegates: ['cpu'] },
+        source: { kind: 'images', path: images, loop: false, fps: 0, watch: false },
+        buffer: { policy: 'latest', size: 1 },
+      }),
+      { runtime: defaultRuntime(), logger: memoryLogger(), extraSinks: (n) => [callbackSink(n, (p) => predictions.push(p))] },
+    );
+    await pipeline.start();
+    await pipeline.finished;
+    await pipeline.stop();
+    expect(pipeline.report()).toMatchObject({ framesIn: files, framesOut: files, drops: {} });
+    expect(predictions.map((p) => p.meta['file'])).toEqual([...Array(files).keys()].map((i) => path.join(images, `${String(i).padStart(2, '0')}.png`)));
   });
 });
