@@ -96,8 +96,9 @@ export function scheduleFrames<Prepared extends SlotCarrier, Out>(options: Sched
       let inferring = 0;
       let sourceDone = false;
       let closed = false;
-      /** performance.now() at the start of each inference in flight. */
-      const inferStarts = new Set<number>();
+      /** performance.now() at the start of each inference in flight, by a number of its own. */
+      const inferStarts = new Map<number, number>();
+      let inferCount = 0;
       const inferMs = new RecentDurations();
       const preprocessMs = new RecentDurations();
       let timer: NodeJS.Timeout | undefined;
@@ -133,7 +134,7 @@ export function scheduleFrames<Prepared extends SlotCarrier, Out>(options: Sched
         const preprocess = preprocessMs.max;
         if (infer === undefined || preprocess === undefined) return undefined;
         // Early rather than late: a late start leaves the interpreter the older frame for a whole inference.
-        const at = Math.min(...inferStarts) + infer - preprocess - JITTER_MS;
+        const at = Math.min(...inferStarts.values()) + infer - preprocess - JITTER_MS;
         return at > performance.now() ? at : undefined;
       };
 
@@ -192,12 +193,11 @@ export function scheduleFrames<Prepared extends SlotCarrier, Out>(options: Sched
 
       const startInfer = ({ ready }: PreparedFrame<Prepared>): void => {
         inferring += 1;
-        // Unique in the set: two inferences starting within the clock's resolution differ by a fraction.
-        let start = performance.now();
-        while (inferStarts.has(start)) start += 1e-6;
-        inferStarts.add(start);
+        const id = inferCount++;
+        const start = performance.now();
+        inferStarts.set(id, start);
         const finished = (): void => {
-          inferStarts.delete(start);
+          inferStarts.delete(id);
           inferMs.add(performance.now() - start);
         };
         let released = false;
