@@ -128,7 +128,7 @@ function prediction(frameId: number): Prediction {
     frameId,
     source: 'camera0',
     capturedWallMs: now,
-    latencyMs: { queue: 0.41, preprocess: 6.3, infer: 8.1, postprocess: 0.22, total: 15.1 },
+    latencyMs: { queue: 0.41, preprocess: 6.3, wait: 0, infer: 8.1, postprocess: 0.22, total: 15.1 },
     model: { file: 'tf2_mobilenet_v2_1.0_224_ptq.tflite', sha256: 'c4a1f5a4e0d2b7f0e6b7d1c38a9e7f3b2c1d0e9f8a7b6c5d4e3f2a1b0c9d8e7f' },
     delegate: 'xnnpack',
     meta: { file: `frame-${frameId % 8}.jpg` },

@@ -5,6 +5,8 @@
  *                                 mqtt-publish (mqtt sink + outbox against a local Mosquitto, ~2 minutes);
  *                                 mqtt-command-rtt (a command's round trip, with and without TCP_NODELAY);
  *                                 config-load (event-loop lag loading large and hostile config files);
+ *                                 camera-latest (a 30 fps camera into a model at ~10 fps: freshness of
+ *                                 `buffer: latest` and throughput; camera-latest-queue: the same with `queue`);
  *                                 default: all
  * Real models come from ../shared/models; a benchmark whose model is absent is reported as skipped.
  * The pipeline and camera benchmarks run with edgepipe's heap setting (src/runtime/heap.ts, as `edgepipe run`);
@@ -15,6 +17,7 @@ import path from 'node:path';
 import { eventLoopLag } from './event-loop-lag.js';
 import { asyncOverhead, cComparison } from './c-comparison.js';
 import { cameraBenchmark } from './camera.js';
+import { cameraLatestBenchmark } from './camera-latest.js';
 import { configLoadBenchmark } from './config-load.js';
 import { commandRoundTrip } from './mqtt-rtt.js';
 import { pipelineBenchmarks } from './pipeline.js';
@@ -35,6 +38,8 @@ const benchmarks: Record<string, () => Promise<unknown[]>> = {
   'pipeline': async () => pipelineBenchmarks(models, ['throughput', 'latency', 'memory']),
   'pipeline-quick': async () => pipelineBenchmarks(models, ['throughput', 'latency']),
   'camera': async () => [await cameraBenchmark(models)],
+  'camera-latest': async () => [await cameraLatestBenchmark(models, { policy: 'latest', seconds: 40 })],
+  'camera-latest-queue': async () => [await cameraLatestBenchmark(models, { policy: 'queue', seconds: 20 })],
   'mqtt-publish': async () => mqttBenchmarks(models),
   'mqtt-command-rtt': async () => commandRoundTrip(),
   'config-load': async () => configLoadBenchmark(path.join(root, 'test', 'fixtures', 'config', 'models', 'placeholder.tflite')),

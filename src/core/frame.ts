@@ -39,14 +39,16 @@ export interface Frame {
   meta: Record<string, string | number>;
 }
 
-/** Milliseconds spent per stage for one frame. */
+/** Milliseconds spent per stage for one frame; the stages follow each other, so they add up to `total`. */
 export interface StageLatency {
   /** Capture until preprocessing started (time in the buffer). */
   queue: number;
   preprocess: number;
+  /** Preprocessing done until the invoke started: waiting for a free interpreter, and the input copy into it. */
+  wait: number;
   infer: number;
   postprocess: number;
-  /** Capture until the prediction was handed to the sinks. */
+  /** Capture until the prediction was made for the sinks: the sum of the stages above. */
   total: number;
 }
 

@@ -7,6 +7,8 @@ import type { StageLatency } from './frame.js';
 
 export type DropReason =
   | 'buffer'
+  /** `latest`: preprocessed, then overtaken by a newer frame before an interpreter was free. */
+  | 'stale'
   | 'every'
   | 'max_fps'
   | 'thermal'

@@ -24,6 +24,8 @@ export interface Prepared {
   geometry: ImageGeometry | undefined;
   queueMs: number;
   preprocessMs: number;
+  /** performance.now() when preprocessing ended: the `wait` stage starts there. */
+  preparedMonoMs: number;
 }
 
 /** A frame's prediction, with the frame itself for the result stages. */
@@ -83,13 +85,12 @@ export async function inferFrame(prepared: Prepared, releaseSlot: () => void, pa
     releaseSlot();
     const inferStart = performance.now();
     const outcome = await runner.invoke(interpreter);
-    const inferMs = performance.now() - inferStart;
+    const inferEnd = performance.now();
     if (!outcome.ok) {
       stats.drop(outcome.reason === 'timeout' ? 'infer_timeout' : 'infer_error');
       parts.dropLog.log(outcome.reason, `pipeline ${parts.pipeline}: frame ${prepared.frame.id} dropped: ${outcome.message}`);
       return undefined;
     }
-    const postStart = performance.now();
     let result;
     try {
       const infos = interpreter.outputs;
@@ -100,18 +101,20 @@ export async function inferFrame(prepared: Prepared, releaseSlot: () => void, pa
       parts.dropLog.log('postprocess', `pipeline ${parts.pipeline}: frame ${prepared.frame.id} dropped (postprocess): ${(error as Error).message}`);
       return undefined;
     }
-    const postprocessMs = performance.now() - postStart;
+    const postEnd = performance.now();
     if (parts.paused()) {
       stats.drop('paused');
       return undefined;
     }
     const frame = prepared.frame;
+    // Each stage ends where the next begins, so the stages add up to total (no time goes unreported).
     const latencyMs = {
       queue: prepared.queueMs,
       preprocess: prepared.preprocessMs,
-      infer: inferMs,
-      postprocess: postprocessMs,
-      total: performance.now() - frame.capturedMonoMs,
+      wait: inferStart - prepared.preparedMonoMs,
+      infer: inferEnd - inferStart,
+      postprocess: postEnd - inferEnd,
+      total: postEnd - frame.capturedMonoMs,
     };
     const prediction: Prediction = {
       pipeline: parts.pipeline,

@@ -270,7 +270,8 @@ export class Pipeline {
             preprocess: async (frame, slot) => {
               const start = performance.now();
               const geometry = await chain.preprocess(frame.payload, staging[slot]!);
-              return { slot, frame, geometry, queueMs: start - frame.capturedMonoMs, preprocessMs: performance.now() - start };
+              const end = performance.now();
+              return { slot, frame, geometry, queueMs: start - frame.capturedMonoMs, preprocessMs: end - start, preparedMonoMs: end };
             },
             infer: (prepared, releaseSlot) =>
               inferFrame(prepared, releaseSlot, {

@@ -38,6 +38,7 @@ export class PipelineStats {
   private readonly windows: Record<keyof StageLatency, Window> = {
     queue: new Window(),
     preprocess: new Window(),
+    wait: new Window(),
     infer: new Window(),
     postprocess: new Window(),
     total: new Window(),

@@ -13,7 +13,7 @@ import type { MqttSinkStats } from '../sinks/mqtt/mqtt-sink.js';
 import type { PredictionSink, SinkStats } from '../sinks/types.js';
 import { processGcCounters, type GcCounters } from './gc-counters.js';
 
-export const stages: ReadonlyArray<keyof StageLatency> = ['queue', 'preprocess', 'infer', 'postprocess', 'total'];
+export const stages: ReadonlyArray<keyof StageLatency> = ['queue', 'preprocess', 'wait', 'infer', 'postprocess', 'total'];
 
 /** Upper bounds in seconds: 1 ms to 10 s, for an edge board from a Coral (2 ms) to a Pi CPU on a big model (2 s). */
 export const latencyBuckets: readonly number[] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];

@@ -202,7 +202,7 @@ export function renderMetrics(pipelines: readonly PipelineSnapshot[], registry: 
   out.family('edgepipe_gc_pause_seconds_total', 'counter', 'Time the JS thread spent in garbage collections, by kind, seconds.');
   for (const kind of gcKinds) out.sample('edgepipe_gc_pause_seconds_total', { kind }, gc[kind].seconds);
 
-  out.family('edgepipe_stage_latency_seconds', 'histogram', 'Time per stage of each prediction (total: capture to sinks), seconds.');
+  out.family('edgepipe_stage_latency_seconds', 'histogram', 'Time per stage of each prediction (queue, preprocess, wait for an interpreter, infer, postprocess; total: capture to sinks, their sum), seconds.');
   for (const p of pipelines) {
     const metrics = registry.get(p.name);
     if (!metrics) continue;

@@ -5,7 +5,7 @@
  *
  * {"time":"2025-01-01T00:00:00.000Z","time_ms":1735689600000,"pipeline":"door","source":"door/images",
  *  "frame_id":7,"delegate":"xnnpack","model":{"file":"/m.tflite","sha256":"..."},
- *  "latency_ms":{"queue":0.1,"preprocess":1.234,"infer":5.5,"postprocess":0.02,"total":6.9},
+ *  "latency_ms":{"queue":0.1,"preprocess":1.234,"wait":0.01,"infer":5.5,"postprocess":0.02,"total":6.864},
  *  "meta":{"file":"/data/a.jpg"},"result":{"kind":"classify","classes":[{"index":3,"label":"cat","score":0.9}]}}
  */
 import type { Prediction } from '../core/frame.js';
@@ -82,6 +82,7 @@ export function predictionRecord(prediction: Prediction): Record<string, unknown
     latency_ms: {
       queue: ms(latency.queue),
       preprocess: ms(latency.preprocess),
+      wait: ms(latency.wait),
       infer: ms(latency.infer),
       postprocess: ms(latency.postprocess),
       total: ms(latency.total),

@@ -15,10 +15,10 @@ export function writeColourModel(dir: string): string {
 /**
  * A deliberately slow classifier: int8 [1,96,96,3] -> CONV_2D 3x3 to 64 channels -> AVERAGE_POOL_2D -> RESHAPE
  * -> [1,64]. About 16 M multiply-adds: milliseconds per invoke on the CPU kernels, so a fast source outruns it.
+ * More `channels` make it slower in proportion (256: ~4x), e.g. to be slower than preprocessing a frame.
  */
-export function writeSlowModel(dir: string): string {
+export function writeSlowModel(dir: string, channels = 64): string {
   const size = 96;
-  const channels = 64;
   const q = (scale: number, zeroPoint = 0) => ({ scale: [scale], zeroPoint: [zeroPoint] });
   const weights = Int8Array.from({ length: channels * 3 * 3 * 3 }, (_, i) => ((i * 37) % 255) - 127);
   const bytes = writeModel({
@@ -38,7 +38,7 @@ export function writeSlowModel(dir: string): string {
     inputs: ['image'],
     outputs: ['scores'],
   });
-  const file = path.join(dir, 'slow.tflite');
+  const file = path.join(dir, channels === 64 ? 'slow.tflite' : `slow-${channels}.tflite`);
   writeFileSync(file, bytes);
   return file;
 }

@@ -73,7 +73,7 @@ describe('Pipeline', () => {
     const report = pipeline.report();
     expect(report.framesIn).toBe(frames);
     expect(report.drops.buffer).toBeGreaterThan(0);
-    expect(report.framesOut + (report.drops.buffer ?? 0)).toBe(frames);
+    expect(report.framesOut + (report.drops.buffer ?? 0) + (report.drops.stale ?? 0)).toBe(frames);
     expect(predictions).toHaveLength(report.framesOut);
     // Nothing accumulates: at most 1 waiting frame, the staging slots and the frames in flight.
     expect(rssGrowthMiB).toBeLessThan(60);

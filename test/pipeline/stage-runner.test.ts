@@ -19,7 +19,7 @@ const prediction = (id: number): Prediction => ({
   frameId: id,
   source: 'door/synthetic',
   capturedWallMs: frame(id).capturedWallMs,
-  latencyMs: { queue: 0, preprocess: 0, infer: 0, postprocess: 0, total: 0 },
+  latencyMs: { queue: 0, preprocess: 0, wait: 0, infer: 0, postprocess: 0, total: 0 },
   model: { file: 'm.tflite', sha256: '0' },
   delegate: 'cpu',
   meta: {},

@@ -148,7 +148,7 @@ describe('the HTTP endpoint with running pipelines', () => {
     expect(sample('edgepipe_pipeline_up', { pipeline: 'door "2"' })).toMatchObject({ labels: { state: 'ended' }, value: 0 });
     expect(sample('edgepipe_delegate_info', { pipeline: 'camera' })!.labels['delegate']).toMatch(/xnnpack|cpu/);
     // Histogram: cumulative buckets ending in +Inf, equal to _count; one series per stage.
-    for (const stage of ['queue', 'preprocess', 'infer', 'postprocess', 'total']) {
+    for (const stage of ['queue', 'preprocess', 'wait', 'infer', 'postprocess', 'total']) {
       const buckets = families.get('edgepipe_stage_latency_seconds')!.samples.filter(
         (s) => s.name.endsWith('_bucket') && s.labels['pipeline'] === 'camera' && s.labels['stage'] === stage,
       );

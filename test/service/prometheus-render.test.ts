@@ -21,7 +21,7 @@ function report(pipeline: string, over: Partial<StatsReport> = {}): StatsReport 
     fpsIn: 10,
     fpsOut: 8,
     drops: { buffer: 2 },
-    latencyMs: { queue: latency, preprocess: latency, infer: latency, postprocess: latency, total: latency },
+    latencyMs: { queue: latency, preprocess: latency, wait: latency, infer: latency, postprocess: latency, total: latency },
     delegate: 'cpu',
     failovers: 1,
     ...over,

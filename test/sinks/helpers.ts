@@ -9,7 +9,7 @@ export function prediction(id: number, overrides: Partial<Prediction> = {}): Pre
     frameId: id,
     source: 'door/images',
     capturedWallMs: Date.UTC(2025, 0, 2, 3, 4, 5, 678),
-    latencyMs: { queue: 0.1234567, preprocess: 1.5, infer: 12.3456789, postprocess: 0.0004, total: 14.0 },
+    latencyMs: { queue: 0.1234567, preprocess: 1.5, wait: 0, infer: 12.3456789, postprocess: 0.0004, total: 14.0 },
     model: { file: '/models/colours.tflite', sha256: 'ab'.repeat(32) },
     delegate: 'xnnpack',
     meta: { file: `/data/${id}.jpg` },

@@ -8,7 +8,7 @@ describe('JSON lines for predictions', () => {
     expect(predictionLine(prediction(7, { meta: { z: 1, file: '/data/7.jpg' } }))).toBe(
       '{"time":"2025-01-02T03:04:05.678Z","time_ms":1735787045678,"pipeline":"door","source":"door/images","frame_id":7,' +
         `"delegate":"xnnpack","model":{"file":"/models/colours.tflite","sha256":"${'ab'.repeat(32)}"},` +
-        '"latency_ms":{"queue":0.123,"preprocess":1.5,"infer":12.346,"postprocess":0,"total":14},' +
+        '"latency_ms":{"queue":0.123,"preprocess":1.5,"wait":0,"infer":12.346,"postprocess":0,"total":14},' +
         '"meta":{"file":"/data/7.jpg","z":1},"result":{"kind":"classify","classes":[{"index":2,"label":"blue","score":0.987654}]}}\n',
     );
   });

@@ -95,7 +95,7 @@ describe.skipIf(binary === undefined)('mqtt sink topics with Mosquitto', () => {
     sink = new MqttSink('door', config, { ...quiet, stats: () => pipelineStats.report('running', 'xnnpack', 0, undefined, undefined, { 'door/mqtt': sink!.stats() }) });
     await sink.start();
     pipelineStats.framesIn = 3;
-    pipelineStats.record({ queue: 0.1, preprocess: 1, infer: 5, postprocess: 0.2, total: 6.3 });
+    pipelineStats.record({ queue: 0.1, preprocess: 1, wait: 0, infer: 5, postprocess: 0.2, total: 6.3 });
     sink.write(prediction(0));
     const topic = 'edgepipe/sts/door/stats';
     await watcher.until(() => watcher.on(topic).length >= 1, 'a stats message');
