@@ -423,6 +423,8 @@ export interface MqttSinkConfig {
   events: { enabled: boolean; topic: string; qos: 0 | 1; retain: boolean };
   stats: { enabled: boolean; topic: string; intervalS: number; qos: 0 | 1; retain: boolean };
   pipelineStatus: { enabled: boolean; topic: string };
+  /** Retained per zone or line counts; `{name}` in the topic is the zone or line. */
+  counts: { enabled: boolean; topic: string };
   homeAssistant: { enabled: boolean; prefix: string };
   /** On events: the annotated frame as a JPEG of at most maxBytes, QoS 0, outside the outbox. */
   snapshots: { enabled: boolean; maxBytes: number; topic: string };
