@@ -39,7 +39,7 @@ const classSet = (classes: readonly string[] | undefined): ReadonlySet<string> |
 const fmt = (n: number): string => String(Math.round(n * 1000) / 1000);
 
 /** Points outside the frame (fractions outside 0..1 always; pixels only when `frame` is known). */
-function outsideProblems(points: ReadonlyArray<readonly [number, number]>, units: 'px' | 'fraction', frame: FrameSize | undefined): SpecProblem[] {
+export function framePointProblems(points: ReadonlyArray<readonly [number, number]>, units: 'px' | 'fraction', frame: FrameSize | undefined): SpecProblem[] {
   const out: SpecProblem[] = [];
   points.forEach(([x, y], i) => {
     if (units === 'fraction') {
@@ -60,7 +60,7 @@ export function zoneProblems(zone: ZoneSpec, frame?: FrameSize): SpecProblem[] {
   if (zone.points.length < 3) {
     return [{ field: 'points', message: `a zone needs at least 3 points (a polygon), received ${zone.points.length}; use a line for a tripwire` }];
   }
-  const out = outsideProblems(zone.points, units, frame);
+  const out = framePointProblems(zone.points, units, frame);
   // Shape checks in the units given: they do not depend on the frame size.
   const polygon = zone.points.map(([x, y]) => ({ x, y }));
   const crossing = selfIntersection(polygon);
@@ -82,7 +82,7 @@ export function zoneProblems(zone: ZoneSpec, frame?: FrameSize): SpecProblem[] {
 
 /** Problems of one line spec. */
 export function lineProblems(line: LineSpec, frame?: FrameSize): SpecProblem[] {
-  const out = outsideProblems(line.points, line.units ?? 'px', frame);
+  const out = framePointProblems(line.points, line.units ?? 'px', frame);
   const [[ax, ay], [bx, by]] = line.points;
   if (ax === bx && ay === by) out.push({ field: 'points', message: 'both points are the same: a line needs two different points' });
   return out;
