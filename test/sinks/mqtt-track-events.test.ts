@@ -42,7 +42,7 @@ describe.skipIf(binary === undefined)('mqtt sink: track events and counts with M
   let watcher: Collector;
   beforeAll(async () => {
     broker = await Mosquitto.start(binary!);
-    watcher = await Collector.start(broker.url, ['edgepipe/#']);
+    watcher = await Collector.start(broker.url, ['edgepipe/#', 'homeassistant/#']);
   });
   afterAll(async () => {
     await watcher?.stop();
@@ -124,6 +124,44 @@ describe.skipIf(binary === undefined)('mqtt sink: track events and counts with M
       await late.until(() => late.messages.length >= 2, 'the retained counts');
       expect(late.messages.every((m) => m.retain)).toBe(true);
       expect(parse(late.on(zoneTopic))).toMatchObject([{ kind: 'zone', name: 'steps', occupied: false, labels: { person: { count: 0, entries: 1 } } }]);
+    } finally {
+      await late.stop();
+    }
+    await sink.stop();
+  });
+
+  it('home assistant: an occupancy sensor per zone, a count sensor per zone and label, in/out sensors per line and label', async () => {
+    const config = await mqttConfig(broker.url, { deviceId: 'ha', events, homeAssistant: { enabled: true, prefix: 'homeassistant' } });
+    const sink = new MqttSink('porch', config, quiet);
+    await sink.start();
+    await watcher.until(() => sink.connection?.state === 'online', 'the sink online');
+    scene(sink);
+    const prefix = 'homeassistant/';
+    const ours = (t: string) => t.startsWith(prefix) && t.includes('/ha_porch/');
+    await watcher.until(() => new Set(watcher.messages.filter((m) => ours(m.topic)).map((m) => m.topic)).size >= 4, 'four discovery configs');
+    const configs = new Map(watcher.messages.filter((m) => ours(m.topic)).map((m) => [m.topic, JSON.parse(m.payload.toString()) as Record<string, unknown>]));
+    expect([...configs.keys()].sort()).toEqual([
+      'homeassistant/binary_sensor/ha_porch/steps_occupied/config',
+      'homeassistant/sensor/ha_porch/gate_person_in/config',
+      'homeassistant/sensor/ha_porch/gate_person_out/config',
+      'homeassistant/sensor/ha_porch/steps_person_count/config',
+    ]);
+    expect(configs.get('homeassistant/binary_sensor/ha_porch/steps_occupied/config')).toMatchObject({
+      state_topic: 'edgepipe/ha/porch/counts/steps',
+      device_class: 'occupancy',
+      availability_topic: 'edgepipe/ha/status',
+      unique_id: 'edgepipe_ha_porch_steps_occupied',
+    });
+    expect(configs.get('homeassistant/sensor/ha_porch/gate_person_in/config')).toMatchObject({
+      state_topic: 'edgepipe/ha/porch/counts/gate',
+      value_template: '{{ value_json.labels["person"].in if "person" in value_json.labels else 0 }}',
+      state_class: 'total_increasing',
+    });
+    // Retained: a subscriber that comes later (Home Assistant restarting) gets all of them.
+    const late = await Collector.start(broker.url, ['homeassistant/+/ha_porch/#']);
+    try {
+      await late.until(() => late.messages.length >= 4, 'the retained discovery configs');
+      expect(late.messages.every((m) => m.retain)).toBe(true);
     } finally {
       await late.stop();
     }

@@ -24,6 +24,7 @@ import { changes } from './change.js';
 import { countsMessages } from './counts.js';
 import { fillTopic, predictionPayload, topicLevelProblem } from './envelope.js';
 import { discoveryMessages } from './home-assistant.js';
+import { countsDiscoveryMessages } from './home-assistant-counts.js';
 import { deviceIdOf, openLease } from './lease.js';
 import { eventPayload, statsPayload, statusPayload, trackEventPayload } from './messages.js';
 import { OutboxLock } from './outbox-lock.js';
@@ -346,6 +347,11 @@ export class MqttSink implements PredictionSink {
   zoneCounts(snapshot: CountsSnapshot): void {
     if (!this.config.counts.enabled || this.state !== 'running' || this.stopping) return;
     const topic = (name: string): string => this.topics.counts.replaceAll('{name}', name);
+    if (this.config.homeAssistant.enabled) {
+      const options = { prefix: this.config.homeAssistant.prefix, device: this.device, pipeline: this.pipelineName, countsTopic: topic, availabilityTopic: this.topics.device, version: version() };
+      // Announced once each; a label seen for the first time adds its entities.
+      for (const message of countsDiscoveryMessages(snapshot, options)) if (!this.retained.has(message.topic)) this.setRetained(message.topic, JSON.stringify(message.config));
+    }
     for (const message of countsMessages(snapshot, topic, this.device, this.pipelineName, Date.now())) {
       if (this.countsSent.get(message.topic) === message.key) continue;
       if (message.problem) {
