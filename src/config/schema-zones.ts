@@ -32,7 +32,7 @@ const point = list(number({ description: 'x, then y.', min: 0 }), {
 
 const units = oneOf(['px', 'fraction'], {
   description: 'What the point coordinates are.',
-  meanings: { px: 'pixels of the source frame (x right, y down from the top-left corner)', fraction: 'fractions 0..1 of the frame width and height: the zone follows a change of resolution' },
+  meanings: { px: 'pixels of the source frame (x right, y down from the top-left corner)', fraction: 'fractions 0..1 of the frame width and height: the shape follows a change of resolution' },
   synonyms: { pixels: 'px', pixel: 'px', fractions: 'fraction', relative: 'fraction', normalized: 'fraction', normalised: 'fraction' },
   default: 'px',
 });
