@@ -176,6 +176,18 @@ export const mqttSinkSchema = object(
         topic: string({ description: 'Topic template for the pipeline status.', pattern: topicTemplate, expected: 'a topic without + or #', default: 'edgepipe/{device}/{pipeline}/status' }),
       },
     ),
+    counts: object(
+      {
+        title: 'MQTT zone and line counts',
+        description:
+          "Retained state of the pipeline's zones and lines (docs/mqtt.md#counts): one topic per zone or line, `{name}` its name; sent when a count changes and again at each connect, QoS 1.",
+        default: {},
+      },
+      {
+        enabled: boolean({ description: 'Publish the counts (only pipelines with zones or lines have any).', default: true }),
+        topic: string({ description: 'Topic template for the counts; `{name}` is the zone or line.', pattern: topicTemplate, expected: 'a topic without + or #', default: 'edgepipe/{device}/{pipeline}/counts/{name}' }),
+      },
+    ),
     home_assistant: object(
       { title: 'MQTT Home Assistant discovery', description: 'Retained Home Assistant MQTT discovery configs, so the pipeline appears as sensors (docs/mqtt.md#home-assistant).', default: {} },
       {

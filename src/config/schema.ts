@@ -7,6 +7,7 @@
 import { isSensorSource, sensorChannels } from './sensor-channels.js';
 import { boolean, integer, list, number, object, oneOf, string } from './schema-dsl.js';
 import { postprocessSchema, preprocessSchema, sinkSchema, sourceSchema } from './schema-stages.js';
+import { linesSchema, pipelineZoneProblems, zonesSchema } from './schema-zones.js';
 
 /** Pipeline names become MQTT topic levels and file names: no `+`, `#`, `/`, spaces or capitals. */
 export const pipelineNamePattern = /^[a-z0-9][a-z0-9_-]{0,62}$/;
@@ -371,6 +372,8 @@ export const pipelineSchema = object(
       max: 86400,
       default: 10,
     }),
+    zones: zonesSchema,
+    lines: linesSchema,
     sinks: list(sinkSchema, {
       expected: 'a list of sinks (each a map with a kind)',
       description: 'Where results go; each result goes to every sink.',
@@ -380,6 +383,11 @@ export const pipelineSchema = object(
     }),
   },
   [
+    {
+      run(value, report) {
+        for (const [field, message] of pipelineZoneProblems(value)) report(field, message);
+      },
+    },
     {
       run(value, report) {
         const source = value.source;

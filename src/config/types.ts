@@ -81,7 +81,34 @@ export interface PipelineConfig {
   maxFps: number;
   /** Seconds between stats reports; 0 = none. */
   statsIntervalS: number;
+  /** Polygon zones for tracked objects (src/zones/). */
+  zones?: ZoneConfig[];
+  /** Directed lines for tracked objects (src/zones/). */
+  lines?: LineConfig[];
   sinks: SinkConfig[];
+}
+
+/** A zone as validated (src/config/schema-zones.ts); a src/zones ZoneSpec as is. */
+export interface ZoneConfig {
+  name: string;
+  /** At least 3 [x, y] points, in `units`. */
+  points: Array<[number, number]>;
+  units: 'px' | 'fraction';
+  classes?: string[];
+  anchor: 'bottom_centre' | 'centre';
+  minTimeS: number;
+  leaveS: number;
+  loiterS?: number;
+}
+
+/** A directed line A -> B as validated; a src/zones LineSpec as is. */
+export interface LineConfig {
+  name: string;
+  points: [[number, number], [number, number]];
+  units: 'px' | 'fraction';
+  classes?: string[];
+  anchor: 'bottom_centre' | 'centre';
+  hysteresisPx: number;
 }
 
 export type SourceConfig = ImagesSourceConfig | SyntheticSourceConfig | CameraSourceConfig | SensorSourceConfig;
@@ -433,6 +460,8 @@ export interface MqttSinkConfig {
   events: { enabled: boolean; topic: string; qos: 0 | 1; retain: boolean };
   stats: { enabled: boolean; topic: string; intervalS: number; qos: 0 | 1; retain: boolean };
   pipelineStatus: { enabled: boolean; topic: string };
+  /** Retained per zone or line counts; `{name}` in the topic is the zone or line. */
+  counts: { enabled: boolean; topic: string };
   homeAssistant: { enabled: boolean; prefix: string };
   /** On events: the annotated frame as a JPEG of at most maxBytes, QoS 0, outside the outbox. */
   snapshots: { enabled: boolean; maxBytes: number; topic: string };

@@ -19,7 +19,6 @@ import { createSink } from '../sinks/index.js';
 import type { PredictionSink, ServiceNotice } from '../sinks/types.js';
 import { within } from '../sinks/timing.js';
 import type { Frame } from '../core/frame.js';
-import type { PipelineEvent } from '../core/events.js';
 import { scheduleFrames } from './frame-scheduler.js';
 import { Deadline } from '../core/deadline.js';
 import { DemandGate } from './demand.js';
@@ -174,8 +173,11 @@ export class Pipeline {
       this.stages = new StageRunner([...createStages(config), ...(context.extraStages?.(this.name) ?? [])], {
         pipeline: this.name,
         logger: context.logger,
-        emit: (event: PipelineEvent) => {
+        emit: (event) => {
           for (const sink of this.sinks) sink.event?.(event);
+        },
+        counts: (snapshot) => {
+          for (const sink of this.sinks) sink.zoneCounts?.(snapshot);
         },
         drop: (reason) => this.stats.drop(reason),
         warn: (key, message) => this.dropLog.log(key, message),

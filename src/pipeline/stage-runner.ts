@@ -3,7 +3,7 @@
  * after postprocess, their start and stop. Counts what the gates skip, by reason; without stages it passes every
  * frame and prediction through untouched.
  */
-import type { PipelineEvent } from '../core/events.js';
+import type { CountsSnapshot, TrackEvent } from '../core/events.js';
 import type { Frame, Prediction } from '../core/frame.js';
 import type { Logger } from '../core/log.js';
 import type { DropReason } from '../core/stats-report.js';
@@ -13,7 +13,9 @@ export interface StageRunnerOptions {
   pipeline: string;
   logger: Logger;
   /** Where the stages' events go: the pipeline's sinks. */
-  emit: (event: PipelineEvent) => void;
+  emit: (event: TrackEvent) => void;
+  /** Where the stages' zone counts go: the pipeline's sinks. */
+  counts: (snapshot: CountsSnapshot) => void;
   /** Counts a prediction a result stage could not take. */
   drop: (reason: DropReason) => void;
   /** Rate-limited warnings: one line per key per interval, with a count. */
@@ -59,16 +61,8 @@ export class StageRunner {
       await stage.start?.({
         pipeline: this.options.pipeline,
         logger: this.options.logger,
-        emit: (kind, frame, data) =>
-          this.options.emit({
-            pipeline: this.options.pipeline,
-            stage: stage.name,
-            kind,
-            source: frame.source,
-            frameId: frame.id,
-            capturedWallMs: frame.capturedWallMs,
-            data,
-          }),
+        emit: (event) => this.options.emit(event),
+        counts: (snapshot) => this.options.counts(snapshot),
       });
     }
   }

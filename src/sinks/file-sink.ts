@@ -13,6 +13,8 @@ import { defaultSinkWarn, describeFsError, errnoCode, sinkError } from './errors
 import { delay, within } from './timing.js';
 import { rotateFiles } from './file-rotation.js';
 import { predictionLine } from './json-lines.js';
+import { trackEventLine } from '../events/record.js';
+import type { TrackEvent } from '../core/events.js';
 import { LineQueue, type LineQueueLimits } from './line-queue.js';
 import type { PredictionSink, SinkContext, SinkStats } from './types.js';
 import { RepeatLimiter } from '../runtime/repeat-limiter.js';
@@ -102,11 +104,20 @@ export class FileSink implements PredictionSink {
   }
 
   write(prediction: Prediction): void {
+    this.accept(predictionLine(prediction));
+  }
+
+  /** A track event as one line among the predictions (same queue, order and counters). */
+  event(event: TrackEvent): void {
+    this.accept(trackEventLine(event));
+  }
+
+  private accept(line: string): void {
     if (this.state !== 'running') {
       this.counts.dropped += 1;
       return;
     }
-    if (!this.queue.push(predictionLine(prediction))) {
+    if (!this.queue.push(line)) {
       this.counts.dropped += 1;
       const why = this.lastError === undefined || this.failures === 0 ? '' : `; ${this.lastError}`;
       this.dropWarn.log('queue-full', `sink ${this.name}: queue full (${this.queue.length} prediction(s) held${why}): dropping new predictions`);

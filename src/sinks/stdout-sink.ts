@@ -9,6 +9,8 @@ import type { Prediction } from '../core/frame.js';
 import { defaultSinkWarn, describeFsError } from './errors.js';
 import { within } from './timing.js';
 import { predictionLine } from './json-lines.js';
+import { trackEventLine } from '../events/record.js';
+import type { TrackEvent } from '../core/events.js';
 import { LineQueue, type LineQueueLimits } from './line-queue.js';
 import type { PredictionSink, SinkContext, SinkStats } from './types.js';
 
@@ -68,11 +70,19 @@ export class StdoutSink implements PredictionSink {
   }
 
   write(prediction: Prediction): void {
+    this.accept(predictionLine(prediction));
+  }
+
+  /** A track event as one line among the predictions (same queue, order and counters). */
+  event(event: TrackEvent): void {
+    this.accept(trackEventLine(event));
+  }
+
+  private accept(line: string): void {
     if (this.state !== 'running' || this.broken) {
       this.counts.dropped += 1;
       return;
     }
-    const line = predictionLine(prediction);
     if (this.congested || this.queue.length > 0) {
       if (!this.queue.push(line)) this.counts.dropped += 1;
       return;

@@ -4,8 +4,9 @@
  * it had to drop. The MQTT sink (per-message acknowledgements, a disk outbox) fits the same shape: `write`
  * returns nothing and the sink tracks each message itself; `written` then counts acknowledged messages.
  */
-import type { PipelineEvent } from '../core/events.js';
+import type { TrackEvent } from '../core/events.js';
 import type { Prediction } from '../core/frame.js';
+import type { CountsSnapshot } from '../zones/counts.js';
 import type { PipelineControl } from '../commands/control.js';
 import type { SinkStats, StatsReport } from '../core/stats-report.js';
 
@@ -27,10 +28,17 @@ export interface PredictionSink {
    */
   notice?(notice: ServiceNotice): void;
   /**
-   * An event a result stage found (src/stages: a track started, an object entered a zone). Optional: a sink
-   * without it ignores events. Never throws, never waits; counts what it drops like write().
+   * A track event (zone enter/leave, line crossing, loitering, the tracker's lifecycle; src/events/types.ts).
+   * Optional so sinks without it keep working (the pipeline skips them). Like write(): serialised at once, never
+   * throws, never waits, drops counted; file and stdout write it as a line among the predictions, MQTT on the
+   * events topic through the events outbox.
    */
-  event?(event: PipelineEvent): void;
+  event?(event: TrackEvent): void;
+  /**
+   * The zone and line counts now (zones/counts.ts), after an update that changed them: state, not history (MQTT
+   * publishes them retained, one topic per zone). Optional; never throws, never waits.
+   */
+  zoneCounts?(snapshot: CountsSnapshot): void;
   /** Prepares the target (folders, file handle). Rejects with an EdgepipeError naming the sink if it is unusable. */
   start(): Promise<void>;
   /**

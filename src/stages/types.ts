@@ -17,6 +17,7 @@
  * check on a small grey copy, a tracker update: well under a millisecond). Work that takes longer (a second model)
  * runs in the stage's own background, bounded and counted by the stage, and never holds up the frame.
  */
+import type { CountsSnapshot, TrackEvent } from '../core/events.js';
 import type { Frame, Prediction } from '../core/frame.js';
 import type { Logger } from '../core/log.js';
 
@@ -44,11 +45,10 @@ export interface StageContext {
   /** The pipeline's name. */
   readonly pipeline: string;
   readonly logger: Logger;
-  /**
-   * Tells the pipeline's sinks about an event found on `frame` (fills `pipeline`, `stage`, `source`, `frameId`,
-   * `capturedWallMs`). Never throws, never waits; sinks that publish events count what they drop.
-   */
-  emit(kind: string, frame: Frame, data: Record<string, unknown>): void;
+  /** Tells the pipeline's sinks about an event (src/core/events.ts). Never throws, never waits; sinks count what they drop. */
+  emit(event: TrackEvent): void;
+  /** Tells the sinks the zone and line counts after an update that changed them (state: retained MQTT topics). */
+  counts(snapshot: CountsSnapshot): void;
 }
 
 export interface Stage {

@@ -33,6 +33,7 @@ function runner(stages: Stage[]) {
     pipeline: 'door',
     logger: memoryLogger(),
     emit: () => undefined,
+    counts: () => undefined,
     drop: (reason) => void drops.push(reason),
     warn: (_key, message) => void warnings.push(message),
   });

@@ -7,7 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { PipelineEvent } from '../../src/core/events.js';
+import type { TrackEvent } from '../../src/core/events.js';
 import type { Prediction } from '../../src/core/frame.js';
 import { memoryLogger } from '../../src/core/log.js';
 import { defaultRuntime } from '../../src/config/load.js';
@@ -31,12 +31,12 @@ const FRAMES = 12;
 
 function run(stages: () => Stage[]) {
   const predictions: Prediction[] = [];
-  const events: PipelineEvent[] = [];
+  const events: TrackEvent[] = [];
   const logger = memoryLogger();
   const context: PipelineContext = {
     runtime: defaultRuntime(),
     logger,
-    extraSinks: (p) => [{ ...callbackSink(p, (x) => predictions.push(x)), event: (e: PipelineEvent) => void events.push(e) }],
+    extraSinks: (p) => [{ ...callbackSink(p, (x) => predictions.push(x)), event: (e: TrackEvent) => void events.push(e) }],
     extraStages: () => stages(),
   };
   const pipeline = new Pipeline(
@@ -122,7 +122,7 @@ describe('pipeline stages', () => {
     const calls: string[] = [];
     const { pipeline, predictions, events } = run(() => {
       let previous: string | undefined;
-      let emit: ((kind: string, frame: Parameters<NonNullable<Stage['process']>>[1], data: Record<string, unknown>) => void) | undefined;
+      let emit: ((event: TrackEvent) => void) | undefined;
       return [
         {
           name: 'colour',
@@ -134,7 +134,9 @@ describe('pipeline stages', () => {
             calls.push(`process ${frame.id}`);
             const label = prediction.result.kind === 'classify' ? (prediction.result.classes[0]?.label ?? '') : '';
             const changed = label !== previous;
-            if (changed) emit!('colour_change', frame, { from: previous ?? null, to: label });
+            const score = prediction.result.kind === 'classify' ? (prediction.result.classes[0]?.score ?? 0) : 0;
+            // A colour seen anew stands in for a track that starts: the event goes to every sink as it is.
+            if (changed) emit!({ type: 'track_start', pipeline: prediction.pipeline, trackId: frame.id, label, score, atMs: frame.capturedWallMs, firstSeenMs: frame.capturedWallMs, frameId: frame.id });
             previous = label;
             return { ...prediction, analytics: { ...prediction.analytics, colour: { label, changed } } };
           },
@@ -153,13 +155,14 @@ describe('pipeline stages', () => {
     expect(changes.length).toBeGreaterThan(1);
     expect(events.map((e) => e.frameId)).toEqual(changes.map((p) => p.frameId));
     expect(events[0]).toEqual({
+      type: 'track_start',
       pipeline: 'stages',
-      stage: 'colour',
-      kind: 'colour_change',
-      source: predictions[0]!.source,
+      trackId: 0,
+      label: predictions[0]!.analytics!.colour!.label,
+      score: predictions[0]!.result.kind === 'classify' ? predictions[0]!.result.classes[0]!.score : -1,
+      atMs: predictions[0]!.capturedWallMs,
+      firstSeenMs: predictions[0]!.capturedWallMs,
       frameId: 0,
-      capturedWallMs: predictions[0]!.capturedWallMs,
-      data: { from: null, to: predictions[0]!.analytics!.colour!.label },
     });
   });
 

@@ -39,6 +39,7 @@ describe('mqtt sink configuration', () => {
       events: { enabled: true, topic: 'edgepipe/{device}/{pipeline}/events', qos: 1, retain: false },
       stats: { enabled: true, topic: 'edgepipe/{device}/{pipeline}/stats', intervalS: 60, qos: 0, retain: true },
       pipelineStatus: { enabled: true, topic: 'edgepipe/{device}/{pipeline}/status' },
+      counts: { enabled: true, topic: 'edgepipe/{device}/{pipeline}/counts/{name}' },
       homeAssistant: { enabled: false, prefix: 'homeassistant' },
       snapshots: { enabled: false, maxBytes: 262144, topic: 'edgepipe/{device}/{pipeline}/snapshot' },
       commands: { enabled: true, topic: 'edgepipe/{device}/{pipeline}/commands', responseTopic: 'edgepipe/{device}/{pipeline}/responses', maxPerSecond: 5 },

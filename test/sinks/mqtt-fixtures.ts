@@ -47,6 +47,7 @@ export async function mqttConfig(
     events: { enabled: false, topic: 'edgepipe/{device}/{pipeline}/events', qos: 1, retain: false },
     stats: { enabled: true, topic: 'edgepipe/{device}/{pipeline}/stats', intervalS: 60, qos: 0, retain: true },
     pipelineStatus: { enabled: true, topic: 'edgepipe/{device}/{pipeline}/status' },
+    counts: { enabled: true, topic: 'edgepipe/{device}/{pipeline}/counts/{name}' },
     homeAssistant: { enabled: false, prefix: 'homeassistant' },
     snapshots: { enabled: false, maxBytes: 262144, topic: 'edgepipe/{device}/{pipeline}/snapshot' },
     commands: { enabled: true, topic: 'edgepipe/{device}/{pipeline}/commands', responseTopic: 'edgepipe/{device}/{pipeline}/responses', maxPerSecond: 5 },
@@ -62,7 +63,7 @@ type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 const schemas = new Map<string, { [key: string]: Json }>();
 
 /** Errors of one received payload against schema/<name>.schema.json (shipped with the package). */
-export function schemaErrors(name: 'prediction' | 'event' | 'stats' | 'status', payload: string): string[] {
+export function schemaErrors(name: 'prediction' | 'event' | 'stats' | 'status' | 'track-event' | 'counts', payload: string): string[] {
   let schema = schemas.get(name);
   if (!schema) {
     schema = JSON.parse(readFileSync(new URL(`../../schema/${name}.schema.json`, import.meta.url), 'utf8')) as { [key: string]: Json };

@@ -81,16 +81,15 @@ function entities(kind: Result['kind']): Entity[] {
 /** Characters Home Assistant accepts in node and object ids: others become `_`. */
 export const discoveryId = (text: string): string => text.replace(/[^A-Za-z0-9_-]/gu, '_');
 
+/** The `device` block every entity of `device` carries (Home Assistant groups them by it). */
+export function discoveryDevice(device: string, version: string): Record<string, unknown> {
+  return { identifiers: [`edgepipe_${discoveryId(device)}`], name: `edgepipe ${device}`, manufacturer: 'edgepipe', model: 'edge inference runtime', sw_version: version };
+}
+
 /** The discovery configs for a pipeline whose results are of `kind`. */
 export function discoveryMessages(kind: Result['kind'], options: DiscoveryOptions): DiscoveryMessage[] {
   const node = discoveryId(`${options.device}_${options.pipeline}`);
-  const device = {
-    identifiers: [`edgepipe_${discoveryId(options.device)}`],
-    name: `edgepipe ${options.device}`,
-    manufacturer: 'edgepipe',
-    model: 'edge inference runtime',
-    sw_version: options.version,
-  };
+  const device = discoveryDevice(options.device, options.version);
   return entities(kind).map((entity) => ({
     topic: `${options.prefix}/${entity.component}/${node}/${entity.object}/config`,
     config: {

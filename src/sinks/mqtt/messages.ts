@@ -2,8 +2,10 @@
  * The JSON of the events, stats and per-pipeline status topics (docs/mqtt.md "Topics"), each versioned by a
  * `schema` field and described by schema/event.schema.json, schema/stats.schema.json, schema/status.schema.json.
  */
+import { trackEventRecord } from '../../events/record.js';
+import type { TrackEvent } from '../../core/events.js';
 import type { Prediction } from '../../core/frame.js';
-import type { StatsReport } from '../../core/stats-report.js';
+import type { StatsReport } from '../../pipeline/stats.js';
 import type { ServiceNotice } from '../types.js';
 import { redactDeep } from '../../runtime/secrets.js';
 import { roundSignificant, roundTo } from '../json-lines.js';
@@ -39,6 +41,12 @@ export function eventPayload(event: ChangeEvent, prediction: Prediction, seq: nu
     type: event.type,
     ...details,
   });
+}
+
+/** A track event (zones, lines, the tracker's lifecycle; schema/track-event.schema.json), message `seq` of the events outbox. */
+export function trackEventPayload(event: TrackEvent, seq: number, device: string): string {
+  const { schema, ...record } = trackEventRecord(event);
+  return JSON.stringify({ schema, id: uuidv7(), seq, device, ...record });
 }
 
 const snake = (key: string): string => key.replace(/[A-Z]/gu, (c) => `_${c.toLowerCase()}`);

@@ -13,16 +13,20 @@ import path from 'node:path';
 import type { MqttSinkConfig } from '../../config/types.js';
 import type { Prediction } from '../../core/frame.js';
 import type { Result } from '../../core/result.js';
+import type { TrackEvent } from '../../core/events.js';
+import type { CountsSnapshot } from '../../zones/counts.js';
 import { packageRoot } from '../../runtime/paths.js';
 import { Deadline } from '../../core/deadline.js';
 import { defaultSinkWarn, describeFsError, sinkError } from '../errors.js';
 import { within } from '../timing.js';
 import type { PredictionSink, ServiceNotice, SinkContext, SinkStats } from '../types.js';
 import { changes } from './change.js';
+import { countsMessages } from './counts.js';
 import { fillTopic, predictionPayload, topicLevelProblem } from './envelope.js';
 import { discoveryMessages } from './home-assistant.js';
+import { countsDiscoveryMessages } from './home-assistant-counts.js';
 import { deviceIdOf, openLease } from './lease.js';
-import { eventPayload, statsPayload, statusPayload } from './messages.js';
+import { eventPayload, statsPayload, statusPayload, trackEventPayload } from './messages.js';
 import { OutboxLock } from './outbox-lock.js';
 import type { WriteFault } from './outbox-state.js';
 import { OutboxStream } from './outbox-stream.js';
@@ -102,7 +106,7 @@ export class MqttSink implements PredictionSink {
   readonly wantsFrame: boolean;
   private readonly device: string;
   private readonly host: string;
-  private readonly topics: { predictions: string; events: string; stats: string; status: string; device: string; snapshot: string };
+  private readonly topics: { predictions: string; events: string; stats: string; status: string; device: string; snapshot: string; counts: string };
   private readonly predictions: OutboxStream;
   private readonly events: OutboxStream | undefined;
   private readonly gate: PublishGate;
@@ -130,6 +134,10 @@ export class MqttSink implements PredictionSink {
   /** Retained state (pipeline status, discovery configs) by topic: published now if connected, and at each connect. */
   private readonly retained = new Map<string, string>();
   private commands: MqttCommands | undefined;
+  /** Track events refused (before start, after stop): the events outbox counts the rest. */
+  private droppedEvents = 0;
+  /** The counts part of each counts topic as last sent: unchanged zones are not sent again. */
+  private readonly countsSent = new Map<string, string>();
   /** The last reload's outcome, kept in the retained pipeline status. */
   private lastReload: ServiceNotice | undefined;
 
@@ -151,6 +159,7 @@ export class MqttSink implements PredictionSink {
       status: fill(config.pipelineStatus.topic),
       device: fill(config.statusTopic),
       snapshot: fill(config.snapshots.topic),
+      counts: fill(config.counts.topic),
     };
     this.warn = options.warn ?? defaultSinkWarn;
     this.flushTimeoutMs = options.flushTimeoutMs ?? 10_000;
@@ -320,6 +329,42 @@ export class MqttSink implements PredictionSink {
     this.predictions.enqueue(this.topics.predictions, (seq) => predictionPayload(prediction, seq, this.device));
   }
 
+  /**
+   * A track event on the events topic, through the events outbox like the change events (QoS events.qos, fsync-ed,
+   * kept until acknowledged, one seq for both). Dropped and counted before start and after stop; ignored with
+   * events.enabled false.
+   */
+  event(event: TrackEvent): void {
+    if (!this.events) return;
+    if (this.state !== 'running' || this.stopping) {
+      this.droppedEvents += 1;
+      return;
+    }
+    this.events.enqueue(this.topics.events, (seq) => trackEventPayload(event, seq, this.device));
+  }
+
+  /** The zone and line counts as retained state, one topic per zone or line; only changed ones are sent. */
+  zoneCounts(snapshot: CountsSnapshot): void {
+    if (!this.config.counts.enabled || this.state !== 'running' || this.stopping) return;
+    const topic = (name: string): string => this.topics.counts.replaceAll('{name}', name);
+    if (this.config.homeAssistant.enabled) {
+      const options = { prefix: this.config.homeAssistant.prefix, device: this.device, pipeline: this.pipelineName, countsTopic: topic, availabilityTopic: this.topics.device, version: version() };
+      // Announced once each; a label seen for the first time adds its entities.
+      for (const message of countsDiscoveryMessages(snapshot, options)) if (!this.retained.has(message.topic)) this.setRetained(message.topic, JSON.stringify(message.config));
+    }
+    for (const message of countsMessages(snapshot, topic, this.device, this.pipelineName, Date.now())) {
+      if (this.countsSent.get(message.topic) === message.key) continue;
+      if (message.problem) {
+        // Config names are topic-safe (schema-zones.ts); a library caller's may not be: said once per name.
+        this.countsSent.set(message.topic, message.key);
+        this.warn(`sink ${this.name}: no counts topic for "${message.name}": the name ${message.problem}`);
+        continue;
+      }
+      this.countsSent.set(message.topic, message.key);
+      this.setRetained(message.topic, message.payload);
+    }
+  }
+
   async flush(): Promise<boolean> {
     const results = await Promise.all([this.predictions.settledWithin(this.flushTimeoutMs), this.events?.settledWithin(this.flushTimeoutMs) ?? true]);
     return results.every(Boolean);
@@ -359,7 +404,7 @@ export class MqttSink implements PredictionSink {
     if (deadLettered > 0) stats.deadLettered = deadLettered;
     const unstored = p.unstored + (e?.unstored ?? 0);
     if (unstored > 0) stats.unstored = unstored;
-    const events = e && this.events ? { written: e.written, dropped: e.dropped, pending: this.events.pending } : undefined;
+    const events = e && this.events ? { written: e.written, dropped: e.dropped + this.droppedEvents, pending: this.events.pending } : undefined;
     if (events && events.written + events.dropped + events.pending > 0) stats.events = events;
     if (this.statsDropped > 0) stats.statsDropped = this.statsDropped;
     const shots = this.snapshots?.counts;
