@@ -26,6 +26,8 @@ import { Deadline } from './deadline.js';
 import { DemandGate } from './demand.js';
 import type { Logger } from './log.js';
 import { ModelRunner } from './model-runner.js';
+import { cannotStartAgain, sourceBackoff, sourceHealth } from './source-health.js';
+import { SourceRetry } from './source-retry.js';
 import { PipelineStats, type DropReason, type StatsReport } from './stats.js';
 import { postprocessContext } from './labels.js';
 import { ThermalMonitor } from './thermal.js';
@@ -50,6 +52,8 @@ export interface PipelineContext {
    * reading the files, so a restart or a rollback runs what was checked, whatever the files hold now.
    */
   files?: { model?: Uint8Array; labels?: string };
+  /** Retries of a failing source (source-retry.ts): backoff (default the camera's `restart`, else 1 s to 30 s) and how often a `still down` line is logged (default 60 s). */
+  sourceRetry?: { initialMs?: number; maxMs?: number; stillDownEveryMs?: number };
 }
 
 /** Writes a frame's payload into a staging tensor; image frames return how tensor points map back to pixels. */
@@ -85,6 +89,9 @@ export class Pipeline {
   private readonly stopSource = new Subject<void>();
   private demand: DemandGate | undefined;
   private source: FrameSource | undefined;
+  private sourceRetry: SourceRetry | undefined;
+  /** The source failed in a way a retry cannot mend (source-health.ts cannotStartAgain): the supervisor gives up too. */
+  gaveUp = false;
   /** Per-frame drop warnings: one line per kind per 10 s, with a count (a broken camera drops every frame). */
   private readonly dropLog = new RepeatLimiter((message) => this.context.logger.log('warn', message));
   private stopping = false;
@@ -232,12 +239,28 @@ export class Pipeline {
 
     const demand = new DemandGate();
     this.demand = demand;
+    let retry: SourceRetry | undefined;
     const source = createSource(this.name, config.source, {
-      warn: (message: string) => this.context.logger.log('warn', message),
+      warn: (message: string) => (retry ? retry.warn(message) : this.context.logger.log('warn', message)),
       demand: () => demand.wait(),
+      // The pipeline retries the source (SourceRetry), with the model kept: a camera's own supervisor gives up after
+      // one run without a frame instead of five, so the two retry layers do not multiply.
+      maxEmptyRuns: 1,
+    });
+    let permanent: Error | undefined;
+    retry = new SourceRetry(source, {
+      logger: this.context.logger,
+      backoff: sourceBackoff(config.source, this.context.sourceRetry),
+      ...(this.context.sourceRetry?.stillDownEveryMs !== undefined ? { stillDownEveryMs: this.context.sourceRetry.stillDownEveryMs } : {}),
+      permanent: (error) => {
+        if (!cannotStartAgain(config.source, error)) return false;
+        permanent = error;
+        return true;
+      },
     });
     this.source = source;
-    this.subscription = source
+    this.sourceRetry = retry;
+    this.subscription = retry
       .frames()
       .pipe(
         takeUntil(this.stopSource),
@@ -292,6 +315,7 @@ export class Pipeline {
         },
         error: (error: unknown) => {
           this.state = 'failed';
+          this.gaveUp = error === permanent;
           this.context.logger.log('error', `pipeline ${this.name}: ${(error as Error).message}`);
           this.settle.reject(error);
         },
@@ -386,8 +410,11 @@ export class Pipeline {
   private reportWith(advance: boolean): StatsReport {
     // Only the configured sinks: the extra ones (metrics, the demo's console, tests) are the observers.
     const sinks = Object.fromEntries(this.sinks.slice(0, this.config.sinks.length).map((sink) => [sink.name, sink.stats()]));
-    const report = this.stats.report(this.state, this.delegate, this.runner?.failovers ?? 0, this.source?.health?.(), this.thermal?.current, sinks, advance);
-    return this.paused ? { ...report, paused: true } : report;
+    const source = sourceHealth(this.source?.health?.(), this.sourceRetry);
+    const report = this.stats.report(this.state, this.delegate, this.runner?.failovers ?? 0, source, this.thermal?.current, sinks, advance);
+    const age = this.sourceRetry?.lastFrameAgeMs();
+    const withAge = age === undefined ? report : { ...report, lastFrameAgeMs: Math.round(age) };
+    return this.paused ? { ...withAge, paused: true } : withAge;
   }
 
   /**

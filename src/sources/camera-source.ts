@@ -61,6 +61,7 @@ export class CameraSource implements FrameSource {
   private readonly clock: Clock;
   private readonly warn: (message: string) => void;
   private readonly command: ProducerCommand;
+  private readonly maxEmptyRuns: number;
   private readonly stateSubject = new BehaviorSubject<SourceState>('ended');
   private readonly counters: CameraStats = { frames: 0, restarts: 0, stalls: 0, corruptFrames: 0, suppressedLogLines: 0, downtimeMs: 0 };
   private current: Run | undefined;
@@ -76,6 +77,7 @@ export class CameraSource implements FrameSource {
     this.clock = context.clock ?? systemClock;
     this.warn = context.warn ?? defaultWarn;
     this.command = producerCommand(config);
+    this.maxEmptyRuns = context.maxEmptyRuns ?? MAX_RUNS_WITHOUT_FRAME;
   }
 
   get state(): SourceState {
@@ -271,7 +273,7 @@ export class CameraSource implements FrameSource {
       produced: run.framesThisRun,
       from: this.config.input,
       emptyRuns: run.runsWithoutFrame,
-      maxEmptyRuns: MAX_RUNS_WITHOUT_FRAME,
+      maxEmptyRuns: this.maxEmptyRuns,
       tail: run.tail.text(),
     });
     if ('error' in verdict) return verdict.error;

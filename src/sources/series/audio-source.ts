@@ -52,6 +52,7 @@ export class AudioSampleProducer implements SampleProducer {
   private readonly clock: Clock;
   private readonly warn: (message: string) => void;
   private readonly command: AudioCommand;
+  private readonly maxEmptyRuns: number;
   private readonly counters: AudioSourceStats = { samples: 0, restarts: 0, stalls: 0, corruptFrames: 0, suppressedLogLines: 0, downtimeMs: 0 };
   private state: SourceState = 'ended';
   private current: Run | undefined;
@@ -62,6 +63,7 @@ export class AudioSampleProducer implements SampleProducer {
     this.clock = context.clock ?? systemClock;
     this.warn = context.warn ?? defaultWarn;
     this.command = audioCommand(config);
+    this.maxEmptyRuns = context.maxEmptyRuns ?? MAX_RUNS_WITHOUT_SAMPLES;
     this.channels = sensorChannels(config);
   }
 
@@ -167,7 +169,7 @@ export class AudioSampleProducer implements SampleProducer {
       produced: run.samplesThisRun,
       from: this.device(),
       emptyRuns: run.runsWithoutSamples,
-      maxEmptyRuns: MAX_RUNS_WITHOUT_SAMPLES,
+      maxEmptyRuns: this.maxEmptyRuns,
       tail: run.tail.text(),
     });
     if ('error' in verdict) return verdict.error;
