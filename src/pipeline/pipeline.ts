@@ -252,6 +252,7 @@ export class Pipeline {
       logger: this.context.logger,
       backoff: sourceBackoff(config.source, this.context.sourceRetry),
       ...(this.context.sourceRetry?.stillDownEveryMs !== undefined ? { stillDownEveryMs: this.context.sourceRetry.stillDownEveryMs } : {}),
+      onChange: (change) => this.notice(change),
       permanent: (error) => {
         if (!cannotStartAgain(config.source, error)) return false;
         permanent = error;

@@ -17,6 +17,7 @@ import { Observable, type Subscription } from 'rxjs';
 import type { Frame } from './frame.js';
 import type { Logger } from './log.js';
 import type { FrameSource } from '../sources/types.js';
+import type { SourceNotice } from '../sinks/types.js';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 
 export interface SourceRetryOptions {
@@ -28,6 +29,8 @@ export interface SourceRetryOptions {
   permanent?: (error: Error) => boolean;
   /** [0, 1) for the jitter (default Math.random). */
   random?: () => number;
+  /** Each change between down and up (not `still down`), for the sinks (the MQTT status). */
+  onChange?: (change: SourceNotice) => void;
 }
 
 /** `starting`: the first subscription, no frame yet; `up`: frames came; `down`: failed, being retried. */
@@ -45,6 +48,7 @@ export class SourceRetry {
   private lastDownLineMs = 0;
   private finishedDowntimeMs = 0;
   private lastFrameMs: number | undefined;
+  private lastFrameWallMs: number | undefined;
   private heldWarnings = 0;
   private lastError = '';
   /** Subscriptions started again after a failure (the source's restarts as the engine sees them). */
@@ -115,6 +119,7 @@ export class SourceRetry {
   private onFrame(): void {
     const now = performance.now();
     this.lastFrameMs = now;
+    this.lastFrameWallMs = Date.now();
     if (this.current === 'up') return;
     if (this.current === 'down') {
       const downMs = now - (this.downSince ?? now);
@@ -125,7 +130,9 @@ export class SourceRetry {
     this.downSince = undefined;
     this.failures = 0;
     this.heldWarnings = 0;
+    const wasDown = this.current === 'down';
     this.current = 'up';
+    if (wasDown) this.options.onChange?.({ kind: 'source', state: 'up', atMs: this.lastFrameWallMs, lastFrameMs: this.lastFrameWallMs });
   }
 
   /** Records the failure, logs it if it is news, and returns the wait before the next attempt, ms. */
@@ -140,6 +147,8 @@ export class SourceRetry {
       this.downSince = now;
       this.lastDownLineMs = now;
       logger.log('warn', `source ${this.source.name}: down: ${this.lastError}; retrying with backoff (${seconds(delay)}, up to ${seconds(this.options.backoff.maxMs)})`);
+      const last = this.lastFrameWallMs;
+      this.options.onChange?.({ kind: 'source', state: 'down', atMs: Date.now(), ...(last === undefined ? {} : { lastFrameMs: last }), error: this.lastError });
     } else if (now - this.lastDownLineMs >= (this.options.stillDownEveryMs ?? 60_000)) {
       this.lastDownLineMs = now;
       const held = this.heldWarnings > 0 ? `; ${this.heldWarnings} line${this.heldWarnings === 1 ? '' : 's'} of its output left out` : '';

@@ -13,6 +13,8 @@ import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defaultRuntime } from '../../src/config/load.js';
 import { memoryLogger } from '../../src/pipeline/log.js';
+import { callbackSink } from '../../src/sinks/callback-sink.js';
+import type { PredictionSink, ServiceNotice } from '../../src/sinks/types.js';
 import { Supervisor } from '../../src/pipeline/supervisor.js';
 import { cameraConfig, freePort, runFfmpegTests } from '../sources/camera-helpers.js';
 import { writeColourModel } from '../helpers/image-models.js';
@@ -56,7 +58,13 @@ describe.runIf(runFfmpegTests)('a dead camera', () => {
       statsIntervalS: 0,
     });
     // The supervisor's own backoff is short too: before, every camera give-up restarted the whole pipeline.
-    const supervisor = new Supervisor([config], { runtime: defaultRuntime(), logger, sourceRetry: { initialMs: 20, maxMs: 200, stillDownEveryMs: 1500 } }, { initialMs: 20, maxMs: 200 });
+    const notices: ServiceNotice[] = [];
+    const noticeSink = (pipeline: string): PredictionSink => ({ ...callbackSink(pipeline, () => undefined), notice: (n) => notices.push(n) });
+    const supervisor = new Supervisor(
+      [config],
+      { runtime: defaultRuntime(), logger, extraSinks: (n) => [noticeSink(n)], sourceRetry: { initialMs: 20, maxMs: 200, stillDownEveryMs: 1500 } },
+      { initialMs: 20, maxMs: 200 },
+    );
     const messages = (): string[] => logger.entries.map((entry) => entry.message);
     await supervisor.start();
     try {
@@ -81,6 +89,8 @@ describe.runIf(runFfmpegTests)('a dead camera', () => {
       for (const line of after) expect(line).toMatch(/^source cam1\/camera: still down after \d+ attempts \(\d+\.\d s\): ffmpeg exited with code 1 after 0 frames from /);
       expect(messages().some((m) => m.startsWith('pipeline cam1: failed'))).toBe(false);
       expect(pipeline().report().lastFrameAgeMs).toBeUndefined();
+      // The sinks (the MQTT status) hear of the change once, not of every attempt.
+      expect(notices).toEqual([{ kind: 'source', state: 'down', atMs: expect.any(Number), error: expect.stringMatching(/^ffmpeg exited with code 1 after 0 frames/) }]);
 
       serve(port);
       await until(() => messages().some((m) => m.startsWith('source cam1/camera: up again after ')), 60_000, 'the camera back');
@@ -96,6 +106,8 @@ describe.runIf(runFfmpegTests)('a dead camera', () => {
       const total = up.source!.downtimeMs;
       expect(total).toBeGreaterThanOrEqual(down.downtimeMs);
       expect(supervisor.status()[0]!.attempts).toBe(1);
+      expect(notices.map((n) => (n.kind === 'source' ? n.state : n.kind))).toEqual(['down', 'up']);
+      expect(notices[1]).toMatchObject({ kind: 'source', state: 'up', lastFrameMs: expect.any(Number) });
     } finally {
       await supervisor.stop();
     }
