@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -19,8 +19,16 @@ import { Supervisor } from '../../src/pipeline/supervisor.js';
 import { cameraConfig, freePort, runFfmpegTests } from '../sources/camera-helpers.js';
 import { writeColourModel } from '../helpers/image-models.js';
 import { pipelineConfig } from '../helpers/pipeline-config.js';
+import { projectRoot } from '../helpers/shared-models.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'edgepipe-source-retry-'));
+const readFileSafe = (file: string): string => {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+};
 const servers: ChildProcess[] = [];
 
 async function until(test: () => boolean, ms: number, what: string): Promise<void> {
@@ -143,3 +151,37 @@ describe('an images folder removed after start', () => {
     }
   }, 120_000);
 });
+
+describe('edgepipe run with an images folder removed after start', () => {
+  it('exits 2 (as for a missing path at start) when that was its only pipeline, saying why', async () => {
+    const folder = path.join(dir, 'run-images');
+    mkdirSync(folder);
+    await sharp({ create: { width: 32, height: 32, channels: 3, background: { r: 0, g: 0, b: 255 } } }).png().toFile(path.join(folder, 'blue.png'));
+    const config = path.join(dir, 'gone.yaml');
+    writeFileSync(config, [
+      'version: 1',
+      'pipelines:',
+      '  - name: gone',
+      `    source: { kind: images, path: "${folder}", loop: true, fps: 20 }`,
+      `    model: { file: "${writeColourModel(dir)}" }`,
+      '    postprocess: { kind: classify }',
+      `    sinks: [{ kind: file, path: "${path.join(dir, 'gone.jsonl')}" }]`,
+    ].join('\n'));
+    const child = spawn(process.execPath, [path.join(projectRoot, 'bin', 'edgepipe.js'), 'run', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      await until(() => /file\(s\) started/.test(stderr), 60_000, 'the start');
+      await until(() => readFileSafe(path.join(dir, 'gone.jsonl')).length > 0, 60_000, 'a prediction');
+      rmSync(folder, { recursive: true });
+      const code = await Promise.race([exited, new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 60_000))]);
+      expect(code, stderr).toBe(2);
+      expect(stderr).toMatch(/pipeline gone: failed for good \(its source cannot start again\), not retried: source gone\/images: /);
+      expect(stderr).toContain('edgepipe: no pipeline left running (failed for good: gone), stopping');
+    } finally {
+      child.kill('SIGKILL');
+    }
+  }, 180_000);
+});
+
