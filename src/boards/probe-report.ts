@@ -37,6 +37,11 @@ export interface BoardReport {
   compatible: string[];
   arch: string;
   camera?: ProfileCamera;
+  /**
+   * Whether the profile's camera device is among `cameras` (the one list of /dev/video* nodes the report has);
+   * absent when the camera is not a V4L2 device path (a `command` camera such as the Pi's or a Jetson's CSI).
+   */
+  cameraPresent?: boolean;
   delegates?: string[];
   thermal?: { zones: string[]; throttleC: number };
 }
@@ -115,5 +120,7 @@ export async function probeMachine(options: ProbeOptions = {}): Promise<ProbeRep
     readThermalZones(root),
   ]);
   const soc = profile ? socTemperature(zones, profile) : undefined;
+  const input = profile?.camera.input;
+  if (input !== undefined && !profile?.camera.command && input.startsWith('/dev/')) board.cameraPresent = cameras.some((c) => c.device === input);
   return { root, board, cpu, tflite, delegates, cameras, iio, serial, thermal: { zones, ...(soc ? { soc } : {}) } };
 }

@@ -57,6 +57,14 @@ function evidenceText(e: Evidence): string {
 
 const indent = (lines: string[]): string[] => lines.map((l) => `  ${l}`);
 
+/** The profile's camera; a device path says whether the Cameras list below has it (one list, one answer). */
+function cameraText(b: ProbeReport['board']): string {
+  if (b.camera?.command) return `${b.camera.command.join(' ')} (writes ${b.camera.commandOutput})`;
+  const input = b.camera?.input;
+  if (b.cameraPresent === undefined) return `${input}`;
+  return `${input} (the profile's default; ${b.cameraPresent ? 'present, see Cameras' : 'not on this machine: set source.input to one listed under Cameras'})`;
+}
+
 function boardLines(r: ProbeReport): string[] {
   const b = r.board;
   const found = b.model ? `device-tree model "${b.model}"` : 'no device-tree model';
@@ -66,7 +74,7 @@ function boardLines(r: ProbeReport): string[] {
     ...indent([
       `evidence: ${b.evidence.map(evidenceText).join('; ')}`,
       ...(b.ties.length > 0 ? [`also matched as well: ${b.ties.join(', ')} (the profiles overlap)`] : []),
-      `camera: ${b.camera?.command ? `${b.camera.command.join(' ')} (writes ${b.camera.commandOutput})` : b.camera?.input}`,
+      `camera: ${cameraText(b)}`,
       `delegates: ${[...(b.delegates ?? []), 'cpu'].join(' > ')}`,
     ]),
   ];
@@ -144,7 +152,7 @@ export async function probeCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (parsed.positionals.length > 0) {
-    throw new EdgepipeError('ERR_USAGE', `edgepipe probe: unexpected argument "${parsed.positionals[0]}" (see edgepipe probe --help)`, { exitCode: 2 });
+    throw new EdgepipeError('ERR_USAGE', `unexpected argument "${parsed.positionals[0]}" (see edgepipe probe --help)`, { exitCode: 2 });
   }
   const rootOption = stringOption(parsed, 'root');
   const library = stringOption(parsed, 'library');

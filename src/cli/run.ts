@@ -24,7 +24,8 @@ Runs the pipelines of the given YAML files or directories (default ${DEFAULT_CON
 Predictions go to the pipelines' sinks; logs and stats lines to stderr. SIGTERM or SIGINT stops the sources,
 finishes frames in flight, flushes the sinks and exits 0, within 10 s (MQTT messages not acknowledged by then stay
 in the outbox for the next start). With only finite sources (images without loop),
-exits 0 when they have all ended. --log-level and --log-format override runtime.log; under systemd each line
+exits 0 when they have all ended; exits 2 when no pipeline is left running and one failed for good (an images
+path removed after start: it is not retried). --log-level and --log-format override runtime.log; under systemd each line
 starts with its journald priority. runtime.http starts a local endpoint with /healthz, /metrics and /status.
 SIGHUP (systemctl reload under systemd; kill -HUP elsewhere) re-reads the files: an invalid edit changes nothing (every problem is
 logged with file:line:col); otherwise only changed (config, or model or labels file content), new and removed
@@ -186,7 +187,13 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (signalled) logger.log('info', `edgepipe: ${signalled} before the pipelines started, stopping`);
   else logger.log('info', `edgepipe: ${total} pipeline(s) from ${configs.length} file(s) started`);
   await Promise.race([stopped, pipelines.whenAllEnded()]);
-  const reason = signalled ? `${signalled}, stopping` : 'every source ended, stopping';
+  // Pipelines whose source can never start again (an images folder removed) end the run like a bad path at start: exit 2.
+  const failed = signalled ? [] : pipelines.supervisors().flatMap((supervisor) => supervisor.failedForGood());
+  const reason = signalled
+    ? `${signalled}, stopping`
+    : failed.length > 0
+      ? `no pipeline left running (failed for good: ${failed.join(', ')}), stopping`
+      : 'every source ended, stopping';
   notifier.stopping(reason);
   logger.log('info', `edgepipe: ${reason}`);
   onHangup = (): void => logger.log('warn', `edgepipe: SIGHUP while stopping (${reason}); nothing reloaded`);
@@ -205,7 +212,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   }
   notifier.close();
   process.off('SIGHUP', hangup);
-  return 0;
+  return failed.length > 0 ? 2 : 0;
 }
 
 interface ReloadRequest {

@@ -5,6 +5,7 @@
 import path from 'node:path';
 import type { ParsedFile } from './parse.js';
 import { ProblemList, type ConfigProblem, type Position } from './problems.js';
+import { envLedPath } from './interpolate.js';
 import { pipelineNamePattern } from './schema.js';
 import type { TreeNode } from './yaml-tree.js';
 
@@ -17,10 +18,11 @@ function entry(node: TreeNode | undefined, key: string): TreeNode | undefined {
   return node?.kind === 'map' ? node.entries.find((e) => e.key === key)?.value : undefined;
 }
 
-function text(node: TreeNode | undefined): { value: string; pos: Position; secret: boolean } | undefined {
+function text(node: TreeNode | undefined): { value: string; pos: Position; secret: boolean; template?: string } | undefined {
   if (node?.kind !== 'scalar' || node.failed) return undefined;
   const value = typeof node.value === 'number' ? node.source : node.value;
-  return typeof value === 'string' && value !== '' ? { value, pos: node.pos, secret: node.secret === true } : undefined;
+  if (typeof value !== 'string' || value === '') return undefined;
+  return { value, pos: node.pos, secret: node.secret === true, ...(node.template === undefined ? {} : { template: node.template }) };
 }
 
 /** Problems of `files` taken together, in the order the files were given. */
@@ -50,7 +52,7 @@ export function crossFileProblems(files: readonly ParsedFile[]): ConfigProblem[]
         const kind = text(entry(sink, 'kind'));
         const target = text(entry(sink, 'path'));
         if (kind?.value !== 'file' || !target || target.value.startsWith('~')) return;
-        const resolved = path.resolve(dir, target.value);
+        const resolved = path.resolve(envLedPath(target.template) ? process.cwd() : dir, target.value);
         const first = sinkFiles.get(resolved);
         if (first) {
           const message = `this file is already written by the file sink at ${first.where} (${first.label}); give each file sink a file of its own`;
@@ -63,7 +65,7 @@ export function crossFileProblems(files: readonly ParsedFile[]): ConfigProblem[]
     for (const key of ['library', 'cache_dir']) {
       const value = text(entry(entry(file.tree, 'runtime'), key));
       if (!value || value.value.startsWith('~')) continue;
-      const resolved = path.resolve(dir, value.value);
+      const resolved = path.resolve(envLedPath(value.template) ? process.cwd() : dir, value.value);
       const first = runtime.get(key);
       if (first && first.value !== resolved) {
         const message = `differs from runtime.${key} at ${first.where}; all files must agree (one per edgepipe process)`;

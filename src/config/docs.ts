@@ -74,7 +74,11 @@ Every field not marked **required** may be left out; the tables below give its d
   \`contain\` or \`detect-yolo\` are lowercase. Indent with spaces, never tabs.
 - **Paths** (\`model.file\`, \`model.labels\`, \`source.path\`, sink \`path\`, \`mask_dir\`, \`runtime\` paths) may be
   relative: they are relative to the folder of the YAML file they are in, not to where edgepipe was started. \`~\` is
-  not expanded.
+  not expanded. One exception: a path that *starts* with an environment reference (\`\${EDGEPIPE_MODELS}/yolo.tflite\`)
+  and comes out relative is relative to edgepipe's current folder, where the variable was set:
+  \`EDGEPIPE_MODELS=../shared/models edgepipe validate pipelines/\` means \`../shared/models\` next to the folder the
+  command was typed in (under systemd, \`WorkingDirectory=\`, by default \`/\`: give absolute folders there).
+  \`models/\${NAME}.tflite\` and paths led by \`\${file:...}\` stay relative to the YAML file.
 - **Secrets and settings from outside** go into any text value as references:
   - \`\${NAME}\`: the environment variable \`NAME\` (for example from \`Environment=\` or \`EnvironmentFile=\` in the
     systemd unit);

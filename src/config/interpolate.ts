@@ -6,6 +6,10 @@
  * - `${credential:NAME}`: a systemd credential (`LoadCredential=NAME:...`), read from $CREDENTIALS_DIRECTORY/NAME;
  * - `$${` is a literal `${`.
  *
+ * A relative path whose leading part came from `${NAME}` resolves against the current directory of the process
+ * (envLedPath): whoever typed `EDGEPIPE_MODELS=../shared/models` on a command line meant their own folder, not the
+ * YAML file's. A relative path written in the YAML itself (or led by `${file:...}`) resolves against the YAML's folder.
+ *
  * Problems name the reference, never a resolved value. Only secrets are secret (ScalarNode.secret): values with a
  * `${file:...}` or `${credential:...}` reference, and (marked by the validator, which knows the schema) the values
  * of password, key and token fields however they were written, unless the field is a path (tls.key names a file). Those are registered process-wide (src/runtime/secrets.ts) so that no text leaving the process
@@ -99,6 +103,15 @@ function readSecretFile(file: string, ref: string): { value: string } | { error:
   const read = readRegularFileSync(file, maxReferencedFileBytes);
   if ('refused' in read) return { error: `${ref}: cannot read ${file}: ${refusalText(read.refused, 'it', 'a ${file:} or ${credential:} value')}` };
   return { value: read.text.replace(/(\r?\n)+$/, '') };
+}
+
+/**
+ * Whether a value's template starts with an environment reference (`${EDGEPIPE_MODELS}/yolo.tflite`): a relative
+ * path it yields is relative to the process's current directory, where the variable was set.
+ */
+export function envLedPath(template: string | undefined): boolean {
+  const lead = /^\$\{([^}]*)\}/.exec(template ?? '');
+  return lead !== null && envName.test(lead[1]!);
 }
 
 /** `${file:...}` and `${credential:...}`: references whose values are secrets wherever they are used. */

@@ -245,6 +245,14 @@ export const mqttSourceSchema = object(
     }),
     username: string({ description: 'Broker user name.' }),
     password: string({ description: 'Broker password; use `${file:...}` or `${credential:...}`. Never logged.' }),
+    keepalive_s: integer({
+      description:
+        'MQTT keepalive, s: a ping when nothing was sent for this long; a broker gone silent (half-open connection, ' +
+        'no FIN or RST) is noticed after about 1.5 times this, then the source reconnects. The same as the mqtt sink\'s.',
+      min: 1,
+      max: 3600,
+      default: 15,
+    }),
     rate_hz: rateHz('a channel that received nothing since the last tick counts as missing'),
     window: windowSchema,
   },

@@ -245,6 +245,8 @@ export interface MqttSourceConfig {
   clientId?: string;
   username?: string;
   password?: string;
+  /** MQTT keepalive, s (a half-open connection is noticed after about 1.5 times this; default 15, as the sinks). */
+  keepaliveS: number;
   /** Resample to this rate (latest value per tick); absent: one sample per message. */
   rateHz?: number;
   window: WindowConfig;

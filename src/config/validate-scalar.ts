@@ -6,6 +6,7 @@ import path from 'node:path';
 import { describeExpected, describeReceived, formatValue } from './describe.js';
 import type { ProblemList, Suggestion } from './problems.js';
 import type { BooleanSchema, EnumSchema, NumberSchema, StringSchema } from './schema-dsl.js';
+import { envLedPath } from './interpolate.js';
 import { closestMatch } from './suggest.js';
 import type { ScalarNode, TreeNode } from './yaml-tree.js';
 
@@ -22,8 +23,10 @@ export interface Where {
 
 export interface ScalarContext {
   problems: ProblemList;
-  /** The YAML file's folder: relative paths resolve against it. */
+  /** The YAML file's folder: relative paths resolve against it, but those led by `${NAME}` (envLedPath)... */
   dir: string;
+  /** ... against this folder (default process.cwd()). */
+  cwd?: string;
 }
 
 const didYouMean = (value: string | number | boolean, note = ''): Suggestion => ({
@@ -65,7 +68,7 @@ export function checkString(schema: StringSchema, where: Where, context: ScalarC
     context.problems.add(node.pos, where.yaml, message, { received: describeReceived(node), expected });
     return invalid;
   }
-  return path.resolve(context.dir, text);
+  return path.resolve(envLedPath(node.template) ? (context.cwd ?? process.cwd()) : context.dir, text);
 }
 
 export function checkNumber(schema: NumberSchema, where: Where, context: ScalarContext): Checked<number | string> {

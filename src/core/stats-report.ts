@@ -44,8 +44,13 @@ export interface StatsReport {
   latencyMs: Record<keyof StageLatency, { p50: number; p99: number }>;
   delegate: string;
   failovers: number;
-  /** Supervised sources only (cameras): their state, restarts, corrupt frames and downtime. */
+  /**
+   * Supervised sources (cameras, sensors), and any source once it has failed: state, restarts (the engine's
+   * re-subscriptions included), corrupt frames and downtime (counted while down, the current outage included).
+   */
   source?: SourceHealth;
+  /** Milliseconds since the source's last frame (absent before the first): a frozen or dead input shows here. */
+  lastFrameAgeMs?: number;
   /** The SoC temperature, when the machine has readable thermal zones, and whether pipelines are throttled. */
   thermal?: ThermalReading;
   /** Each configured sink's counters, by sink name (`door/mqtt`): written, dropped, pending (the outbox depth). */

@@ -24,6 +24,8 @@ import { Deadline } from '../core/deadline.js';
 import { DemandGate } from './demand.js';
 import type { Logger } from '../core/log.js';
 import { ModelRunner } from './model-runner.js';
+import { cannotStartAgain, sourceBackoff, sourceHealth } from './source-health.js';
+import { SourceRetry } from './source-retry.js';
 import { PipelineStats, type DropReason, type StatsReport } from './stats.js';
 import { postprocessContext } from './labels.js';
 import { ThermalMonitor } from './thermal.js';
@@ -54,6 +56,8 @@ export interface PipelineContext {
    * reading the files, so a restart or a rollback runs what was checked, whatever the files hold now.
    */
   files?: { model?: Uint8Array; labels?: string };
+  /** Retries of a failing source (source-retry.ts): backoff (default the camera's `restart`, else 1 s to 30 s) and how often a `still down` line is logged (default 60 s). */
+  sourceRetry?: { initialMs?: number; maxMs?: number; stillDownEveryMs?: number };
 }
 
 /** The fixed chain's two model-specific steps. */
@@ -79,6 +83,9 @@ export class Pipeline {
   private readonly stopSource = new Subject<void>();
   private demand: DemandGate | undefined;
   private source: FrameSource | undefined;
+  private sourceRetry: SourceRetry | undefined;
+  /** The source failed in a way a retry cannot mend (source-health.ts cannotStartAgain): the supervisor gives up too. */
+  gaveUp = false;
   /** Per-frame drop warnings: one line per kind per 10 s, with a count (a broken camera drops every frame). */
   private readonly dropLog = new RepeatLimiter((message) => this.context.logger.log('warn', message));
   private stopping = false;
@@ -226,12 +233,29 @@ export class Pipeline {
 
     const demand = new DemandGate();
     this.demand = demand;
+    let retry: SourceRetry | undefined;
     const source = createSource(this.name, config.source, {
-      warn: (message: string) => this.context.logger.log('warn', message),
+      warn: (message: string) => (retry ? retry.warn(message) : this.context.logger.log('warn', message)),
       demand: () => demand.wait(),
+      // The pipeline retries the source (SourceRetry), with the model kept: a camera's own supervisor gives up after
+      // one run without a frame instead of five, so the two retry layers do not multiply.
+      maxEmptyRuns: 1,
+    });
+    let permanent: Error | undefined;
+    retry = new SourceRetry(source, {
+      logger: this.context.logger,
+      backoff: sourceBackoff(config.source, this.context.sourceRetry),
+      ...(this.context.sourceRetry?.stillDownEveryMs !== undefined ? { stillDownEveryMs: this.context.sourceRetry.stillDownEveryMs } : {}),
+      onChange: (change) => this.notice(change),
+      permanent: (error) => {
+        if (!cannotStartAgain(config.source, error)) return false;
+        permanent = error;
+        return true;
+      },
     });
     this.source = source;
-    this.subscription = source
+    this.sourceRetry = retry;
+    this.subscription = retry
       .frames()
       .pipe(
         takeUntil(this.stopSource),
@@ -302,6 +326,7 @@ export class Pipeline {
         },
         error: (error: unknown) => {
           this.state = 'failed';
+          this.gaveUp = error === permanent;
           // Logged once, by the supervisor that retries it (`failed (attempt n): ...; retrying in ...`).
           this.settle.reject(error);
         },
@@ -335,8 +360,11 @@ export class Pipeline {
   private reportWith(advance: boolean): StatsReport {
     // Only the configured sinks: the extra ones (metrics, the demo's console, tests) are the observers.
     const sinks = Object.fromEntries(this.sinks.slice(0, this.config.sinks.length).map((sink) => [sink.name, sink.stats()]));
-    const report = this.stats.report(this.state, this.delegate, this.runner?.failovers ?? 0, this.source?.health?.(), this.thermal?.current, sinks, advance);
-    const withSkips = this.stages?.gating ? { ...report, skipped: { ...this.stages.skips } } : report;
+    const source = sourceHealth(this.source?.health?.(), this.sourceRetry);
+    const report = this.stats.report(this.state, this.delegate, this.runner?.failovers ?? 0, source, this.thermal?.current, sinks, advance);
+    const age = this.sourceRetry?.lastFrameAgeMs();
+    const withAge = age === undefined ? report : { ...report, lastFrameAgeMs: Math.round(age) };
+    const withSkips = this.stages?.gating ? { ...withAge, skipped: { ...this.stages.skips } } : withAge;
     return this.paused ? { ...withSkips, paused: true } : withSkips;
   }
 

@@ -1,17 +1,15 @@
 /**
  * Runs several pipelines in one process. A pipeline that fails to start (invalid model, missing file) or whose
- * stream fails (its source died) is retried with exponential backoff and jitter; the others go on.
+ * stream fails for another reason than its source is retried with exponential backoff and jitter; the others go
+ * on. A failing source is retried by its pipeline (source-retry.ts), which keeps its model; a pipeline whose source
+ * can never start again (Pipeline.gaveUp: an images folder removed) is not retried: it stays `failed`.
  */
 import type { PipelineConfig } from '../config/types.js';
 import { redact } from '../runtime/secrets.js';
+import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { Pipeline, type PipelineContext, type PipelineState } from './pipeline.js';
 
-export interface BackoffOptions {
-  /** First retry delay, ms (default 1000). */
-  initialMs: number;
-  /** Longest delay, ms (default 60000). */
-  maxMs: number;
-}
+export { backoffDelay, type BackoffOptions } from './backoff.js';
 
 export type SupervisedState = PipelineState | 'backoff';
 
@@ -34,12 +32,6 @@ interface Entry {
   lastError?: string;
   retryAt?: number;
   timer?: NodeJS.Timeout;
-}
-
-/** Delay before retry number `attempt` (1-based): doubling from initialMs up to maxMs, times a jitter in [0.5, 1). */
-export function backoffDelay(attempt: number, options: BackoffOptions, random: () => number = Math.random): number {
-  const base = Math.min(options.maxMs, options.initialMs * 2 ** Math.max(0, attempt - 1));
-  return Math.round(base * (0.5 + random() / 2));
 }
 
 export class Supervisor {
@@ -105,6 +97,12 @@ export class Supervisor {
     entry.lastError = redact((error as Error).message);
     await pipeline.stop().catch(() => undefined);
     if (this.stopping) return;
+    if (pipeline.gaveUp) {
+      entry.state = 'failed';
+      this.context.logger.log('error', `pipeline ${entry.config.name}: failed for good (its source cannot start again), not retried: ${entry.lastError}`);
+      this.checkAllEnded();
+      return;
+    }
     const delay = backoffDelay(entry.attempts, this.backoff);
     entry.state = 'backoff';
     entry.retryAt = Date.now() + delay;
@@ -128,7 +126,12 @@ export class Supervisor {
     return this.entries.flatMap((entry) => (entry.pipeline ? [entry.pipeline] : []));
   }
 
-  /** Resolves when no pipeline is running any more (all sources ended; failing ones keep being retried). */
+  /** Pipelines that failed for good (their source can never start again): `edgepipe run` then exits 2. */
+  failedForGood(): string[] {
+    return this.entries.filter((entry) => entry.state === 'failed').map((entry) => entry.config.name);
+  }
+
+  /** Resolves when no pipeline is running any more (sources ended or failed for good; failing ones keep being retried). */
   whenAllEnded(): Promise<void> {
     return new Promise((resolve) => {
       this.endWaiters.push(resolve);
@@ -137,7 +140,7 @@ export class Supervisor {
   }
 
   private checkAllEnded(): void {
-    if (this.entries.some((entry) => entry.state !== 'ended')) return;
+    if (this.entries.some((entry) => entry.state !== 'ended' && entry.state !== 'failed')) return;
     const waiters = this.endWaiters;
     this.endWaiters = [];
     for (const wake of waiters) wake();

@@ -39,6 +39,8 @@ export interface PipelineSnapshot {
   source?: NonNullable<Totals['source']> & { state?: string };
   series?: Totals['series'];
   sinks: Record<string, SinkSnapshot>;
+  /** Milliseconds since the current instance's last frame (absent before its first). */
+  lastFrameAgeMs?: number;
   /** Paused by a command. */
   paused: boolean;
   thermal?: ThermalReading;
@@ -68,6 +70,7 @@ export function snapshotOf(status: PipelineStatus, totals: Totals, report: Stats
     ...(totals.source ? { source: { ...totals.source, ...(report?.source ? { state: report.source.state } : {}) } } : {}),
     ...(totals.series ? { series: totals.series } : {}),
     sinks,
+    ...(report?.lastFrameAgeMs !== undefined ? { lastFrameAgeMs: report.lastFrameAgeMs } : {}),
     paused,
     ...(report?.thermal ? { thermal: report.thermal } : {}),
   };
@@ -159,8 +162,11 @@ export function renderMetrics(pipelines: readonly PipelineSnapshot[], registry: 
 
   each('edgepipe_source_restarts_total', 'counter', 'Restarts of a supervised source (camera) after it died or stalled.', (p) => p.source?.restarts);
   each('edgepipe_source_corrupt_frames_total', 'counter', 'Frames that arrived broken and were skipped.', (p) => p.source?.corruptFrames);
-  each('edgepipe_source_downtime_seconds_total', 'counter', 'Time without frames while the source was restarting, seconds.', (p) =>
+  each('edgepipe_source_downtime_seconds_total', 'counter', 'Time without frames while the source was down or restarting (the current outage included), seconds.', (p) =>
     p.source ? p.source.downtimeMs / 1000 : undefined,
+  );
+  each('edgepipe_source_last_frame_age_seconds', 'gauge', 'Time since the source\'s last frame, seconds (absent before the first frame of the current pipeline instance).', (p) =>
+    p.lastFrameAgeMs === undefined ? undefined : p.lastFrameAgeMs / 1000,
   );
   out.family('edgepipe_source_state', 'gauge', 'The supervised source state: 1 for the current one, 0 for the others.');
   for (const p of pipelines) if (p.source?.state !== undefined) states(out, 'edgepipe_source_state', { pipeline: p.name }, sourceStates, p.source.state);

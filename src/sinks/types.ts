@@ -61,13 +61,28 @@ export interface PredictionSink {
   stats(): SinkStats;
 }
 
-/** An event of the service as a whole, told to every pipeline's sinks. */
-export interface ServiceNotice {
+/** An event told to a pipeline's sinks: a reload of the service, or a change of the pipeline's source. */
+export type ServiceNotice = ReloadNotice | SourceNotice;
+
+/** A reload's outcome, told to every pipeline's sinks. */
+export interface ReloadNotice {
   kind: 'reload';
   ok: boolean;
   /** One line: what changed, or why nothing did (with the first problem's file:line:col). */
   message: string;
   atMs: number;
+}
+
+/** The pipeline's source went down (failed, being retried) or came up (frames again): once per change. */
+export interface SourceNotice {
+  kind: 'source';
+  state: 'up' | 'down';
+  /** When the change happened, wall-clock ms. */
+  atMs: number;
+  /** The last frame's time, wall-clock ms (absent before the first frame). */
+  lastFrameMs?: number;
+  /** down: why (the source's error, without its name). */
+  error?: string;
 }
 
 /** What a sink may need from its surroundings. */

@@ -73,6 +73,7 @@ export class CameraSource implements FrameSource {
   private readonly clock: Clock;
   private readonly warn: (message: string) => void;
   private readonly command: ProducerCommand;
+  private readonly maxEmptyRuns: number;
   private readonly stateSubject = new BehaviorSubject<SourceState>('ended');
   private readonly demand: (() => Promise<void>) | undefined;
   /** The input has an end: a video file, or a `finite` command. */
@@ -95,6 +96,7 @@ export class CameraSource implements FrameSource {
     // A file without realtime is read as fast as it is taken; a finite command paces itself or is held the same way.
     const paced = this.finite && (config.command !== undefined || !config.realtime);
     this.demand = paced ? context.demand : undefined;
+    this.maxEmptyRuns = context.maxEmptyRuns ?? MAX_RUNS_WITHOUT_FRAME;
   }
 
   get state(): SourceState {
@@ -317,7 +319,7 @@ export class CameraSource implements FrameSource {
       produced: run.framesThisRun,
       from: this.config.input,
       emptyRuns: run.runsWithoutFrame,
-      maxEmptyRuns: MAX_RUNS_WITHOUT_FRAME,
+      maxEmptyRuns: this.maxEmptyRuns,
       tail: run.tail.text(),
       liveCommand: this.config.command !== undefined && !this.config.finite,
     });

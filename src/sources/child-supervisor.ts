@@ -84,7 +84,8 @@ export function judgeEndedRun(run: EndedRun): { error: Error } | { restartLine: 
     ? `${run.program} was killed: no ${run.unit} from ${run.from} within start_timeout_ms (${run.startTimeoutMs} ms) of starting`
     : `${run.program} ${how} after ${run.produced} ${run.unit}${run.produced === 1 ? '' : 's'} from ${run.from}`;
   if (run.emptyRuns >= run.maxEmptyRuns) {
-    const message = `${detail}, ${run.emptyRuns} runs in a row without a ${run.unit}${run.tail ? `: ${run.tail}` : ''}`;
+    const inARow = run.emptyRuns > 1 ? `, ${run.emptyRuns} runs in a row without a ${run.unit}` : '';
+    const message = `${detail}${inARow}${run.tail ? `: ${run.tail}` : ''}`;
     return { error: sourceError(run.source, 'ERR_SOURCE_READ', message) };
   }
   const hint = run.liveCommand && end.code === 0 && !end.stalled && run.produced > 0 ? ' (a command whose input ends, such as a file, needs finite: true)' : '';

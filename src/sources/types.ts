@@ -56,4 +56,9 @@ export interface SourceContext {
    * before reading the next frame, turning drops into backpressure; live sources ignore it. Default: no waiting.
    */
   demand?: () => Promise<void>;
+  /**
+   * Supervised producers (camera, audio): runs in a row without output before the source fails (default 5). The
+   * engine, which retries failed sources itself (src/pipeline/source-retry.ts), sets 1 so retries do not multiply.
+   */
+  maxEmptyRuns?: number;
 }

@@ -86,6 +86,30 @@ describe('edgepipe probe', () => {
     expect([report.cameras, report.iio, report.serial, report.thermal]).toEqual([[], [], [], { zones: [] }]);
   });
 
+  it('says the same about the profile camera as the Cameras list: absent in both, then present in both', async () => {
+    // The generic profile (this fake tree has no device tree) names /dev/video0 as its default camera.
+    const arch = process.arch === 'arm64' ? 'arm64' : 'x64';
+    const empty = fakeRoot();
+    const absent = await runCli(['probe', '--root', empty]);
+    expect(absent.code, absent.stderr).toBe(0);
+    expect(absent.stdout, arch).toContain("camera: /dev/video0 (the profile's default; not on this machine: set source.input to one listed under Cameras)");
+    expect(absent.stdout).toContain('Cameras: none (no /dev/video*)');
+    const json = JSON.parse((await runCli(['probe', '--json', '--root', empty])).stdout) as ProbeJson & { board: { camera_present?: boolean } };
+    expect([json.board.camera_present, json.cameras]).toEqual([false, []]);
+
+    const withCamera = fakeRoot({ '/dev/video0': '', '/sys/class/video4linux/video0/name': 'UVC Camera\n' });
+    const present = await runCli(['probe', '--root', withCamera]);
+    expect(present.code, present.stderr).toBe(0);
+    expect(present.stdout).toContain("camera: /dev/video0 (the profile's default; present, see Cameras)");
+    expect(present.stdout).toMatch(/^Cameras:\n  \/dev\/video0 \(UVC Camera\): formats unknown/m);
+  });
+
+  it('names the command once in a usage error', async () => {
+    const result = await runCli(['probe', 'extra']);
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim()).toBe('edgepipe probe: unexpected argument "extra" (see edgepipe probe --help)');
+  });
+
   it('prints a readable report naming the board and the evidence', async () => {
     const result = await runCli(['probe', '--root', pi5Root()]);
     expect(result.code, result.stderr).toBe(0);

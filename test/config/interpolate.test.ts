@@ -9,6 +9,8 @@ import { redactedConfigDump } from '../../src/config/dump.js';
 import { interpolateString } from '../../src/config/interpolate.js';
 import { loadConfigFiles, parseConfig } from '../../src/config/load.js';
 import { redact, secretCount } from '../../src/runtime/secrets.js';
+import { runCli } from '../helpers/cli.js';
+import { projectRoot } from '../helpers/shared-models.js';
 import { configError, pipelineYaml, problemLines, tempDir } from './helpers.js';
 
 const secret = 's3cr3t-value';
@@ -153,6 +155,29 @@ describe('interpolation in a config', () => {
     const [config] = await loadConfigFiles([path.join(dir, 'door.yaml')], { env: {}, checkFiles: false });
     expect(config!.pipelines[0]!.model.file).toBe('/opt/models/m.tflite');
     expect(config!.secretPaths).toEqual(['pipelines[0].model.file']);
+  });
+
+  it('a relative path led by ${NAME} resolves against the current directory; one written in the YAML against the YAML folder', () => {
+    const config = parseConfig(
+      file,
+      yaml('    sinks: [{ kind: file, path: "out/${RUN}.jsonl" }, { kind: file, path: "${OUT}/b.jsonl" }]\n', '${MODEL_DIR}/m.tflite'),
+      { env: { MODEL_DIR: '../shared/models', RUN: 'r1', OUT: 'logs' } },
+    );
+    const pipeline = config.pipelines[0]!;
+    // EDGEPIPE_MODELS=../shared/models typed on a command line means the folder next to the one the user is in.
+    expect(pipeline.model.file).toBe(path.resolve(process.cwd(), '../shared/models/m.tflite'));
+    expect(pipeline.sinks.map((sink) => (sink as { path: string }).path)).toEqual(['/srv/edgepipe/out/r1.jsonl', path.resolve(process.cwd(), 'logs/b.jsonl')]);
+    // Written in the YAML, relative to the YAML, as before; an absolute value from the environment stays as it is.
+    expect(parseConfig(file, yaml('', 'models/m.tflite'), { env: {} }).pipelines[0]!.model.file).toBe('/srv/edgepipe/models/m.tflite');
+    expect(parseConfig(file, yaml(''), { env: { MODEL_DIR: '/opt/models' } }).pipelines[0]!.model.file).toBe('/opt/models/m.tflite');
+  });
+
+  it('edgepipe validate (config read on a worker thread) resolves EDGEPIPE_MODELS=../x against its own current folder', async () => {
+    const dir = tempDir();
+    writeFileSync(path.join(dir, 'p.yaml'), yaml('', '${EDGEPIPE_MODELS}/m.tflite'));
+    const result = await runCli(['validate', path.join(dir, 'p.yaml')], { EDGEPIPE_MODELS: '../no-such-models' });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`file not found: \${EDGEPIPE_MODELS}/m.tflite -> ${path.resolve(projectRoot, '../no-such-models/m.tflite')}`);
   });
 
   it('the config dump hides secrets and shows values from the environment', () => {

@@ -42,6 +42,7 @@ const metricTypes = {
   edgepipe_source_restarts_total: 'counter',
   edgepipe_source_corrupt_frames_total: 'counter',
   edgepipe_source_downtime_seconds_total: 'counter',
+  edgepipe_source_last_frame_age_seconds: 'gauge',
   edgepipe_source_state: 'gauge',
   edgepipe_sensor_samples_total: 'counter',
   edgepipe_sensor_filled_values_total: 'counter',

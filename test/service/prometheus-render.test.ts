@@ -32,6 +32,7 @@ const status = (name: string): PipelineStatus => ({ name, state: 'running', dele
 const yardMqtt: MqttSinkStats = { written: 5, dropped: 2, errors: 1, pending: 40, refused: 6, deadLettered: 2, unstored: 3 };
 const camera = report('yard', {
   source: { state: 'restarting', restarts: 3, corruptFrames: 4, downtimeMs: 2500 },
+  lastFrameAgeMs: 1250,
   thermal: { celsius: 71.5, zone: 'cpu-thermal', throttling: true },
   sinks: {
     'yard/mqtt': yardMqtt,
@@ -60,6 +61,12 @@ describe('/metrics for cameras, sensors and MQTT sinks', () => {
     const states = families.get('edgepipe_source_state')!.samples.filter((s) => s.labels['pipeline'] === 'yard');
     expect(Object.fromEntries(states.map((s) => [s.labels['state'], s.value]))).toEqual({ starting: 0, running: 0, restarting: 1, failed: 0, ended: 0 });
     expect(find(families, 'edgepipe_delegate_failovers_total', { pipeline: 'yard' })).toBe(1);
+  });
+
+  it('has the age of the last frame as a gauge in seconds, absent for a pipeline without frames yet', () => {
+    expect(families.get('edgepipe_source_last_frame_age_seconds')!.type).toBe('gauge');
+    expect(find(families, 'edgepipe_source_last_frame_age_seconds', { pipeline: 'yard' })).toBe(1.25);
+    expect(find(families, 'edgepipe_source_last_frame_age_seconds', { pipeline: 'vibration' })).toBeUndefined();
   });
 
   it('has sensor series counters only for the sensor pipeline', () => {

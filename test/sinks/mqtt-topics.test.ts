@@ -155,6 +155,47 @@ describe.skipIf(binary === undefined)('mqtt sink topics with Mosquitto', () => {
     await late.stop();
   });
 
+  it('pipeline status: the source going down and up again is retained once per change, valid against status.schema.json', async () => {
+    const sink = new MqttSink('porch', await mqttConfig(broker.url, { deviceId: 'src' }), quiet);
+    const topic = 'edgepipe/src/porch/status';
+    await sink.start();
+    try {
+      sink.write(prediction(0, { delegate: 'cpu' }));
+      await watcher.until(() => watcher.on(topic).length >= 1, 'the running status');
+      const downAt = Date.UTC(2026, 11, 7, 11, 0, 0);
+      sink.notice({ kind: 'source', state: 'down', atMs: downAt, error: 'ffmpeg exited with code 1 after 0 frames from rtsp://127.0.0.1:9/x' });
+      await watcher.until(() => watcher.on(topic).length >= 2, 'the down status');
+      sink.notice({ kind: 'source', state: 'up', atMs: downAt + 60_000, lastFrameMs: downAt + 60_000 });
+      await watcher.until(() => watcher.on(topic).length >= 3, 'the up status');
+      const [, down, up] = watcher.on(topic);
+      for (const payload of [down!, up!]) expect(schemaErrors('status', payload)).toEqual([]);
+      expect(JSON.parse(down!).source).toEqual({ state: 'down', since: '2026-12-07T11:00:00.000Z', last_frame_time: null, error: 'ffmpeg exited with code 1 after 0 frames from rtsp://127.0.0.1:9/x' });
+      expect(JSON.parse(up!).source).toEqual({ state: 'up', since: '2026-12-07T11:01:00.000Z', last_frame_time: '2026-12-07T11:01:00.000Z' });
+    } finally {
+      await sink.stop();
+    }
+    // The stopped status keeps the source's last change.
+    expect(JSON.parse(watcher.on(topic).at(-1)!)).toMatchObject({ state: 'stopped', source: { state: 'up' } });
+  });
+
+  it('stats carry the source health and the last frame age, valid against stats.schema.json', async () => {
+    const pipelineStats = new PipelineStats('cellar');
+    let sink: MqttSink | undefined;
+    const config = await mqttConfig(broker.url, { deviceId: 'age', stats: { enabled: true, topic: 'edgepipe/{device}/{pipeline}/stats', intervalS: 1, qos: 1, retain: false } });
+    const source = { state: 'restarting' as const, restarts: 4, corruptFrames: 0, downtimeMs: 12_345 };
+    sink = new MqttSink('cellar', config, { ...quiet, stats: () => ({ ...pipelineStats.report('running', 'cpu', 0, source, undefined, { 'cellar/mqtt': sink!.stats() }, false), lastFrameAgeMs: 15_000 }) });
+    await sink.start();
+    try {
+      const topic = 'edgepipe/age/cellar/stats';
+      await watcher.until(() => watcher.on(topic).length >= 1, 'a stats message');
+      const [payload] = watcher.on(topic);
+      expect(schemaErrors('stats', payload!)).toEqual([]);
+      expect(JSON.parse(payload!)).toMatchObject({ source: { state: 'restarting', restarts: 4, corrupt_frames: 0, downtime_ms: 12_345 }, last_frame_age_ms: 15_000 });
+    } finally {
+      await sink.stop();
+    }
+  });
+
   it('pipeline status: the first retained status a subscriber sees carries the delegate, before any prediction', async () => {
     const pipelineStats = new PipelineStats('yard');
     const sink = new MqttSink('yard', await mqttConfig(broker.url, { deviceId: 'dlg' }), { ...quiet, stats: () => pipelineStats.report('running', 'xnnpack', 0, undefined, undefined, undefined, false) });

@@ -6,7 +6,7 @@ import { trackEventRecord } from '../../events/record.js';
 import type { TrackEvent } from '../../core/events.js';
 import type { Prediction } from '../../core/frame.js';
 import type { StatsReport } from '../../pipeline/stats.js';
-import type { ServiceNotice } from '../types.js';
+import type { ReloadNotice, SourceNotice } from '../types.js';
 import { redactDeep } from '../../runtime/secrets.js';
 import { roundSignificant, roundTo } from '../json-lines.js';
 import type { ChangeEvent } from './change.js';
@@ -73,14 +73,18 @@ export function statsPayload(report: StatsReport, device: string, nowMs: number)
   }));
 }
 
-/** The retained per-pipeline status: `running` (with the delegate in use, once known) or `stopped`. */
+/**
+ * The retained per-pipeline status: `running` (with the delegate in use, once known) or `stopped`; with the last
+ * reload's outcome and, once the source has gone down, its state (`down` with the error, or `up` again).
+ */
 export function statusPayload(
   state: 'running' | 'stopped',
   device: string,
   pipeline: string,
   delegate: string | undefined,
   nowMs: number,
-  lastReload?: ServiceNotice,
+  lastReload?: ReloadNotice,
+  source?: SourceNotice,
 ): string {
   return JSON.stringify(redactDeep({
     schema: STATUS_SCHEMA_ID,
@@ -91,5 +95,16 @@ export function statusPayload(
     time: new Date(nowMs).toISOString(),
     time_ms: nowMs,
     ...(lastReload ? { last_reload: { ok: lastReload.ok, message: lastReload.message, time: new Date(lastReload.atMs).toISOString() } } : {}),
+    // Times, not ages: the message is retained, an age in it would be stale for the next subscriber.
+    ...(source
+      ? {
+          source: {
+            state: source.state,
+            since: new Date(source.atMs).toISOString(),
+            last_frame_time: source.lastFrameMs === undefined ? null : new Date(source.lastFrameMs).toISOString(),
+            ...(source.error !== undefined ? { error: source.error } : {}),
+          },
+        }
+      : {}),
   }));
 }

@@ -19,7 +19,7 @@ import { packageRoot } from '../../runtime/paths.js';
 import { Deadline } from '../../core/deadline.js';
 import { defaultSinkWarn, describeFsError, sinkError } from '../errors.js';
 import { within } from '../timing.js';
-import type { PredictionSink, ServiceNotice, SinkContext, SinkStats } from '../types.js';
+import type { PredictionSink, ReloadNotice, ServiceNotice, SinkContext, SinkStats, SourceNotice } from '../types.js';
 import { changes } from './change.js';
 import { countsMessages } from './counts.js';
 import { fillTopic, predictionPayload, topicLevelProblem } from './envelope.js';
@@ -139,7 +139,9 @@ export class MqttSink implements PredictionSink {
   /** The counts part of each counts topic as last sent: unchanged zones are not sent again. */
   private readonly countsSent = new Map<string, string>();
   /** The last reload's outcome, kept in the retained pipeline status. */
-  private lastReload: ServiceNotice | undefined;
+  private lastReload: ReloadNotice | undefined;
+  /** The source's last change (down or up again), kept in the retained pipeline status. */
+  private lastSource: SourceNotice | undefined;
 
   constructor(
     private readonly pipelineName: string,
@@ -267,7 +269,7 @@ export class MqttSink implements PredictionSink {
     const delegate = this.options.stats?.().delegate;
     if (delegate !== undefined && delegate !== 'none') this.delegate = delegate;
     if (this.config.pipelineStatus.enabled && this.delegate !== undefined) {
-      this.retained.set(this.topics.status, statusPayload('running', this.device, this.pipelineName, this.delegate, Date.now(), this.lastReload));
+      this.retained.set(this.topics.status, statusPayload('running', this.device, this.pipelineName, this.delegate, Date.now(), this.lastReload, this.lastSource));
     }
     this.predictions.attach(this.lease);
     this.events?.attach(this.lease);
@@ -370,11 +372,15 @@ export class MqttSink implements PredictionSink {
     return results.every(Boolean);
   }
 
-  /** A reload's outcome goes into the retained pipeline status, so a field engineer sees a refused edit and where. */
+  /**
+   * A reload's outcome and the source's changes (down, up again) go into the retained pipeline status, so a field
+   * engineer sees a refused edit and where, or a dead camera and since when.
+   */
   notice(notice: ServiceNotice): void {
-    if (notice.kind !== 'reload' || !this.config.pipelineStatus.enabled || this.state !== 'running') return;
-    this.lastReload = notice;
-    this.setRetained(this.topics.status, statusPayload('running', this.device, this.pipelineName, this.delegate, Date.now(), notice));
+    if (!this.config.pipelineStatus.enabled || this.state !== 'running') return;
+    if (notice.kind === 'reload') this.lastReload = notice;
+    else this.lastSource = notice;
+    this.setRetained(this.topics.status, statusPayload('running', this.device, this.pipelineName, this.delegate, Date.now(), this.lastReload, this.lastSource));
   }
 
   /**
@@ -424,7 +430,7 @@ export class MqttSink implements PredictionSink {
       clearInterval(this.statsTimer);
       await within(this.snapshots?.idle() ?? Promise.resolve(), deadline.left(GOODBYE_STEP_MS));
       if (this.config.pipelineStatus.enabled) {
-        const stopped = statusPayload('stopped', this.device, this.pipelineName, this.delegate, Date.now(), this.lastReload);
+        const stopped = statusPayload('stopped', this.device, this.pipelineName, this.delegate, Date.now(), this.lastReload, this.lastSource);
         await this.publishNow(this.topics.status, stopped, deadline.left(GOODBYE_STEP_MS));
       }
       await Promise.all([this.predictions.close(), this.events?.close()]);
@@ -445,7 +451,7 @@ export class MqttSink implements PredictionSink {
   private noteDelegate(prediction: Prediction): void {
     if (this.config.pipelineStatus.enabled && prediction.delegate !== this.delegate) {
       this.delegate = prediction.delegate;
-      this.setRetained(this.topics.status, statusPayload('running', this.device, this.pipelineName, this.delegate, Date.now(), this.lastReload));
+      this.setRetained(this.topics.status, statusPayload('running', this.device, this.pipelineName, this.delegate, Date.now(), this.lastReload, this.lastSource));
     }
     const kind = prediction.result.kind;
     if (this.config.homeAssistant.enabled && kind !== this.discoveredKind) {

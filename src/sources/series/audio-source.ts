@@ -69,6 +69,7 @@ export class AudioSampleProducer implements SampleProducer {
   readonly finite: boolean;
   /** A finite input read as fast as it is taken: the consumer holds it while it has no room (hold/release). */
   readonly paced: boolean;
+  private readonly maxEmptyRuns: number;
   private readonly counters: AudioSourceStats = { samples: 0, passes: 0, restarts: 0, stalls: 0, corruptFrames: 0, suppressedLogLines: 0, downtimeMs: 0 };
   private state: SourceState = 'ended';
   private current: Run | undefined;
@@ -79,6 +80,7 @@ export class AudioSampleProducer implements SampleProducer {
     this.clock = context.clock ?? systemClock;
     this.warn = context.warn ?? defaultWarn;
     this.command = audioCommand(config);
+    this.maxEmptyRuns = context.maxEmptyRuns ?? MAX_RUNS_WITHOUT_SAMPLES;
     this.channels = sensorChannels(config);
     this.finite = config.command !== undefined ? config.finite : config.input !== undefined;
     this.paced = this.finite && (config.command !== undefined || !config.realtime);
@@ -230,7 +232,7 @@ export class AudioSampleProducer implements SampleProducer {
       produced: run.samplesThisRun,
       from: this.device(),
       emptyRuns: run.runsWithoutSamples,
-      maxEmptyRuns: MAX_RUNS_WITHOUT_SAMPLES,
+      maxEmptyRuns: this.maxEmptyRuns,
       tail: run.tail.text(),
       liveCommand: this.config.command !== undefined && !this.config.finite,
     });

@@ -181,6 +181,8 @@ export class MqttSampleProducer implements SampleProducer {
           clean: true,
           reconnectPeriod: 0,
           connectTimeout: 10_000,
+          // MQTT.js's default (60 s) noticed a silent broker after ~90 s; the sinks' keepalive_s, the same default.
+          keepalive: this.config.keepaliveS,
           properties: { maximumPacketSize: MAX_PACKET_BYTES },
           ...(this.config.username === undefined ? {} : { username: this.config.username }),
           ...(this.config.password === undefined ? {} : { password: this.config.password }),

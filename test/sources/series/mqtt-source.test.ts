@@ -10,6 +10,7 @@ import type { Frame, SeriesPayload } from '../../../src/core/frame.js';
 import { createSource } from '../../../src/sources/index.js';
 import { MqttSampleProducer } from '../../../src/sources/series/mqtt-source.js';
 import { SeriesSource } from '../../../src/sources/series/series-source.js';
+import { FreezableBroker } from '../../sinks/frozen-broker.js';
 import { Mosquitto, mosquittoOrSkip } from '../../sinks/mqtt-broker.js';
 import { record, runToEnd, until } from '../helpers.js';
 import { describeSourceContract } from '../source-contract.js';
@@ -35,6 +36,7 @@ function mqttConfig(url: string, options: Partial<MqttSourceConfig> = {}): MqttS
       { name: 'ay', path: 'accel.y' },
     ],
     qos: 1,
+    keepaliveS: 15,
     window: window(),
     ...options,
   };
@@ -199,6 +201,31 @@ describe.skipIf(binary === undefined)('mqtt source with Mosquitto', () => {
     expect(warnings.some((w) => w.includes('lost the connection'))).toBe(true);
     expect(warnings.join('\n')).not.toContain('hunter2-secret');
   });
+
+  it('keepalive_s defaults to 15 as the sinks\' does; with 2, a frozen broker (half-open connection) is noticed within seconds', async () => {
+    const yaml = (extra: string): string =>
+      ['version: 1', 'pipelines:', '  - name: vib', '    source:', '      kind: mqtt', '      url: mqtt://127.0.0.1:1883', '      topics: [s/#]',
+        '      fields: [{ name: x }]', `      window: { length: 2 }${extra}`, '    model: { file: m.tflite }', '    postprocess: { kind: scalar }', '    sinks: [{ kind: stdout }]'].join('\n');
+    expect(parseConfig('/tmp/vib.yaml', yaml('')).pipelines[0]!.source).toMatchObject({ keepaliveS: 15 });
+    expect(() => parseConfig('/tmp/vib.yaml', yaml('\n      keepalive_s: 0'))).toThrow('pipelines[0].source.keepalive_s: expected an integer between 1 and 3600, received 0');
+
+    const frozen = await FreezableBroker.start(binary!);
+    const producer = new MqttSampleProducer('vib', mqttConfig(frozen.url, { clientId: 'keepalive', keepaliveS: 2 }), { ...quiet, reconnect: { initialMs: 60_000, maxMs: 60_000 } });
+    const source = new SeriesSource(producer, window({ length: 2 }));
+    const state = record(source.frames());
+    try {
+      await until(() => source.health().state === 'running', 20_000, 'the subscription');
+      frozen.freeze();
+      const frozenAt = Date.now();
+      // MQTT.js's default keepalive (60 s) takes ~90 s; 2 s x 1.5 = 3 s, with room for a loaded machine.
+      await until(() => producer.stats.connectionLosses === 1, 20_000, 'the lost connection noticed');
+      console.log(`mqtt source keepalive_s 2: frozen broker noticed after ${Date.now() - frozenAt} ms`);
+      expect(source.health().state).toBe('restarting');
+    } finally {
+      state.subscription.unsubscribe();
+      await frozen.stop();
+    }
+  }, 60_000);
 
   it('a field whose topic no subscription matches fails the source with a message naming it', async () => {
     const config = mqttConfig(broker.url, { topics: ['sensors/imu'], fields: [{ name: 'temp', topic: 'room/temp' }] });
