@@ -30,11 +30,11 @@ const point = list(number({ description: 'x, then y.', min: 0 }), {
   required: true,
 });
 
-const units = oneOf(['px', 'fraction'], {
+const units = oneOf(['pixels', 'fraction'], {
   description: 'What the point coordinates are.',
-  meanings: { px: 'pixels of the source frame (x right, y down from the top-left corner)', fraction: 'fractions 0..1 of the frame width and height: the shape follows a change of resolution' },
-  synonyms: { pixels: 'px', pixel: 'px', fractions: 'fraction', relative: 'fraction', normalized: 'fraction', normalised: 'fraction' },
-  default: 'px',
+  meanings: { pixels: 'pixels of the source frame (x right, y down from the top-left corner)', fraction: 'fractions 0..1 of the frame width and height: the shape follows a change of resolution' },
+  synonyms: { px: 'pixels', pixel: 'pixels', fractions: 'fraction', relative: 'fraction', normalized: 'fraction', normalised: 'fraction' },
+  default: 'pixels',
 });
 
 const classes = list(string({ description: 'A label of the model.', plural: 'labels' }), {
@@ -161,8 +161,8 @@ export function pipelineZoneProblems(pipeline: {
   if (frame) {
     for (const [key, items] of [['zones', zones], ['lines', lines]] as const) {
       items.forEach((item, i) => {
-        if (item.units !== 'px') return;
-        for (const problem of framePointProblems(item.points, 'px', frame)) out.push([`${key}[${i}].${problem.field}`, problem.message]);
+        if (item.units !== 'pixels') return;
+        for (const problem of framePointProblems(item.points, 'pixels', frame)) out.push([`${key}[${i}].${problem.field}`, problem.message]);
       });
     }
   }

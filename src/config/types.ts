@@ -93,7 +93,7 @@ export interface ZoneConfig {
   name: string;
   /** At least 3 [x, y] points, in `units`. */
   points: Array<[number, number]>;
-  units: 'px' | 'fraction';
+  units: 'pixels' | 'fraction';
   classes?: string[];
   anchor: 'bottom_centre' | 'centre';
   minTimeS: number;
@@ -105,7 +105,7 @@ export interface ZoneConfig {
 export interface LineConfig {
   name: string;
   points: [[number, number], [number, number]];
-  units: 'px' | 'fraction';
+  units: 'pixels' | 'fraction';
   classes?: string[];
   anchor: 'bottom_centre' | 'centre';
   hysteresisPx: number;

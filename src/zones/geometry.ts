@@ -91,7 +91,7 @@ export function doubleArea(polygon: readonly Point[]): number {
 }
 
 /** Coordinates of zone and line points: source-frame pixels, or fractions 0..1 of the frame's width and height. */
-export type Units = 'px' | 'fraction';
+export type Units = 'pixels' | 'fraction';
 
 /** `points` ([x, y] pairs in `units`) as pixel points of a frame of `frame` size. */
 export function toPixels(points: ReadonlyArray<readonly [number, number]>, units: Units, frame: FrameSize): Point[] {

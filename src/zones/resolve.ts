@@ -39,7 +39,7 @@ const classSet = (classes: readonly string[] | undefined): ReadonlySet<string> |
 const fmt = (n: number): string => String(Math.round(n * 1000) / 1000);
 
 /** Points outside the frame (fractions outside 0..1 always; pixels only when `frame` is known). */
-export function framePointProblems(points: ReadonlyArray<readonly [number, number]>, units: 'px' | 'fraction', frame: FrameSize | undefined): SpecProblem[] {
+export function framePointProblems(points: ReadonlyArray<readonly [number, number]>, units: 'pixels' | 'fraction', frame: FrameSize | undefined): SpecProblem[] {
   const out: SpecProblem[] = [];
   points.forEach(([x, y], i) => {
     if (units === 'fraction') {
@@ -56,7 +56,7 @@ export function framePointProblems(points: ReadonlyArray<readonly [number, numbe
 
 /** Problems of one zone spec; `frame`: the source's frame size when the config states it. */
 export function zoneProblems(zone: ZoneSpec, frame?: FrameSize): SpecProblem[] {
-  const units = zone.units ?? 'px';
+  const units = zone.units ?? 'pixels';
   if (zone.points.length < 3) {
     return [{ field: 'points', message: `a zone needs at least 3 points (a polygon), received ${zone.points.length}; use a line for a tripwire` }];
   }
@@ -82,7 +82,7 @@ export function zoneProblems(zone: ZoneSpec, frame?: FrameSize): SpecProblem[] {
 
 /** Problems of one line spec. */
 export function lineProblems(line: LineSpec, frame?: FrameSize): SpecProblem[] {
-  const out = framePointProblems(line.points, line.units ?? 'px', frame);
+  const out = framePointProblems(line.points, line.units ?? 'pixels', frame);
   const [[ax, ay], [bx, by]] = line.points;
   if (ax === bx && ay === by) out.push({ field: 'points', message: 'both points are the same: a line needs two different points' });
   return out;
@@ -112,7 +112,7 @@ export function resolveZone(zone: ZoneSpec, frame: FrameSize): ResolvedZone {
   if (problems.length > 0) refuse('zone', zone.name, problems);
   return {
     name: zone.name,
-    polygon: toPixels(zone.points, zone.units ?? 'px', frame),
+    polygon: toPixels(zone.points, zone.units ?? 'pixels', frame),
     classes: classSet(zone.classes),
     anchor: zone.anchor ?? 'bottom_centre',
     minTimeMs: (zone.minTimeS ?? 0) * 1000,
@@ -125,6 +125,6 @@ export function resolveZone(zone: ZoneSpec, frame: FrameSize): ResolvedZone {
 export function resolveLine(line: LineSpec, frame: FrameSize): ResolvedLine {
   const problems = lineProblems(line, frame);
   if (problems.length > 0) refuse('line', line.name, problems);
-  const [a, b] = toPixels(line.points, line.units ?? 'px', frame) as [{ x: number; y: number }, { x: number; y: number }];
+  const [a, b] = toPixels(line.points, line.units ?? 'pixels', frame) as [{ x: number; y: number }, { x: number; y: number }];
   return { name: line.name, a, b, classes: classSet(line.classes), anchor: line.anchor ?? 'bottom_centre', hysteresisPx: line.hysteresisPx ?? 4 };
 }

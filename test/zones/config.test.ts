@@ -28,10 +28,10 @@ describe('zones and lines in the config', () => {
     ));
     const pipeline = config.pipelines[0]!;
     expect(pipeline.zones).toEqual([
-      { name: 'doorway', points: [[100, 300], [540, 300], [540, 480], [100, 480]], units: 'px', classes: ['person'], anchor: 'bottom_centre', minTimeS: 0.5, leaveS: 1, loiterS: 60 },
+      { name: 'doorway', points: [[100, 300], [540, 300], [540, 480], [100, 480]], units: 'pixels', classes: ['person'], anchor: 'bottom_centre', minTimeS: 0.5, leaveS: 1, loiterS: 60 },
       { name: 'yard', points: [[0, 0], [1, 0], [1, 0.5]], units: 'fraction', anchor: 'centre', minTimeS: 0, leaveS: 1 },
     ]);
-    expect(pipeline.lines).toEqual([{ name: 'gate', points: [[0, 360], [640, 360]], units: 'px', anchor: 'bottom_centre', hysteresisPx: 6 }]);
+    expect(pipeline.lines).toEqual([{ name: 'gate', points: [[0, 360], [640, 360]], units: 'pixels', anchor: 'bottom_centre', hysteresisPx: 6 }]);
     expectTypeOf<ZoneConfig>().toMatchTypeOf<ZoneSpec>();
     expectTypeOf<LineConfig>().toMatchTypeOf<LineSpec>();
     const engine = new ZoneEngine({ pipeline: pipeline.name, zones: pipeline.zones!, lines: pipeline.lines! });

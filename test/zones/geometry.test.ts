@@ -34,7 +34,7 @@ describe('geometry', () => {
 
   it('fractions scale by the frame size', () => {
     expect(toPixels([[0.5, 0.25], [1, 1]], 'fraction', { width: 640, height: 480 })).toEqual([{ x: 320, y: 120 }, { x: 640, y: 480 }]);
-    expect(toPixels([[3, 4]], 'px', { width: 640, height: 480 })).toEqual([{ x: 3, y: 4 }]);
+    expect(toPixels([[3, 4]], 'pixels', { width: 640, height: 480 })).toEqual([{ x: 3, y: 4 }]);
   });
 });
 
