@@ -5,7 +5,7 @@
 import { trackEventRecord } from '../../events/record.js';
 import type { TrackEvent } from '../../core/events.js';
 import type { Prediction } from '../../core/frame.js';
-import type { StatsReport } from '../../pipeline/stats.js';
+import type { StatsReport } from '../../core/stats-report.js';
 import type { ReloadNotice, SourceNotice } from '../types.js';
 import { redactDeep } from '../../runtime/secrets.js';
 import { roundSignificant, roundTo } from '../json-lines.js';
