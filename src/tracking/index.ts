@@ -5,3 +5,4 @@ export type { ClassName, DetectionMask, DropReason, FilterResult, ObjectFilter, 
 export type { BestSnapshot, TrackEvent, TrackedObject, TrackerFrame, TrackerOptions, TrackerUpdate } from './types.js';
 export type { KalmanNoise } from './kalman.js';
 export { boxIou, pointInPolygon, type Point } from './geometry.js';
+export { filterOptionsFrom, trackerOptionsFrom } from './options.js';
