@@ -90,13 +90,14 @@ export class Track {
     this.score = 0;
   }
 
+  /** A plain copy for the outside (fields written out: object spreads are slow on this per-frame path). */
   snapshot(): TrackedObject {
     const vote = this.classVote;
     const velocity = this.kalman.velocity();
+    const best = this.best!;
     const out: TrackedObject = {
       id: this.id,
       index: vote.index,
-      ...(vote.label !== undefined ? { label: vote.label } : {}),
       score: this.score,
       bestScore: this.bestScore,
       box: this.kalman.box(),
@@ -107,8 +108,9 @@ export class Track {
       hits: this.hits,
       age: this.age,
       stationary: this.stationary.stationary,
-      best: { ...this.best!, box: { ...this.best!.box } },
+      best: { frameId: best.frameId, wallMs: best.wallMs, score: best.score, box: { x: best.box.x, y: best.box.y, width: best.box.width, height: best.box.height } },
     };
+    if (vote.label !== undefined) out.label = vote.label;
     const since = this.stationary.sinceMs;
     if (since !== undefined) out.stationarySinceMs = since;
     return out;

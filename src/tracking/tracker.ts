@@ -16,7 +16,7 @@
  * whatever the frame rate.
  */
 import type { DetectedObject } from '../postprocess/types.js';
-import { assign } from './assign.js';
+import { assignEdges, type Edge } from './assign.js';
 import { boxIou } from './geometry.js';
 import { defaultKalmanNoise } from './kalman.js';
 import { Track } from './track.js';
@@ -134,7 +134,11 @@ export class Tracker {
     return events;
   }
 
-  /** Optimal assignment of `detections` to `tracks` on 1 - IoU with the predicted boxes; returns the leftovers. */
+  /**
+   * Optimal assignment of `detections` to `tracks` on 1 - IoU with the predicted boxes; returns the leftovers.
+   * Only overlapping pairs can reach minIou > 0: detections sorted by left edge are swept per track, so a crowd
+   * costs about tracks x (overlapping detections), not tracks x detections.
+   */
   #match(
     tracks: readonly Track[],
     detections: readonly DetectedObject[],
@@ -143,12 +147,32 @@ export class Tracker {
     take: (track: Track, detection: DetectedObject) => void,
   ): { tracks: Track[]; detections: DetectedObject[] } {
     const perClass = this.options.match === 'class';
-    const cost = tracks.map((t) => {
+    const maxCost = 1 - minIou;
+    const byLeft = detections.map((_, i) => i).sort((a, b) => detections[a]!.box.x - detections[b]!.box.x);
+    const widest = detections.reduce((w, d) => Math.max(w, d.box.width), 0);
+    const edges: Edge[] = [];
+    tracks.forEach((t, row) => {
       const box = predicted.get(t)!;
       const index = t.classVote.index;
-      return detections.map((d) => (perClass && d.index !== index ? Infinity : 1 - boxIou(box, d.box)));
+      const right = box.x + box.width;
+      // The first detection that may reach this box: none left of box.x - widest does.
+      let lo = 0;
+      let hi = byLeft.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (detections[byLeft[mid]!]!.box.x <= box.x - widest) lo = mid + 1;
+        else hi = mid;
+      }
+      for (let k = lo; k < byLeft.length; k++) {
+        const column = byLeft[k]!;
+        const d = detections[column]!;
+        if (d.box.x >= right) break;
+        if (d.box.x + d.box.width <= box.x || (perClass && d.index !== index)) continue;
+        const cost = 1 - boxIou(box, d.box);
+        if (cost <= maxCost) edges.push({ row, column, cost });
+      }
     });
-    const result = assign(cost, tracks.length, detections.length, 1 - minIou);
+    const result = assignEdges(tracks.length, detections.length, edges, maxCost);
     for (const [r, c] of result.matches) take(tracks[r]!, detections[c]!);
     return {
       tracks: result.unmatchedRows.map((r) => tracks[r]!),

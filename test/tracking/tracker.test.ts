@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { DetectedObject } from '../../src/postprocess/types.js';
+import { munkres } from 'munkres';
 import { assign } from '../../src/tracking/assign.js';
+import { mulberry32 } from '../../src/sources/synthetic-patterns.js';
 import { BoxKalman } from '../../src/tracking/kalman.js';
 import { Tracker } from '../../src/tracking/tracker.js';
 import type { TrackEvent, TrackerOptions } from '../../src/tracking/types.js';
@@ -159,5 +161,24 @@ describe('assign', () => {
     const gated = assign([[0.95, Infinity], [0.5, 0.96]], 2, 2, 0.9);
     expect(gated).toEqual({ matches: [[1, 0]], unmatchedRows: [0], unmatchedColumns: [1] });
     expect(assign([], 0, 3, 0.5)).toEqual({ matches: [], unmatchedRows: [], unmatchedColumns: [0, 1, 2] });
+  });
+
+  it('solving each connected component apart gives the optimum of the whole matrix', () => {
+    const next = mulberry32(11);
+    const random = () => next() / 2 ** 32;
+    for (let trial = 0; trial < 200; trial++) {
+      const rows = 1 + Math.floor(random() * 12);
+      const columns = 1 + Math.floor(random() * 12);
+      const density = random() * 0.5;
+      const cost = Array.from({ length: rows }, () => Array.from({ length: columns }, () => (random() < density ? random() * 0.8 : Infinity)));
+      const split = assign(cost, rows, columns, 0.8);
+      // Reference: one Hungarian solve of the whole gated matrix.
+      const whole = munkres(cost.map((row) => row.map((c) => (c <= 0.8 ? c : 1000)))).filter(([r, c]) => cost[r]![c]! <= 0.8);
+      const total = (pairs: ReadonlyArray<readonly [number, number]>) => pairs.reduce((sum, [r, c]) => sum + cost[r]![c]!, 0);
+      expect(split.matches.length, `trial ${trial}`).toBe(whole.length);
+      expect(total(split.matches)).toBeCloseTo(total(whole), 9);
+      expect(split.unmatchedRows.length + split.matches.length).toBe(rows);
+      expect(split.unmatchedColumns.length + split.matches.length).toBe(columns);
+    }
   });
 });
