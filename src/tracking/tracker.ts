@@ -37,6 +37,13 @@ export const defaultTrackerOptions: Readonly<TrackerOptions> = {
   noise: defaultKalmanNoise,
 };
 
+/** Finite box with a positive size and a finite score. */
+function isUsable(d: DetectedObject): boolean {
+  const b = d.box;
+  return Number.isFinite(d.score) && Number.isFinite(b.x) && Number.isFinite(b.y) && b.width > 0 && b.height > 0 &&
+    Number.isFinite(b.width) && Number.isFinite(b.height);
+}
+
 export class Tracker {
   readonly options: Readonly<TrackerOptions>;
   #tracks: Track[] = [];
@@ -64,8 +71,10 @@ export class Tracker {
     const events: TrackEvent[] = [];
     const bestImproved: number[] = [];
 
-    const high = frame.objects.filter((d) => d.score >= o.highThreshold);
-    const low = frame.objects.filter((d) => d.score >= o.lowThreshold && d.score < o.highThreshold);
+    // One NaN would poison a track's motion model for good: such detections are left out and counted.
+    const usable = frame.objects.filter(isUsable);
+    const high = usable.filter((d) => d.score >= o.highThreshold);
+    const low = usable.filter((d) => d.score >= o.lowThreshold && d.score < o.highThreshold);
     const predicted = new Map(this.#tracks.map((t) => [t, t.predict(now)] as const));
     const matchedTracks = new Set<Track>();
 
@@ -117,7 +126,7 @@ export class Tracker {
       events.push(...this.#endEvents(track));
       return false;
     });
-    return { tracks: this.tracks, events, bestImproved };
+    return { tracks: this.tracks, events, bestImproved, unusable: frame.objects.length - usable.length };
   }
 
   /** Ends every track (end of the stream, pipeline stop): their end (and removed) events. */

@@ -101,4 +101,6 @@ export interface TrackerUpdate {
   events: TrackEvent[];
   /** Ids whose best snapshot became this frame: the stage keeps this frame's image for them. */
   bestImproved: number[];
+  /** Detections left out of this update: a coordinate or score not a finite number, or a size of 0 or less. */
+  unusable: number;
 }

@@ -128,6 +128,19 @@ describe('Tracker lifecycle', () => {
     expect(ended[0]!.track.best.frameId).toBe(104);
   });
 
+  it('leaves out and counts detections with a non-finite coordinate or score or an empty box', () => {
+    const tracker = new Tracker({ minHits: 1 });
+    const bad: DetectedObject[] = [
+      { index: 0, score: Number.NaN, box: { x: 1, y: 1, width: 5, height: 5 } },
+      { index: 0, score: 0.9, box: { x: Number.POSITIVE_INFINITY, y: 1, width: 5, height: 5 } },
+      { index: 0, score: 0.9, box: { x: 1, y: 1, width: 0, height: 5 } },
+    ];
+    const u = tracker.update({ frameId: 0, monoMs: 0, wallMs: wall0, objects: [...bad, person(10)] });
+    expect(u.unusable).toBe(3);
+    expect(u.tracks).toHaveLength(1);
+    expect(Number.isFinite(tracker.update({ frameId: 1, monoMs: 100, wallMs: wall0 + 100, objects: [person(12)] }).tracks[0]!.box.x)).toBe(true);
+  });
+
   it('treats a frame older than the previous one as taken at the same time', () => {
     const tracker = new Tracker({ minHits: 1 });
     tracker.update({ frameId: 0, monoMs: 1000, wallMs: wall0, objects: [person(10)] });
