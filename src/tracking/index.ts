@@ -6,3 +6,4 @@ export type { BestSnapshot, TrackEvent, TrackedObject, TrackerFrame, TrackerOpti
 export type { KalmanNoise } from './kalman.js';
 export { boxIou, pointInPolygon, type Point } from './geometry.js';
 export { filterOptionsFrom, trackerOptionsFrom } from './options.js';
+export { trackClassProblems, type ClassProblem } from './class-check.js';

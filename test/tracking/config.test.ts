@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { defaultTrackerOptions } from '../../src/tracking/tracker.js';
 import { filterOptionsFrom, trackerOptionsFrom } from '../../src/tracking/options.js';
+import { trackClassProblems } from '../../src/tracking/class-check.js';
 import { configError, placeholderModel, problemLines } from '../config/helpers.js';
 
 const yaml = (track: string, postprocess = 'detect-ssd') => `version: 1
@@ -85,5 +86,28 @@ describe('track config', () => {
     expect(problemLines(error)).toEqual([
       'p.yaml:7:12: pipelines[0].track: follows objects found by a detector; postprocess classify finds no boxes: use detect-ssd or detect-yolo, or remove track',
     ]);
+  });
+});
+
+describe('track class names against the model labels', () => {
+  const track = (yamlTrack: string) => parseConfig('/tmp/x/p.yaml', yaml(yamlTrack)).pipelines[0]!.track!;
+  const labels = ['person', 'bicycle', 'car', '???', 'tv'];
+
+  it('names every unknown class with its field and a did-you-mean', () => {
+    const t = track('    track: { classes: [persn, car, "7"], filters: [{ class: tvv, min_score: 0.5 }], masks: [{ points: [[0, 0], [1, 0], [1, 1]], classes: [television, "2"] }] }\n');
+    expect(trackClassProblems(t, labels, 0, 'coco.tflite', 5)).toEqual([
+      { field: 'track.classes[0]', message: '"persn" is not a label of coco.tflite; did you mean "person"?' },
+      { field: 'track.classes[2]', message: 'class index 7 is out of range: coco.tflite has 5 classes (0-4)' },
+      { field: 'track.filters[0].class', message: '"tvv" is not a label of coco.tflite; did you mean "tv"?' },
+      { field: 'track.masks[0].classes[0]', message: '"television" is not a label of coco.tflite' },
+    ]);
+  });
+
+  it('takes indices only from a model without labels', () => {
+    const t = track('    track: { classes: [person, "0"] }\n');
+    expect(trackClassProblems(t, undefined, 0, 'm.tflite')).toEqual([
+      { field: 'track.classes[0]', message: '"person" is not a class index and m.tflite has no labels (set model.labels, or give indices)' },
+    ]);
+    expect(trackClassProblems(track('    track: {}\n'), labels, 0, 'm.tflite')).toEqual([]);
   });
 });
