@@ -5,6 +5,7 @@
  *                                 mqtt-publish (mqtt sink + outbox against a local Mosquitto, ~2 minutes);
  *                                 mqtt-command-rtt (a command's round trip, with and without TCP_NODELAY);
  *                                 config-load (event-loop lag loading large and hostile config files);
+ *                                 tracking (Tracker.update per frame for crowds of 10 to 500 objects);
  *                                 default: all
  * Real models come from ../shared/models; a benchmark whose model is absent is reported as skipped.
  * The pipeline and camera benchmarks run with edgepipe's heap setting (src/runtime/heap.ts, as `edgepipe run`);
@@ -19,6 +20,7 @@ import { configLoadBenchmark } from './config-load.js';
 import { commandRoundTrip } from './mqtt-rtt.js';
 import { pipelineBenchmarks } from './pipeline.js';
 import { mqttBenchmarks } from './mqtt.js';
+import { trackingBenchmark } from './tracking.js';
 import { packageRoot } from '../src/runtime/paths.js';
 
 const root = packageRoot();
@@ -37,6 +39,7 @@ const benchmarks: Record<string, () => Promise<unknown[]>> = {
   'camera': async () => [await cameraBenchmark(models)],
   'mqtt-publish': async () => mqttBenchmarks(models),
   'mqtt-command-rtt': async () => commandRoundTrip(),
+  'tracking': async () => trackingBenchmark(),
   'config-load': async () => configLoadBenchmark(path.join(root, 'test', 'fixtures', 'config', 'models', 'placeholder.tflite')),
 };
 

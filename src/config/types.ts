@@ -74,6 +74,8 @@ export interface PipelineConfig {
   model: ModelConfig;
   preprocess: PreprocessConfig;
   postprocess: PostprocessConfig;
+  /** Object filters and the multi-object tracker (detectors only); absent: no tracking. */
+  track?: TrackConfig;
   buffer: BufferConfig;
   /** Keep every Nth frame (1 = all). */
   every: number;
@@ -369,6 +371,42 @@ export interface ScalarConfig {
   /** The value is anomalous below `below` or above `above` (either may be absent). */
   below?: number;
   above?: number;
+}
+
+/** See src/config/schema-track.ts and src/tracking. Thresholds 0..1, times in ms, areas in source pixels². */
+export interface TrackConfig {
+  /** Labels or class indices to track; empty = all. */
+  classes: string[];
+  match: 'class' | 'any';
+  highThreshold: number;
+  lowThreshold: number;
+  newTrackThreshold: number;
+  matchIou: number;
+  lowMatchIou: number;
+  tentativeMatchIou: number;
+  minHits: number;
+  maxAgeMs: number;
+  tentativeMaxAgeMs: number;
+  stationary: { windowMs: number; maxMove: number };
+  filters: TrackFilterConfig[];
+  masks: TrackMaskConfig[];
+}
+
+export interface TrackFilterConfig {
+  class?: string;
+  minScore?: number;
+  minArea?: number;
+  maxArea?: number;
+  minAspect?: number;
+  maxAspect?: number;
+}
+
+export interface TrackMaskConfig {
+  /** [x, y] corners, at least 3. */
+  points: Array<[number, number]>;
+  units: 'pixels' | 'fraction';
+  classes: string[];
+  anchor: 'bottom-centre' | 'centre';
 }
 
 export interface BufferConfig {

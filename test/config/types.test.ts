@@ -36,7 +36,8 @@ const shapes = {
   file: shape(keys<T.ConfigFile>()('file', 'version', 'runtime', 'pipelines', 'secretPaths')),
   runtime: shape(keys<T.RuntimeConfig>()('library', 'delegateDirs', 'cacheDir', 'log', 'http', 'reloadHealthS', 'thermal'), optional<T.RuntimeConfig>()('library', 'cacheDir', 'log', 'http', 'reloadHealthS')),
   pipeline: shape(
-    keys<T.PipelineConfig>()('name', 'origin', 'source', 'model', 'preprocess', 'postprocess', 'buffer', 'every', 'maxFps', 'statsIntervalS', 'sinks'),
+    keys<T.PipelineConfig>()('name', 'origin', 'source', 'model', 'preprocess', 'postprocess', 'track', 'buffer', 'every', 'maxFps', 'statsIntervalS', 'sinks'),
+    optional<T.PipelineConfig>()('track'),
   ),
   images: shape(keys<T.ImagesSourceConfig>()('kind', 'path', 'loop', 'fps', 'watch')),
   synthetic: shape(keys<T.SyntheticSourceConfig>()('kind', 'width', 'height', 'fps', 'pattern', 'frames')),
