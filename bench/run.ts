@@ -5,6 +5,7 @@
  *                                 mqtt-publish (mqtt sink + outbox against a local Mosquitto, ~2 minutes);
  *                                 mqtt-command-rtt (a command's round trip, with and without TCP_NODELAY);
  *                                 config-load (event-loop lag loading large and hostile config files);
+ *                                 motion (motion detection per 640x480 frame, and on video/car-detection.mp4);
  *                                 default: all
  * Real models come from ../shared/models; a benchmark whose model is absent is reported as skipped.
  * The pipeline and camera benchmarks run with edgepipe's heap setting (src/runtime/heap.ts, as `edgepipe run`);
@@ -17,6 +18,7 @@ import { asyncOverhead, cComparison } from './c-comparison.js';
 import { cameraBenchmark } from './camera.js';
 import { configLoadBenchmark } from './config-load.js';
 import { commandRoundTrip } from './mqtt-rtt.js';
+import { motionBenchmarks } from './motion.js';
 import { pipelineBenchmarks } from './pipeline.js';
 import { mqttBenchmarks } from './mqtt.js';
 import { packageRoot } from '../src/runtime/paths.js';
@@ -37,6 +39,7 @@ const benchmarks: Record<string, () => Promise<unknown[]>> = {
   'camera': async () => [await cameraBenchmark(models)],
   'mqtt-publish': async () => mqttBenchmarks(models),
   'mqtt-command-rtt': async () => commandRoundTrip(),
+  'motion': async () => motionBenchmarks(models),
   'config-load': async () => configLoadBenchmark(path.join(root, 'test', 'fixtures', 'config', 'models', 'placeholder.tflite')),
 };
 

@@ -10,7 +10,7 @@ export const motionDefaults = {
   enabled: true,
   height: 120,
   threshold: 25,
-  minArea: 0.001,
+  minArea: 0.002,
   alpha: 0.02,
   contrast: true,
   lightingLimit: 0.4,
@@ -72,7 +72,7 @@ export const motionSchema = object(
       '`min_area` of the frame, outside the masks. A global brightness change (a light switched on, auto exposure) is ' +
       'compensated, or re-seeds the background when it changes more than `lighting_limit` of the frame: it is counted, ' +
       'never reported as motion. Image sources only.',
-    example: { height: 120, threshold: 25, min_area: 0.001, masks: [{ name: 'clock', points: [[540, 0], [640, 0], [640, 30], [540, 30]] }] },
+    example: { height: 120, threshold: 25, min_area: 0.002, masks: [{ name: 'clock', points: [[540, 0], [640, 0], [640, 30], [540, 30]] }] },
   },
   {
     enabled: boolean({ description: 'Run motion detection (false keeps the settings and turns it off).', default: motionDefaults.enabled }),
@@ -93,7 +93,9 @@ export const motionSchema = object(
       default: motionDefaults.threshold,
     }),
     min_area: number({
-      description: 'Smallest motion region that counts, as a fraction of the frame area (0.001 = 0.1%, about 300 pixels of 640x480).',
+      description:
+        'Smallest motion region that counts, as a fraction of the frame area (0.002 = 0.2%, about 600 pixels of 640x480, ' +
+        'a 20x30 object). Smaller values also catch the shimmer of high-contrast edges (road markings) in compressed video.',
       min: 0,
       max: 1,
       default: motionDefaults.minArea,
