@@ -178,6 +178,23 @@ describe('motion detector', () => {
     expect(run(withoutGain, 20, faint).filter((r) => r.motion).length).toBe(0);
   });
 
+  it('leaves no ghost behind a large slow object, and absorbs one that stops after 1/alpha frames', () => {
+    const detector = new MotionDetector(motionSettings({ alpha: 0.05 }));
+    run(detector, 5, (i) => encode(frame(background, { seed: i, noise: 6 }), 'gray8'));
+    // A 120x100 block crossing at 8 px a frame: each pixel is covered for up to 15 frames (under 1 / alpha = 20).
+    const crossing = run(detector, 40, (i) =>
+      encode(frame(background, { seed: 10 + i, noise: 6, rects: [{ x: -60 + 8 * i, y: 70, width: 120, height: 100, value: 250 }] }), 'gray8'),
+    );
+    expect(crossing.slice(1).every((r) => r.motion)).toBe(true);
+    // Gone: the next frame still differs where it just was, the one after must be quiet (no ghost to fade).
+    const after = run(detector, 10, (i) => encode(frame(background, { seed: 100 + i, noise: 6 }), 'gray8'));
+    expect(after.slice(1).filter((r) => r.motion)).toEqual([]);
+    // Stops: motion until its pixels have been changed for 1 / alpha = 20 frames, then background.
+    const parked = { x: 100, y: 100, width: 50, height: 40, value: 250 };
+    const stopped = run(detector, 30, (i) => encode(frame(background, { seed: 200 + i, noise: 6, rects: [parked] }), 'gray8'));
+    expect(stopped.map((r) => r.motion).lastIndexOf(true)).toBe(19);
+  });
+
   it('starts again when the frame size changes, and after reset()', () => {
     const detector = new MotionDetector(motionSettings());
     run(detector, 3, (i) => encode(frame(background, { seed: i, noise: 6 }), 'gray8'));
