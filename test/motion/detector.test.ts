@@ -17,21 +17,26 @@ function run(detector: MotionDetector, count: number, make: (i: number) => Retur
 }
 
 describe('grey copy', () => {
-  it('averages whole blocks of the luma, the same for every raw format', () => {
+  // 60 rows: blocks of 4x4 (the one-word-a-block paths); 72 rows: blocks of 3 or 4 by 3 or 4 (the general path).
+  for (const [rows, size] of [[60, [80, 60]], [72, [96, 72]]] as const) {
+  it(`averages whole blocks of the luma, the same for every raw format (${rows} rows)`, () => {
     const luma = frame(texture(W, H, 40, 200), { seed: 1, noise: 10 });
-    const grid = greyGrid(W, H, 60);
-    expect([grid.width, grid.height]).toEqual([80, 60]);
-    // The reference: the plain mean of each 4x4 block.
-    const expected = new Uint8Array(80 * 60);
-    for (let j = 0; j < 60; j += 1) {
-      for (let i = 0; i < 80; i += 1) {
+    const grid = greyGrid(W, H, rows);
+    expect([grid.width, grid.height]).toEqual(size);
+    // The reference: the plain mean of each block.
+    const expected = new Uint8Array(grid.width * grid.height);
+    for (let j = 0; j < grid.height; j += 1) {
+      for (let i = 0; i < grid.width; i += 1) {
         let s = 0;
-        for (let y = 0; y < 4; y += 1) for (let x = 0; x < 4; x += 1) s += luma.data[(4 * j + y) * W + 4 * i + x]!;
-        expected[j * 80 + i] = Math.round(s / 16);
+        let n = 0;
+        for (let y = grid.yStart[j]!; y < grid.yStart[j + 1]!; y += 1) {
+          for (let x = grid.xStart[i]!; x < grid.xStart[i + 1]!; x += 1, n += 1) s += luma.data[y * W + x]!;
+        }
+        expected[j * grid.width + i] = Math.round(s / n);
       }
     }
     for (const format of ['gray8', 'rgb24', 'bgr24', 'i420', 'nv12', 'yuyv'] as RawPixelFormat[]) {
-      const out = new Uint8Array(80 * 60);
+      const out = new Uint8Array(grid.width * grid.height);
       // An odd byte offset takes the path that copies rows to a 4-byte boundary.
       const raw = encode(luma, format);
       const shifted = new Uint8Array(raw.data.length + 1);
@@ -41,6 +46,32 @@ describe('grey copy', () => {
         // Limited-range YUV loses a little precision (219 levels for 256): within 2 levels of the reference.
         const worst = out.reduce((m, v, k) => Math.max(m, Math.abs(v - expected[k]!)), 0);
         expect(worst, format).toBeLessThanOrEqual(format === 'gray8' || format.endsWith('24') ? 1 : 2);
+      }
+    }
+  });
+  }
+
+  it('weighs colour channels as BT.601 luma, for RGB and BGR alike', () => {
+    const data = new Uint8Array(W * H * 3);
+    for (let k = 0; k < data.length; k += 1) data[k] = (k * 2654435761) >>> 24;
+    const swapped = new Uint8Array(data.length);
+    for (let k = 0; k < data.length; k += 3) swapped.set([data[k + 2]!, data[k + 1]!, data[k]!], k);
+    for (const rows of [60, 72]) {
+      const grid = greyGrid(W, H, rows);
+      for (const [format, bytes] of [['rgb24', data], ['bgr24', swapped]] as const) {
+        const out = new Uint8Array(grid.width * grid.height);
+        downscaleGrey({ format, width: W, height: H, data: bytes }, grid, out, greyScratch(grid));
+        for (const [i, j] of [[0, 0], [5, 7], [grid.width - 1, grid.height - 1]] as const) {
+          let s = 0;
+          let n = 0;
+          for (let y = grid.yStart[j]!; y < grid.yStart[j + 1]!; y += 1) {
+            for (let x = grid.xStart[i]!; x < grid.xStart[i + 1]!; x += 1, n += 1) {
+              const p = 3 * (y * W + x);
+              s += (77 * data[p]! + 150 * data[p + 1]! + 29 * data[p + 2]!) / 256;
+            }
+          }
+          expect(Math.abs(out[j * grid.width + i]! - s / n), `${format} ${rows} rows (${i}, ${j})`).toBeLessThanOrEqual(0.5 + 1e-9);
+        }
       }
     }
   });
