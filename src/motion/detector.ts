@@ -163,7 +163,7 @@ export class MotionDetector {
     const { grid, grey, background, changed, mask } = state;
     const s = this.#settings;
     downscaleGrey(image, grid, grey, state.scratch);
-    const { ratio, gain } = sceneLevels(grey, background, mask.masked, mask.open, s.contrast, state.levels);
+    const { ratio, gain } = sceneLevels(grey, background, mask.masked, s.contrast, state.levels);
     let lighting: LightingChange = 'none';
     if (ratio !== 1) {
       rescaleBackground(background, ratio);

@@ -58,14 +58,14 @@ export function sceneLevels(
   frame: Uint8Array,
   background: Float32Array,
   masked: Uint8Array,
-  open: number,
   contrast: boolean,
   scratch: LevelScratch,
 ): SceneLevels {
   const { ratios, levels } = scratch;
   ratios.fill(0);
   levels.fill(0);
-  for (let k = 0; k < frame.length; k += 1) {
+  // Every other pixel: 9,600 samples of a 160x120 grid place a median within a step, at half the cost.
+  for (let k = 0; k < frame.length; k += 2) {
     if (masked[k]) continue;
     const b = (background[k]! + 0.5) | 0;
     levels[b] = levels[b]! + 1;
@@ -74,12 +74,14 @@ export function sceneLevels(
     else if (bin >= BINS) bin = BINS - 1;
     ratios[bin] = ratios[bin]! + 1;
   }
-  if (open === 0) return { ratio: 1, gain: 1 };
-  const step = rankOf(ratios, (open - 1) >> 1) - CENTRE;
+  let samples = 0;
+  for (let i = 0; i < levels.length; i += 1) samples += levels[i]!;
+  if (samples === 0) return { ratio: 1, gain: 1 };
+  const step = rankOf(ratios, (samples - 1) >> 1) - CENTRE;
   const ratio = Math.abs(step) <= DEAD_BAND ? 1 : 2 ** (step / STEPS_PER_OCTAVE);
   let gain = 1;
   if (contrast) {
-    const spread = rankOf(levels, Math.floor(open * 0.98)) - rankOf(levels, Math.floor(open * 0.02));
+    const spread = rankOf(levels, Math.floor(samples * 0.98)) - rankOf(levels, Math.floor(samples * 0.02));
     gain = Math.min(CONTRAST_MAX_GAIN, Math.max(1, CONTRAST_REFERENCE / Math.max(1, spread)));
   }
   return { ratio, gain };

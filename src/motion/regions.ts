@@ -17,10 +17,12 @@ export interface GridRegion {
 export interface RegionScratch {
   labels: Int32Array;
   parent: Int32Array;
+  /** Per label: x0, y0, x1, y1, pixels (grown when a frame has more labels). */
+  boxes: Int32Array;
 }
 
 export function regionScratch(size: number): RegionScratch {
-  return { labels: new Int32Array(size), parent: new Int32Array(size + 1) };
+  return { labels: new Int32Array(size), parent: new Int32Array(size + 1), boxes: new Int32Array(5 * 256) };
 }
 
 /** Pieces smaller than this share of `minPixels` are noise, dropped before merging (which is quadratic). */
@@ -64,16 +66,15 @@ function pieces(changed: Uint8Array, w: number, h: number, scratch: RegionScratc
         labels[k] = 0;
         continue;
       }
-      let label = 0;
-      const join = (other: number): void => {
-        if (other === 0) return;
-        label = label === 0 ? root(parent, other) : union(parent, label, other);
-      };
-      if (x > 0) join(labels[k - 1]!);
+      // Neighbours already labelled: left, and the three above.
+      let label = x > 0 ? labels[k - 1]! : 0;
       if (y > 0) {
-        if (x > 0) join(labels[k - w - 1]!);
-        join(labels[k - w]!);
-        if (x + 1 < w) join(labels[k - w + 1]!);
+        for (let dx = -1; dx <= 1; dx += 1) {
+          if (x + dx < 0 || x + dx >= w) continue;
+          const other = labels[k - w + dx]!;
+          if (other === 0) continue;
+          label = label === 0 ? root(parent, other) : union(parent, label, other);
+        }
       }
       if (label === 0) {
         label = next;
@@ -83,23 +84,32 @@ function pieces(changed: Uint8Array, w: number, h: number, scratch: RegionScratc
       labels[k] = label;
     }
   }
-  const byRoot = new Map<number, GridRegion>();
+  // One slot per label, indexed by its root: no map, no object until the end.
+  const boxes = scratch.boxes.length >= 5 * next ? scratch.boxes : (scratch.boxes = new Int32Array(5 * next));
+  boxes.fill(-1, 0, 5 * next);
+  const roots: number[] = [];
   for (let y = 0; y < h; y += 1) {
     for (let x = 0; x < w; x += 1) {
       const label = labels[y * w + x]!;
       if (label === 0) continue;
       const r = root(parent, label);
-      const region = byRoot.get(r);
-      if (!region) byRoot.set(r, { x0: x, y0: y, x1: x, y1: y, pixels: 1 });
-      else {
-        if (x < region.x0) region.x0 = x;
-        if (x > region.x1) region.x1 = x;
-        region.y1 = y;
-        region.pixels += 1;
+      const b = 5 * r;
+      if (boxes[b + 4] === -1) {
+        roots.push(r);
+        boxes[b] = x;
+        boxes[b + 1] = y;
+        boxes[b + 2] = x;
+        boxes[b + 3] = y;
+        boxes[b + 4] = 1;
+      } else {
+        if (x < boxes[b]!) boxes[b] = x;
+        if (x > boxes[b + 2]!) boxes[b + 2] = x;
+        boxes[b + 3] = y;
+        boxes[b + 4] = boxes[b + 4]! + 1;
       }
     }
   }
-  return [...byRoot.values()];
+  return roots.map((r) => ({ x0: boxes[5 * r]!, y0: boxes[5 * r + 1]!, x1: boxes[5 * r + 2]!, y1: boxes[5 * r + 3]!, pixels: boxes[5 * r + 4]! }));
 }
 
 const near = (a: GridRegion, b: GridRegion, gap: number): boolean =>
