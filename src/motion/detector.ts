@@ -171,12 +171,28 @@ export class MotionDetector {
     }
     const limit = s.threshold / gain;
     const masked = mask.masked;
+    const alpha = s.alpha;
+    const absorb = Math.min(65535, Math.ceil(1 / alpha));
+    const age = state.age;
     let count = 0;
+    // Difference and background update in one pass (a lighting reset below overwrites the background anyway).
     for (let k = 0; k < grey.length; k += 1) {
-      const d = grey[k]! - background[k]!;
-      const hit = masked[k] === 0 && (d > limit || -d > limit) ? 1 : 0;
-      changed[k] = hit;
-      count += hit;
+      const g = grey[k]!;
+      const b = background[k]!;
+      const d = g - b;
+      if (masked[k] === 0 && (d > limit || -d > limit)) {
+        changed[k] = 1;
+        count += 1;
+        const a = age[k]! + 1;
+        if (a >= absorb) {
+          age[k] = 0;
+          background[k] = g;
+        } else age[k] = a;
+      } else {
+        changed[k] = 0;
+        age[k] = 0;
+        background[k] = b + alpha * d;
+      }
     }
     const changedShare = mask.open === 0 ? 0 : count / mask.open;
     if (changedShare > s.lightingLimit) {
@@ -188,18 +204,6 @@ export class MotionDetector {
     if (lighting === 'compensated') this.#counters.lightingCompensated += 1;
     const size = grid.width * grid.height;
     const found = count === 0 ? [] : motionRegions(changed, grid.width, grid.height, Math.max(1, Math.ceil(s.minArea * size)), mergeGap(grid), state.regions);
-    const alpha = s.alpha;
-    const absorb = Math.min(65535, Math.ceil(1 / alpha));
-    const age = state.age;
-    for (let k = 0; k < grey.length; k += 1) {
-      if (changed[k] === 0) {
-        age[k] = 0;
-        background[k] = background[k]! + alpha * (grey[k]! - background[k]!);
-      } else if (age[k]! + 1 >= absorb) {
-        age[k] = 0;
-        background[k] = grey[k]!;
-      } else age[k] = age[k]! + 1;
-    }
     let pixels = 0;
     const regions = found.map((r): MotionBox => {
       pixels += r.pixels;
