@@ -102,8 +102,9 @@ export const motionSchema = object(
     }),
     alpha: number({
       description:
-        'Background update rate per frame (0 to 1): the background moves this fraction towards each frame. Larger forgets ' +
-        'faster (an object that stops becomes background sooner); smaller keeps slow objects longer.',
+        'Background update rate per frame (0 to 1): where nothing changed, the background moves this fraction towards ' +
+        'each frame. Changed pixels keep their background (a slow object leaves no ghost), until they have been changed ' +
+        'for 1 / alpha frames in a row: then they become background at once (an object that stopped; 50 frames at 0.02).',
       min: 0,
       exclusiveMin: true,
       max: 1,
