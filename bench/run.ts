@@ -6,6 +6,7 @@
  *                                 mqtt-command-rtt (a command's round trip, with and without TCP_NODELAY);
  *                                 config-load (event-loop lag loading large and hostile config files);
  *                                 tracking (Tracker.update per frame for crowds of 10 to 500 objects);
+ *                                 motion (motion detection per 640x480 frame, and on video/car-detection.mp4);
  *                                 default: all
  * Real models come from ../shared/models; a benchmark whose model is absent is reported as skipped.
  * The pipeline and camera benchmarks run with edgepipe's heap setting (src/runtime/heap.ts, as `edgepipe run`);
@@ -18,6 +19,7 @@ import { asyncOverhead, cComparison } from './c-comparison.js';
 import { cameraBenchmark } from './camera.js';
 import { configLoadBenchmark } from './config-load.js';
 import { commandRoundTrip } from './mqtt-rtt.js';
+import { motionBenchmarks } from './motion.js';
 import { pipelineBenchmarks } from './pipeline.js';
 import { mqttBenchmarks } from './mqtt.js';
 import { trackingBenchmark } from './tracking.js';
@@ -40,6 +42,7 @@ const benchmarks: Record<string, () => Promise<unknown[]>> = {
   'mqtt-publish': async () => mqttBenchmarks(models),
   'mqtt-command-rtt': async () => commandRoundTrip(),
   'tracking': async () => trackingBenchmark(),
+  'motion': async () => motionBenchmarks(models),
   'config-load': async () => configLoadBenchmark(path.join(root, 'test', 'fixtures', 'config', 'models', 'placeholder.tflite')),
 };
 

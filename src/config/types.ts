@@ -77,6 +77,8 @@ export interface PipelineConfig {
   /** Object filters and the multi-object tracker (detectors only); absent: no tracking. */
   track?: TrackConfig;
   buffer: BufferConfig;
+  /** Motion detection before inference (src/motion); absent: none. */
+  motion?: MotionConfig;
   /** Keep every Nth frame (1 = all). */
   every: number;
   /** Upper bound on frames entering inference per second; 0 = no bound. */
@@ -84,6 +86,32 @@ export interface PipelineConfig {
   /** Seconds between stats reports; 0 = none. */
   statsIntervalS: number;
   sinks: SinkConfig[];
+}
+
+/** A pipeline's `motion` section (src/config/schema-motion.ts has the meaning of each field). */
+export interface MotionConfig {
+  enabled: boolean;
+  /** Height of the grey copy, 16-720 px. */
+  height: number;
+  /** Per-pixel difference that counts as changed, 1-255 levels. */
+  threshold: number;
+  /** Smallest region that counts, fraction of the frame area. */
+  minArea: number;
+  /** Background update rate per frame, (0, 1]. */
+  alpha: number;
+  contrast: boolean;
+  /** Changed fraction of the frame above which a change is lighting, (0, 1]. */
+  lightingLimit: number;
+  /** Seconds between inferences without motion while objects are tracked; 0 = never. */
+  keepaliveS: number;
+  masks: MotionMaskConfig[];
+}
+
+export interface MotionMaskConfig {
+  name?: string;
+  coordinates: 'pixels' | 'normalized';
+  /** Polygon corners [x, y], at least 3. */
+  points: [number, number][];
 }
 
 export type SourceConfig = ImagesSourceConfig | SyntheticSourceConfig | CameraSourceConfig | SensorSourceConfig;
