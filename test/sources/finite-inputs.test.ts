@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { AudioSourceConfig, CameraSourceConfig } from '../../src/config/types.js';
-import type { Frame, SeriesPayload } from '../../src/pipeline/frame.js';
+import type { Frame, SeriesPayload } from '../../src/core/frame.js';
 import { CameraSource } from '../../src/sources/camera-source.js';
 import { AudioSampleProducer } from '../../src/sources/series/audio-source.js';
 import { SeriesSource } from '../../src/sources/series/series-source.js';
