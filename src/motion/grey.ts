@@ -9,7 +9,7 @@
  * Limited-range YUV (Y 16-235, what cameras and ffmpeg's yuv420p deliver) is expanded to 0-255 so that a
  * threshold means the same for an RGB and a YUV source of the same scene.
  */
-import type { RawPixelFormat } from '../pipeline/frame.js';
+import type { RawPixelFormat } from '../core/frame.js';
 import { EdgepipeError } from '../runtime/errors.js';
 
 /** A raw frame as sources deliver it (the `raw` ImagePayload of src/pipeline/frame.ts, without its `kind`). */

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { MotionDetector, motionSettings, type MotionResult } from '../../src/motion/index.js';
 import { downscaleGrey, greyGrid, greyScratch } from '../../src/motion/grey.js';
-import type { RawPixelFormat } from '../../src/pipeline/frame.js';
+import type { RawPixelFormat } from '../../src/core/frame.js';
 import { covers, encode, frame, iou, texture, type Rect } from './scenes.js';
 
 const W = 320;

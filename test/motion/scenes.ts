@@ -3,7 +3,7 @@
  * background, rectangles drawn on it, and the frame as the raw formats sources deliver (i420, nv12, yuyv, gray8,
  * rgb24, bgr24).
  */
-import type { RawPixelFormat } from '../../src/pipeline/frame.js';
+import type { RawPixelFormat } from '../../src/core/frame.js';
 import { mulberry32 } from '../../src/sources/synthetic-patterns.js';
 import type { RawImage } from '../../src/motion/grey.js';
 
