@@ -7,3 +7,4 @@ export type { LightingChange, MotionBox, MotionCounters, MotionResult, MotionSet
 export { MotionGate } from './gate.js';
 export type { GateCounters, GateDecision } from './gate.js';
 export type { RawImage } from './grey.js';
+export { createMotionStage, type MotionStage, type MotionStageCounters } from './stage.js';

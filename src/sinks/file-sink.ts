@@ -12,7 +12,8 @@ import type { Prediction } from '../core/frame.js';
 import { defaultSinkWarn, describeFsError, errnoCode, sinkError } from './errors.js';
 import { delay, within } from './timing.js';
 import { rotateFiles } from './file-rotation.js';
-import { predictionLine } from './json-lines.js';
+import { eventLine, predictionLine } from './json-lines.js';
+import type { PipelineEvent } from '../core/events.js';
 import { LineQueue, type LineQueueLimits } from './line-queue.js';
 import type { PredictionSink, SinkContext, SinkStats } from './types.js';
 import { RepeatLimiter } from '../runtime/repeat-limiter.js';
@@ -102,11 +103,20 @@ export class FileSink implements PredictionSink {
   }
 
   write(prediction: Prediction): void {
+    this.writeLine(() => predictionLine(prediction));
+  }
+
+  /** A stage's event as a JSON line among the predictions; queued, written and counted like them. */
+  event(event: PipelineEvent): void {
+    this.writeLine(() => eventLine(event));
+  }
+
+  private writeLine(make: () => string): void {
     if (this.state !== 'running') {
       this.counts.dropped += 1;
       return;
     }
-    if (!this.queue.push(predictionLine(prediction))) {
+    if (!this.queue.push(make())) {
       this.counts.dropped += 1;
       const why = this.lastError === undefined || this.failures === 0 ? '' : `; ${this.lastError}`;
       this.dropWarn.log('queue-full', `sink ${this.name}: queue full (${this.queue.length} prediction(s) held${why}): dropping new predictions`);

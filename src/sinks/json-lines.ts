@@ -8,6 +8,7 @@
  *  "latency_ms":{"queue":0.1,"preprocess":1.234,"infer":5.5,"postprocess":0.02,"total":6.9},
  *  "meta":{"file":"/data/a.jpg"},"result":{"kind":"classify","classes":[{"index":3,"label":"cat","score":0.9}]}}
  */
+import type { PipelineEvent } from '../core/events.js';
 import type { Prediction } from '../core/frame.js';
 import type { Result, ScoredClassResult } from '../core/result.js';
 
@@ -88,7 +89,49 @@ export function predictionRecord(prediction: Prediction): Record<string, unknown
     },
     meta: sortedKeys(prediction.meta),
     result: resultRecord(prediction.result),
+    ...tracksRecord(prediction),
   };
+}
+
+/** `tracks` (the tracking stage's `analytics.tracks`), rounded like the rest; absent without tracking. */
+function tracksRecord(prediction: Prediction): Record<string, unknown> {
+  const tracks = prediction.analytics?.tracks;
+  if (tracks === undefined) return {};
+  return {
+    tracks: tracks.map((t) => ({
+      track_id: t.track_id,
+      index: t.index,
+      ...(t.label === undefined ? {} : { label: t.label }),
+      score: score(t.score),
+      best_score: score(t.best_score),
+      box: { x: px(t.box.x), y: px(t.box.y), width: px(t.box.width), height: px(t.box.height) },
+      matched: t.matched,
+      first_seen_ms: Math.round(t.first_seen_ms),
+      last_seen_ms: Math.round(t.last_seen_ms),
+      velocity: { x: px(t.velocity.x), y: px(t.velocity.y) },
+      stationary: t.stationary,
+      ...(t.stationary_since_ms === undefined ? {} : { stationary_since_ms: Math.round(t.stationary_since_ms) }),
+    })),
+  };
+}
+
+/**
+ * A stage's event (src/core/events.ts) as one JSON line: `{"event":"track_start","time":...,"time_ms":...,
+ * "pipeline":"door","stage":"tracking","source":"door/camera","frame_id":7,"data":{...}}`. `event` first, so a
+ * reader tells events from predictions (which have no `event` key) at a glance.
+ */
+export function eventLine(event: PipelineEvent): string {
+  const wall = event.capturedWallMs;
+  return `${JSON.stringify({
+    event: event.kind,
+    time: Number.isFinite(wall) ? new Date(wall).toISOString() : null,
+    time_ms: Number.isFinite(wall) ? Math.round(wall) : null,
+    pipeline: event.pipeline,
+    stage: event.stage,
+    source: event.source,
+    frame_id: event.frameId,
+    data: event.data,
+  })}\n`;
 }
 
 /** One line of JSON, newline-terminated. */

@@ -8,7 +8,8 @@ import type { Writable } from 'node:stream';
 import type { Prediction } from '../core/frame.js';
 import { defaultSinkWarn, describeFsError } from './errors.js';
 import { within } from './timing.js';
-import { predictionLine } from './json-lines.js';
+import { eventLine, predictionLine } from './json-lines.js';
+import type { PipelineEvent } from '../core/events.js';
 import { LineQueue, type LineQueueLimits } from './line-queue.js';
 import type { PredictionSink, SinkContext, SinkStats } from './types.js';
 
@@ -68,11 +69,20 @@ export class StdoutSink implements PredictionSink {
   }
 
   write(prediction: Prediction): void {
+    this.writeLine(() => predictionLine(prediction));
+  }
+
+  /** A stage's event as a JSON line among the predictions; queued and counted like them. */
+  event(event: PipelineEvent): void {
+    this.writeLine(() => eventLine(event));
+  }
+
+  private writeLine(make: () => string): void {
     if (this.state !== 'running' || this.broken) {
       this.counts.dropped += 1;
       return;
     }
-    const line = predictionLine(prediction);
+    const line = make();
     if (this.congested || this.queue.length > 0) {
       if (!this.queue.push(line)) this.counts.dropped += 1;
       return;

@@ -7,3 +7,4 @@ export type { KalmanNoise } from './kalman.js';
 export { boxIou, pointInPolygon, type Point } from './geometry.js';
 export { filterOptionsFrom, trackerOptionsFrom } from './options.js';
 export { trackClassProblems, type ClassProblem } from './class-check.js';
+export { createTrackingStage, trackRecord, type PredictionTrack, type TrackingStage } from './stage.js';

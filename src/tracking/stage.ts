@@ -1,0 +1,119 @@
+/**
+ * Tracking as a pipeline result stage (src/stages/types.ts): each detector result goes through the object filters
+ * and the tracker, with the frame's monotonic and wall times; the prediction gets `analytics.tracks` (confirmed
+ * tracks alive after this frame, coasting ones included, see `matched`) and the lifecycle changes go to the sinks
+ * as events: `track_start`, `track_end`, `track_stationary`, `track_moving`, `track_removed`.
+ *
+ * Tracks end only when a later result comes (the tracker ages them on update): with motion gating, a track whose
+ * object left ends at the next inference (the keep-alive runs one every `keepalive_s` while tracks exist). At
+ * stop, the tracks still alive end (`track_end`, reason `stop`).
+ */
+import type { Frame, Prediction } from '../core/frame.js';
+import type { TrackConfig } from '../config/types.js';
+import type { Stage, StageContext } from '../stages/types.js';
+import { ObjectFilters } from './filters.js';
+import { filterOptionsFrom, trackerOptionsFrom } from './options.js';
+import { Tracker } from './tracker.js';
+import type { TrackedObject, TrackEvent } from './types.js';
+
+/** One tracked object as a prediction carries it (and events name it): plain JSON values. */
+export interface PredictionTrack {
+  track_id: number;
+  index: number;
+  label?: string;
+  /** Score of this frame's detection; 0 while coasting (matched false). */
+  score: number;
+  best_score: number;
+  box: { x: number; y: number; width: number; height: number };
+  matched: boolean;
+  /** Wall ms since the epoch. */
+  first_seen_ms: number;
+  last_seen_ms: number;
+  /** Box centre, px/s. */
+  velocity: { x: number; y: number };
+  stationary: boolean;
+  stationary_since_ms?: number;
+}
+
+declare module '../core/frame.js' {
+  interface PredictionAnalytics {
+    /** Tracked objects (src/tracking), present on detector predictions of pipelines with `track:`. */
+    tracks?: PredictionTrack[];
+  }
+}
+
+export function trackRecord(t: TrackedObject): PredictionTrack {
+  return {
+    track_id: t.id,
+    index: t.index,
+    ...(t.label === undefined ? {} : { label: t.label }),
+    score: t.score,
+    best_score: t.bestScore,
+    box: { ...t.box },
+    matched: t.matched,
+    first_seen_ms: t.firstSeenMs,
+    last_seen_ms: t.lastSeenMs,
+    velocity: { ...t.velocity },
+    stationary: t.stationary,
+    ...(t.stationarySinceMs === undefined ? {} : { stationary_since_ms: t.stationarySinceMs }),
+  };
+}
+
+function eventData(event: TrackEvent, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const t = event.track;
+  return {
+    track_id: t.id,
+    ...(t.label === undefined ? {} : { label: t.label }),
+    at_ms: event.atMs,
+    ...extra,
+    track: trackRecord(t),
+    best: { frame_id: t.best.frameId, time_ms: t.best.wallMs, score: t.best.score, box: { ...t.best.box } },
+  };
+}
+
+export interface TrackingStage extends Stage {
+  /** Detections the filters dropped, by reason, and ones the tracker could not use. */
+  counters(): { dropped: Record<string, number>; unusable: number; started: number; ended: number };
+}
+
+export function createTrackingStage(config: TrackConfig): TrackingStage {
+  const filters = new ObjectFilters(filterOptionsFrom(config));
+  const tracker = new Tracker(trackerOptionsFrom(config));
+  let context: StageContext | undefined;
+  // The identity of the latest frame, to date the events of the tracks still alive at stop (no payload kept).
+  let lastFrame: Frame | undefined;
+  let unusable = 0;
+  let started = 0;
+  let ended = 0;
+  const emit = (events: readonly TrackEvent[], frame: Frame, extra?: Record<string, unknown>) => {
+    for (const event of events) {
+      if (event.kind === 'start') started += 1;
+      if (event.kind === 'end') ended += 1;
+      context?.emit(`track_${event.kind}`, frame, eventData(event, extra));
+    }
+  };
+  return {
+    name: 'tracking',
+    start(ctx: StageContext): void {
+      context = ctx;
+    },
+    process(prediction: Prediction, frame: Frame): Prediction {
+      if (prediction.result.kind !== 'detect') return prediction;
+      const payload = frame.payload;
+      const size = payload.kind === 'raw' ? { width: payload.width, height: payload.height } : undefined;
+      const kept = filters.apply(prediction.result.objects, size).kept;
+      const update = tracker.update({ frameId: frame.id, monoMs: frame.capturedMonoMs, wallMs: frame.capturedWallMs, objects: kept });
+      unusable += update.unusable;
+      lastFrame = { id: frame.id, source: frame.source, capturedMonoMs: frame.capturedMonoMs, capturedWallMs: frame.capturedWallMs, payload: { kind: 'encoded', bytes: new Uint8Array(0) }, meta: {} };
+      emit(update.events, frame);
+      return { ...prediction, analytics: { ...prediction.analytics, tracks: update.tracks.map(trackRecord) } };
+    },
+    stop(): void {
+      const events = tracker.finish();
+      if (lastFrame) emit(events, lastFrame, { reason: 'stop' });
+    },
+    counters() {
+      return { dropped: { ...filters.dropped }, unusable, started, ended };
+    },
+  };
+}
