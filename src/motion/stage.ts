@@ -13,7 +13,7 @@ import { MotionDetector } from './detector.js';
 import { MotionGate } from './gate.js';
 
 /** What the stage counted since it was made (the pipeline's stats carry these as `motion`). */
-export interface MotionStageCounters {
+export interface MotionStageCounters extends Record<string, number> {
   /** Raw frames the detector looked at. */
   frames: number;
   framesWithMotion: number;
@@ -25,8 +25,6 @@ export interface MotionStageCounters {
   unjudged: number;
   /** Sum over frames of the motion area (fraction of the frame): divided by `frames`, the mean area. */
   areaSum: number;
-  /** Area of the latest frame with motion, fraction of the frame. */
-  lastArea: number;
   lightingCompensated: number;
   lightingResets: number;
 }
@@ -57,7 +55,6 @@ export function createMotionStage(config: MotionConfig): MotionStage {
   const gate = new MotionGate(config.keepaliveS * 1000);
   let unjudged = 0;
   let areaSum = 0;
-  let lastArea = 0;
   return {
     name: 'motion',
     gate(frame: Frame, view: GateView): StageDecision {
@@ -68,7 +65,6 @@ export function createMotionStage(config: MotionConfig): MotionStage {
       }
       const found = detector.detect(payload);
       areaSum += found.area;
-      if (found.motion) lastArea = found.area;
       // The first frame only seeds the background: infer it, there is nothing to compare it with yet.
       if (found.seeded) return { infer: true };
       const decision = gate.decide(found.motion, watching(view.latest), frame.capturedMonoMs);
@@ -84,7 +80,6 @@ export function createMotionStage(config: MotionConfig): MotionStage {
         skipped: g.skipped,
         unjudged,
         areaSum,
-        lastArea,
         lightingCompensated: d.lightingCompensated,
         lightingResets: d.lightingResets,
       };

@@ -340,7 +340,8 @@ export class Pipeline {
     // Only the configured sinks: the extra ones (metrics, the demo's console, tests) are the observers.
     const sinks = Object.fromEntries(this.sinks.slice(0, this.config.sinks.length).map((sink) => [sink.name, sink.stats()]));
     const report = this.stats.report(this.state, this.delegate, this.runner?.failovers ?? 0, this.source?.health?.(), this.thermal?.current, sinks, advance);
-    const withSkips = this.stages?.gating ? { ...report, skipped: { ...this.stages.skips } } : report;
+    const counters = this.stages?.counters;
+    const withSkips = { ...report, ...(this.stages?.gating ? { skipped: { ...this.stages.skips } } : {}), ...(counters ? { stages: counters } : {}) };
     return this.paused ? { ...withSkips, paused: true } : withSkips;
   }
 

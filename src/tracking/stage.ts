@@ -72,8 +72,8 @@ function eventData(event: TrackEvent, extra: Record<string, unknown> = {}): Reco
 }
 
 export interface TrackingStage extends Stage {
-  /** Detections the filters dropped, by reason, and ones the tracker could not use. */
-  counters(): { dropped: Record<string, number>; unusable: number; started: number; ended: number };
+  /** Tracks started and ended, detections the filters dropped (`dropped<Reason>`) and ones the tracker could not use. */
+  counters(): Record<string, number>;
 }
 
 export function createTrackingStage(config: TrackConfig): TrackingStage {
@@ -113,7 +113,8 @@ export function createTrackingStage(config: TrackConfig): TrackingStage {
       if (lastFrame) emit(events, lastFrame, { reason: 'stop' });
     },
     counters() {
-      return { dropped: { ...filters.dropped }, unusable, started, ended };
+      const dropped = Object.entries(filters.dropped).map(([reason, n]) => [`dropped${reason[0]!.toUpperCase()}${reason.slice(1)}`, n] as const);
+      return { started, ended, unusable, ...Object.fromEntries(dropped) };
     },
   };
 }

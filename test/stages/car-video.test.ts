@@ -45,7 +45,7 @@ pipelines:
     const t0 = predictions[0]?.capturedWallMs ?? 0;
     console.log(
       `car-detection.mp4: frames in ${report.framesIn}, inferred ${predictions.length} (${((100 * predictions.length) / report.framesIn).toFixed(1)}%), ` +
-        `skipped no_motion ${skipped}, drops ${JSON.stringify(report.drops)}; tracks: ${ends.map(describeEnd).join(', ')}`,
+        `skipped no_motion ${skipped}, motion ${JSON.stringify(report.stages?.['motion'])}, drops ${JSON.stringify(report.drops)}; tracks: ${ends.map(describeEnd).join(', ')}`,
     );
     expect(report.framesIn).toBeGreaterThanOrEqual(VIDEO_FRAMES - 2);
     expect(predictions.length).toBeLessThanOrEqual(report.framesIn / 2);

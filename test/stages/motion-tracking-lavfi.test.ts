@@ -48,6 +48,7 @@ describe.skipIf(!runFfmpegTests)('motion gate and tracking stages in a pipeline 
     expect(report.skipped).toEqual({ no_motion: FRAMES - 1 });
     expect(report.framesIn).toBe(FRAMES);
     expect(report.drops).toEqual({});
+    expect(report.stages?.['motion']).toMatchObject({ frames: FRAMES, framesWithMotion: 0, skipped: FRAMES - 1, keepalive: 0, unjudged: 0, areaSum: 0 });
   });
 
   it('a moving scene: every frame has motion and is inferred; the fixed box becomes track 1 on every prediction, with start and end events', async () => {
@@ -56,6 +57,10 @@ describe.skipIf(!runFfmpegTests)('motion gate and tracking stages in a pipeline 
     const report = pipeline.report();
     expect(report.skipped?.['no_motion'] ?? 0).toBe(0);
     expect(predictions).toHaveLength(FRAMES);
+    // The first frame seeds the background; each later one has motion.
+    expect(report.stages?.['motion']).toMatchObject({ frames: FRAMES, framesWithMotion: FRAMES - 1, skipped: 0 });
+    expect(report.stages?.['motion']?.['areaSum']).toBeGreaterThan(0);
+    expect(report.stages?.['tracking']).toMatchObject({ started: 1, ended: 1 });
     // min_hits 3: confirmed on the third prediction, the same id ever after.
     expect(predictions.map((p) => p.analytics?.tracks?.map((t) => t.track_id))).toEqual([[], [], ...Array(FRAMES - 2).fill([1])]);
     const track = predictions.at(-1)!.analytics!.tracks![0]!;
