@@ -32,11 +32,11 @@ const maskSchema = object(
   },
   {
     name: string({ description: 'A name for messages and the docs of the site; not used otherwise.', example: 'timestamp' }),
-    coordinates: oneOf(['pixels', 'normalized'], {
-      description: 'Unit of the points.',
+    units: oneOf(['pixels', 'fraction'], {
+      description: 'Unit of the points (the same words as for zones, lines and track masks).',
       default: 'pixels',
-      meanings: { pixels: 'pixels of the source frame (before any preprocess)', normalized: 'fractions of the frame, 0 to 1 across and down' },
-      synonyms: { normalised: 'normalized', fractions: 'normalized', fraction: 'normalized', relative: 'normalized', pixel: 'pixels', px: 'pixels' },
+      meanings: { pixels: 'pixels of the source frame (before any preprocess)', fraction: 'fractions of the frame, 0 to 1 across and down' },
+      synonyms: { normalised: 'fraction', normalized: 'fraction', fractions: 'fraction', relative: 'fraction', pixel: 'pixels', px: 'pixels' },
     }),
     points: list(point, {
       description: 'The corners in order (at least 3); the polygon closes itself. Pixels of the frame on or inside it are masked.',
@@ -52,10 +52,10 @@ const maskSchema = object(
           const n = value.points.length;
           report('points', `a polygon needs at least 3 points, received ${n === 0 ? 'none' : n === 1 ? '1 point' : `${n} points`}`);
         }
-        if (value.coordinates !== 'normalized') return;
+        if (value.units !== 'fraction') return;
         value.points.forEach(([x, y], i) => {
           if (x > 1 || y > 1) {
-            report(`points[${i}]`, `[${x}, ${y}] is outside the frame: normalized coordinates run from 0 to 1 (use coordinates: pixels for pixels)`);
+            report(`points[${i}]`, `[${x}, ${y}] is outside the frame: fractions run from 0 to 1 (use units: pixels for pixels)`);
           }
         });
       },
@@ -159,7 +159,7 @@ export function motionSourceProblems(
   const { width, height } = source;
   if (width === undefined || height === undefined) return;
   motion.masks.forEach((mask, m) => {
-    if (mask.coordinates !== 'pixels') return;
+    if (mask.units !== 'pixels') return;
     mask.points.forEach(([x, y], i) => {
       if (x > width || y > height) {
         report(

@@ -109,7 +109,7 @@ export interface MotionConfig {
 
 export interface MotionMaskConfig {
   name?: string;
-  coordinates: 'pixels' | 'normalized';
+  units: 'pixels' | 'fraction';
   /** Polygon corners [x, y], at least 3. */
   points: [number, number][];
 }

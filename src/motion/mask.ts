@@ -16,7 +16,7 @@ export interface RasterMask {
 
 /** Polygon corners in source pixels. */
 function toPixels(mask: MotionMaskConfig, grid: GreyGrid): [number, number][] {
-  if (mask.coordinates === 'pixels') return mask.points;
+  if (mask.units === 'pixels') return mask.points;
   return mask.points.map(([x, y]) => [x * grid.sourceWidth, y * grid.sourceHeight]);
 }
 

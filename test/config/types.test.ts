@@ -40,7 +40,7 @@ const shapes = {
     optional<T.PipelineConfig>()('track', 'motion'),
   ),
   motion: shape(keys<T.MotionConfig>()('enabled', 'height', 'threshold', 'minArea', 'alpha', 'contrast', 'lightingLimit', 'keepaliveS', 'masks')),
-  mask: shape(keys<T.MotionMaskConfig>()('name', 'coordinates', 'points'), optional<T.MotionMaskConfig>()('name')),
+  mask: shape(keys<T.MotionMaskConfig>()('name', 'units', 'points'), optional<T.MotionMaskConfig>()('name')),
   images: shape(keys<T.ImagesSourceConfig>()('kind', 'path', 'loop', 'fps', 'watch')),
   synthetic: shape(keys<T.SyntheticSourceConfig>()('kind', 'width', 'height', 'fps', 'pattern', 'frames')),
   model: shape(
@@ -93,7 +93,7 @@ pipelines:
       { resize: fill, pad_colour: [1, 2, 3], roi: { x: 0, y: 0, width: 1, height: 1 }, rotate: 90, flip: vertical, colour: rgb, layout: nhwc, mean: [1], std: [2] }
     postprocess: ${postprocess}
     buffer: { policy: queue, size: 3 }
-    motion: { enabled: true, height: 100, threshold: 20, min_area: 0.01, alpha: 0.1, contrast: false, lighting_limit: 0.5, keepalive_s: 2, masks: [{ name: m, coordinates: pixels, points: [[0, 0], [1, 0], [1, 1]] }] }
+    motion: { enabled: true, height: 100, threshold: 20, min_area: 0.01, alpha: 0.1, contrast: false, lighting_limit: 0.5, keepalive_s: 2, masks: [{ name: m, units: pixels, points: [[0, 0], [1, 0], [1, 1]] }] }
     every: 2
     max_fps: 1
     stats_interval_s: 1

@@ -24,7 +24,7 @@ describe('motion config', () => {
     const config = parseConfig('/tmp/x/p.yaml', yaml('      masks: [{ points: [[0, 0], [10, 0], [10, 10]] }]'));
     expect(config.pipelines[0]!.motion).toEqual({
       ...motionDefaults,
-      masks: [{ coordinates: 'pixels', points: [[0, 0], [10, 0], [10, 10]] }],
+      masks: [{ units: 'pixels', points: [[0, 0], [10, 0], [10, 10]] }],
     });
     const without = parseConfig('/tmp/x/p.yaml', yaml('').replace('    motion:\n', ''));
     expect(without.pipelines[0]!.motion).toBeUndefined();
@@ -49,15 +49,15 @@ describe('motion config', () => {
     expect(unsized.pipelines[0]!.motion!.masks[0]!.points[1]).toEqual([5000, 0]);
   });
 
-  it('reports normalized coordinates above 1, negative coordinates and a wrong unit', async () => {
+  it('reports fractions above 1, negative coordinates and a wrong unit', async () => {
     expect(
       await problems(
-        '      masks:\n        - { coordinates: normalized, points: [[0, 0], [1.5, 0], [1, 1]] }\n        - { coordinates: fraction, points: [[0, -1], [1, 0], [1, 1]] }',
+        '      masks:\n        - { units: fraction, points: [[0, 0], [1.5, 0], [1, 1]] }\n        - { units: fractoin, points: [[0, -1], [1, 0], [1, 1]] }',
       ),
     ).toEqual([
-      'p.yaml:9:55: pipelines[0].motion.masks[0].points[1]: [1.5, 0] is outside the frame: normalized coordinates run from 0 to 1 (use coordinates: pixels for pixels)',
-      'p.yaml:10:26: pipelines[0].motion.masks[1].coordinates: expected one of pixels, normalized, received "fraction"; did you mean "normalized"?',
-      'p.yaml:10:49: pipelines[0].motion.masks[1].points[0][1]: expected a number of 0 or more, received -1',
+      'p.yaml:9:47: pipelines[0].motion.masks[0].points[1]: [1.5, 0] is outside the frame: fractions run from 0 to 1 (use units: pixels for pixels)',
+      'p.yaml:10:20: pipelines[0].motion.masks[1].units: expected one of pixels, fraction, received "fractoin"; did you mean "fraction"?',
+      'p.yaml:10:43: pipelines[0].motion.masks[1].points[0][1]: expected a number of 0 or more, received -1',
     ]);
   });
 

@@ -172,12 +172,12 @@ describe('motion detector', () => {
     const clock = { x: 250, y: 5, width: 60, height: 20 };
     const blink = (i: number) => encode(frame(background, { seed: i, noise: 6, rects: [{ ...clock, value: i % 2 === 0 ? 10 : 245 }] }), 'nv12');
     const masked = new MotionDetector(
-      motionSettings({ masks: [{ coordinates: 'pixels', points: [[250, 5], [310, 5], [310, 25], [250, 25]] }] }),
+      motionSettings({ masks: [{ units: 'pixels', points: [[250, 5], [310, 5], [310, 25], [250, 25]] }] }),
     );
     expect(run(masked, 20, blink).filter((r) => r.motion)).toEqual([]);
     // The same mask in fractions of the frame.
     const fractions = new MotionDetector(
-      motionSettings({ masks: [{ coordinates: 'normalized', points: [[250 / W, 5 / H], [310 / W, 5 / H], [310 / W, 25 / H], [250 / W, 25 / H]] }] }),
+      motionSettings({ masks: [{ units: 'fraction', points: [[250 / W, 5 / H], [310 / W, 5 / H], [310 / W, 25 / H], [250 / W, 25 / H]] }] }),
     );
     expect(run(fractions, 20, blink).filter((r) => r.motion)).toEqual([]);
     const open = new MotionDetector(motionSettings());
@@ -240,7 +240,7 @@ describe('motion detector', () => {
   it('refuses settings out of range, naming them', () => {
     expect(() => new MotionDetector(motionSettings({ alpha: 0 }))).toThrow('Expected a number greater than 0 and at most 1 for motion.alpha but received 0');
     expect(() => new MotionDetector(motionSettings({ height: 8 }))).toThrow('Expected an integer between 16 and 720 for motion.height but received 8');
-    expect(() => new MotionDetector(motionSettings({ masks: [{ coordinates: 'pixels', points: [[0, 0], [1, 1]] }] }))).toThrow(
+    expect(() => new MotionDetector(motionSettings({ masks: [{ units: 'pixels', points: [[0, 0], [1, 1]] }] }))).toThrow(
       'Expected at least 3 points [x, y] for motion.masks[0].points but received an array of 2',
     );
   });
