@@ -77,14 +77,14 @@ const maskSchema = object(
       synonyms: { px: 'pixels', fractions: 'fraction', relative: 'fraction', normalized: 'fraction', normalised: 'fraction' },
     }),
     classes: list(className, { description: 'Classes the mask drops; empty = all.', default: [], example: ['tv'] }),
-    anchor: oneOf(['bottom-centre', 'centre'], {
+    anchor: oneOf(['bottom_centre', 'centre'], {
       description: 'The point of the box tested against the polygon.',
-      default: 'bottom-centre',
+      default: 'bottom_centre',
       meanings: {
-        'bottom-centre': 'the middle of the bottom edge, where an object stands: a person passing in front of a masked screen is kept',
+        'bottom_centre': 'the middle of the bottom edge, where an object stands: a person passing in front of a masked screen is kept',
         centre: 'the centre of the box: for top-down views and things that do not stand on the ground',
       },
-      synonyms: { 'bottom-center': 'bottom-centre', bottom: 'bottom-centre', feet: 'bottom-centre', center: 'centre', middle: 'centre' },
+      synonyms: { bottom_center: 'bottom_centre', bottom: 'bottom_centre', feet: 'bottom_centre', center: 'centre', middle: 'centre' },
     }),
   },
   [

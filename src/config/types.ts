@@ -434,7 +434,7 @@ export interface TrackMaskConfig {
   points: Array<[number, number]>;
   units: 'pixels' | 'fraction';
   classes: string[];
-  anchor: 'bottom-centre' | 'centre';
+  anchor: 'bottom_centre' | 'centre';
 }
 
 export interface BufferConfig {

@@ -3,7 +3,7 @@
  * masks over known false positives (a poster, a television, a reflection). Every dropped detection is counted
  * by reason, for the stats.
  *
- * Mask anchor: by default a detection is dropped when the bottom-centre of its box (where it stands on the
+ * Mask anchor: by default a detection is dropped when the bottom_centre of its box (where it stands on the
  * ground) lies in a mask. A person walking in front of a masked television keeps their feet outside the mask
  * and is kept, while the centre of their box may well cover the screen; `centre` suits top-down views and
  * objects that do not stand on anything (a screen on a wall is found as its whole box, so both anchors drop it).
@@ -34,7 +34,7 @@ export interface DetectionMask {
   /** Classes the mask drops; empty = all. */
   classes: ClassName[];
   /** The point of the box tested against the polygon. */
-  anchor: 'bottom-centre' | 'centre';
+  anchor: 'bottom_centre' | 'centre';
 }
 
 export interface ObjectFilterOptions {

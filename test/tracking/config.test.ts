@@ -37,7 +37,7 @@ describe('track config', () => {
       classes: ['person', 'car'],
       filters: [{ class: 'person', minScore: 0.6, minArea: 1500 }],
       masks: [
-        { points: [{ x: 400, y: 80 }, { x: 520, y: 80 }, { x: 520, y: 170 }], units: 'pixels', classes: ['tv'], anchor: 'bottom-centre' },
+        { points: [{ x: 400, y: 80 }, { x: 520, y: 80 }, { x: 520, y: 170 }], units: 'pixels', classes: ['tv'], anchor: 'bottom_centre' },
         { points: [{ x: 0, y: 0 }, { x: 0.5, y: 0 }, { x: 0.5, y: 0.2 }], units: 'fraction', classes: [], anchor: 'centre' },
       ],
     });
@@ -59,7 +59,7 @@ describe('track config', () => {
       'p.yaml:10:17: pipelines[0].track.filters[0]: sets no limit; give min_score, min_area, max_area, min_aspect or max_aspect',
       'p.yaml:10:48: pipelines[0].track.filters[1].min_area: is larger than max_area (100); no box could pass',
       'p.yaml:12:21: pipelines[0].track.masks[0].points: expected at least 3 items, received a list of 2',
-      'p.yaml:13:72: pipelines[0].track.masks[1].anchor: expected one of bottom-centre, centre, received "center"; did you mean "centre"?',
+      'p.yaml:13:72: pipelines[0].track.masks[1].anchor: expected one of bottom_centre, centre, received "center"; did you mean "centre"?',
       'p.yaml:14:38: pipelines[0].track.masks[2].points[2]: expected a point [x, y], received a list of 1',
     ]);
   });

@@ -38,8 +38,8 @@ describe('ObjectFilters', () => {
     expect(f.dropped).toEqual(r.dropped);
   });
 
-  it('drops a masked tv by its bottom-centre but keeps a person standing in front of it', () => {
-    const f = new ObjectFilters({ ...none, masks: [{ ...tvMask, units: 'pixels', classes: [], anchor: 'bottom-centre' }] });
+  it('drops a masked tv by its bottom_centre but keeps a person standing in front of it', () => {
+    const f = new ObjectFilters({ ...none, masks: [{ ...tvMask, units: 'pixels', classes: [], anchor: 'bottom_centre' }] });
     const tv = det(62, 'tv', 0.7, 400, 80, 120, 90);
     const personInFront = det(0, 'person', 0.9, 430, 60, 60, 300); // box covers the screen, feet at y 360
     expect(f.apply([tv, personInFront]).kept).toEqual([personInFront]);

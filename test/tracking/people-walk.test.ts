@@ -15,7 +15,7 @@ import { videoDetections, type VideoFrameDetections } from './video-detections.j
 
 const wall0 = Date.UTC(2026, 11, 7);
 // The dark window at the top left (the detector's "tv" box is about x 0-117, y 0-186).
-const windowMask = { points: [{ x: 0, y: 0 }, { x: 140, y: 0 }, { x: 140, y: 210 }, { x: 0, y: 210 }], units: 'pixels' as const, classes: [], anchor: 'bottom-centre' as const };
+const windowMask = { points: [{ x: 0, y: 0 }, { x: 140, y: 0 }, { x: 140, y: 210 }, { x: 0, y: 210 }], units: 'pixels' as const, classes: [], anchor: 'bottom_centre' as const };
 
 function track(frames: readonly VideoFrameDetections[], filters: ObjectFilterOptions, options: Partial<TrackerOptions>): TrackEvent[] {
   const filter = new ObjectFilters(filters);
