@@ -7,6 +7,8 @@
  *                                 config-load (event-loop lag loading large and hostile config files);
  *                                 camera-latest (a 30 fps camera into a model at ~10 fps: freshness of
  *                                 `buffer: latest` and throughput; camera-latest-queue: the same with `queue`);
+ *                                 tracking (Tracker.update per frame for crowds of 10 to 500 objects);
+ *                                 motion (motion detection per 640x480 frame, and on video/car-detection.mp4);
  *                                 default: all
  * Real models come from ../shared/models; a benchmark whose model is absent is reported as skipped.
  * The pipeline and camera benchmarks run with edgepipe's heap setting (src/runtime/heap.ts, as `edgepipe run`);
@@ -20,8 +22,10 @@ import { cameraBenchmark } from './camera.js';
 import { cameraLatestBenchmark } from './camera-latest.js';
 import { configLoadBenchmark } from './config-load.js';
 import { commandRoundTrip } from './mqtt-rtt.js';
+import { motionBenchmarks } from './motion.js';
 import { pipelineBenchmarks } from './pipeline.js';
 import { mqttBenchmarks } from './mqtt.js';
+import { trackingBenchmark } from './tracking.js';
 import { packageRoot } from '../src/runtime/paths.js';
 
 const root = packageRoot();
@@ -42,6 +46,8 @@ const benchmarks: Record<string, () => Promise<unknown[]>> = {
   'camera-latest-queue': async () => [await cameraLatestBenchmark(models, { policy: 'queue', seconds: 20 })],
   'mqtt-publish': async () => mqttBenchmarks(models),
   'mqtt-command-rtt': async () => commandRoundTrip(),
+  'tracking': async () => trackingBenchmark(),
+  'motion': async () => motionBenchmarks(models),
   'config-load': async () => configLoadBenchmark(path.join(root, 'test', 'fixtures', 'config', 'models', 'placeholder.tflite')),
 };
 

@@ -8,6 +8,8 @@ import { isSensorSource, sensorChannels } from './sensor-channels.js';
 import { boolean, integer, list, number, object, oneOf, string } from './schema-dsl.js';
 import { postprocessSchema, preprocessSchema, sinkSchema, sourceSchema } from './schema-stages.js';
 import { linesSchema, pipelineZoneProblems, zonesSchema } from './schema-zones.js';
+import { trackSchema } from './schema-track.js';
+import { motionSchema, motionSourceProblems } from './schema-motion.js';
 
 /** Pipeline names become MQTT topic levels and file names: no `+`, `#`, `/`, spaces or capitals. */
 export const pipelineNamePattern = /^[a-z0-9][a-z0-9_-]{0,62}$/;
@@ -357,7 +359,9 @@ export const pipelineSchema = object(
     model: modelSchema,
     preprocess: preprocessSchema,
     postprocess: postprocessSchema,
+    track: trackSchema,
     buffer: bufferSchema,
+    motion: motionSchema,
     every: integer({ description: 'Keep every Nth frame from the source (1 = all, 3 = one in three).', min: 1, max: 100000, default: 1 }),
     max_fps: number({
       description: 'At most this many frames per second enter inference; 0 = no limit.',
@@ -390,7 +394,12 @@ export const pipelineSchema = object(
     },
     {
       run(value, report) {
+        if (value.track && value.postprocess.kind !== 'detect-ssd' && value.postprocess.kind !== 'detect-yolo') {
+          report('track', `follows objects found by a detector; postprocess ${value.postprocess.kind} finds no boxes: use detect-ssd or detect-yolo, or remove track`);
+        }
         const source = value.source;
+        const sized = source.kind === 'synthetic' || source.kind === 'camera' ? source : { kind: source.kind };
+        if (value.motion) motionSourceProblems(value.motion, sized, isSensorSource(source), report);
         if (!isSensorSource(source)) return;
         const kind = source.kind;
         const aSource = `${/^[aeiou]/u.test(kind) ? 'an' : 'a'} ${kind} source`;

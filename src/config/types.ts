@@ -74,7 +74,11 @@ export interface PipelineConfig {
   model: ModelConfig;
   preprocess: PreprocessConfig;
   postprocess: PostprocessConfig;
+  /** Object filters and the multi-object tracker (detectors only); absent: no tracking. */
+  track?: TrackConfig;
   buffer: BufferConfig;
+  /** Motion detection before inference (src/motion); absent: none. */
+  motion?: MotionConfig;
   /** Keep every Nth frame (1 = all). */
   every: number;
   /** Upper bound on frames entering inference per second; 0 = no bound. */
@@ -109,6 +113,32 @@ export interface LineConfig {
   classes?: string[];
   anchor: 'bottom_centre' | 'centre';
   hysteresisPx: number;
+}
+
+/** A pipeline's `motion` section (src/config/schema-motion.ts has the meaning of each field). */
+export interface MotionConfig {
+  enabled: boolean;
+  /** Height of the grey copy, 16-720 px. */
+  height: number;
+  /** Per-pixel difference that counts as changed, 1-255 levels. */
+  threshold: number;
+  /** Smallest region that counts, fraction of the frame area. */
+  minArea: number;
+  /** Background update rate per frame, (0, 1]. */
+  alpha: number;
+  contrast: boolean;
+  /** Changed fraction of the frame above which a change is lighting, (0, 1]. */
+  lightingLimit: number;
+  /** Seconds between inferences without motion while objects are tracked; 0 = never. */
+  keepaliveS: number;
+  masks: MotionMaskConfig[];
+}
+
+export interface MotionMaskConfig {
+  name?: string;
+  units: 'pixels' | 'fraction';
+  /** Polygon corners [x, y], at least 3. */
+  points: [number, number][];
 }
 
 export type SourceConfig = ImagesSourceConfig | SyntheticSourceConfig | CameraSourceConfig | SensorSourceConfig;
@@ -398,6 +428,42 @@ export interface ScalarConfig {
   /** The value is anomalous below `below` or above `above` (either may be absent). */
   below?: number;
   above?: number;
+}
+
+/** See src/config/schema-track.ts and src/tracking. Thresholds 0..1, times in ms, areas in source pixels². */
+export interface TrackConfig {
+  /** Labels or class indices to track; empty = all. */
+  classes: string[];
+  match: 'class' | 'any';
+  highThreshold: number;
+  lowThreshold: number;
+  newTrackThreshold: number;
+  matchIou: number;
+  lowMatchIou: number;
+  tentativeMatchIou: number;
+  minHits: number;
+  maxAgeMs: number;
+  tentativeMaxAgeMs: number;
+  stationary: { windowMs: number; maxMove: number };
+  filters: TrackFilterConfig[];
+  masks: TrackMaskConfig[];
+}
+
+export interface TrackFilterConfig {
+  class?: string;
+  minScore?: number;
+  minArea?: number;
+  maxArea?: number;
+  minAspect?: number;
+  maxAspect?: number;
+}
+
+export interface TrackMaskConfig {
+  /** [x, y] corners, at least 3. */
+  points: Array<[number, number]>;
+  units: 'pixels' | 'fraction';
+  classes: string[];
+  anchor: 'bottom_centre' | 'centre';
 }
 
 export interface BufferConfig {

@@ -41,6 +41,11 @@ export interface StatsReport {
    * the frame was looked at and judged not worth an inference. Present only when the pipeline has gate stages.
    */
   skipped?: Record<string, number>;
+  /**
+   * Counters of the stages that keep some, by stage name (`motion`: frames, framesWithMotion, areaSum...), since
+   * this pipeline instance started. Present only when a stage counts.
+   */
+  stages?: Record<string, Record<string, number>>;
   latencyMs: Record<keyof StageLatency, { p50: number; p99: number }>;
   delegate: string;
   failovers: number;

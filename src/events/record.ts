@@ -3,7 +3,7 @@
  * every sink. File and stdout write it as one line; MQTT adds its envelope (`id`, `seq`, `device`) on the events
  * topic. Keys in a fixed order, snake_case, numbers rounded to what they mean (scores 6 decimals, pixels 0.01).
  */
-import type { Box } from '../postprocess/types.js';
+import type { Box } from '../core/result.js';
 import type { SnapshotRef, TrackEvent } from '../core/events.js';
 
 export const TRACK_EVENT_SCHEMA_ID = 'edgepipe.track_event/1';

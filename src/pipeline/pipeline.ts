@@ -11,6 +11,7 @@ import { typedView, type Dtype } from '../runtime/dtypes.js';
 import type { Model } from '../runtime/model.js';
 import { RepeatLimiter } from '../runtime/repeat-limiter.js';
 import { loadVerifiedModel } from '../runtime/probe.js';
+import { EdgepipeError } from '../runtime/errors.js';
 import { createPostprocessor } from '../postprocess/index.js';
 import type { Postprocessor } from '../postprocess/types.js';
 import { createSource } from '../sources/index.js';
@@ -28,6 +29,7 @@ import { cannotStartAgain, sourceBackoff, sourceHealth } from './source-health.j
 import { SourceRetry } from './source-retry.js';
 import { PipelineStats, type DropReason, type StatsReport } from './stats.js';
 import { postprocessContext } from './labels.js';
+import { trackClassProblems } from '../tracking/index.js';
 import { ThermalMonitor } from './thermal.js';
 import { applyBoardDefaults } from '../boards/defaults.js';
 import type { PipelineControl } from '../commands/control.js';
@@ -213,6 +215,11 @@ export class Pipeline {
     const preprocess = buildPreprocess(this.config, model, runner);
     const context = await postprocessContext(model, this.config.model.labels, this.config.model.labelOffset, model.name, this.context.files?.labels);
     const postprocessor = createPostprocessor(this.config.postprocess, runner.outputs, context);
+    const track = this.config.track;
+    const trackProblems = track ? trackClassProblems(track, context.labels, context.labelOffset, model.name) : [];
+    if (trackProblems.length > 0) {
+      throw new EdgepipeError('ERR_TRACK_CLASS', `pipeline ${this.config.name}: ${trackProblems.map((p) => `${p.field}: ${p.message}`).join('; ')}`);
+    }
     return { preprocess, postprocessor };
   }
 
@@ -364,7 +371,8 @@ export class Pipeline {
     const report = this.stats.report(this.state, this.delegate, this.runner?.failovers ?? 0, source, this.thermal?.current, sinks, advance);
     const age = this.sourceRetry?.lastFrameAgeMs();
     const withAge = age === undefined ? report : { ...report, lastFrameAgeMs: Math.round(age) };
-    const withSkips = this.stages?.gating ? { ...withAge, skipped: { ...this.stages.skips } } : withAge;
+    const counters = this.stages?.counters;
+    const withSkips = { ...withAge, ...(this.stages?.gating ? { skipped: { ...this.stages.skips } } : {}), ...(counters ? { stages: counters } : {}) };
     return this.paused ? { ...withSkips, paused: true } : withSkips;
   }
 

@@ -49,6 +49,13 @@ export class StageRunner {
     return this.gates.length > 0;
   }
 
+  /** The counters of the stages that keep some, by stage name; undefined when none does. */
+  get counters(): Record<string, Record<string, number>> | undefined {
+    const counted = this.stages.filter((stage) => stage.counters !== undefined);
+    if (counted.length === 0) return undefined;
+    return Object.fromEntries(counted.map((stage) => [stage.name, { ...stage.counters!() }]));
+  }
+
   /** Frames skipped, all reasons. */
   get skipped(): number {
     return Object.values(this.skips).reduce((a, b) => a + b, 0);

@@ -13,6 +13,7 @@ import { createSeriesPreprocessor } from '../preprocess/series-preprocessor.js';
 import { isSensorSource, sensorChannels } from '../config/sensor-channels.js';
 import { createPostprocessor } from '../postprocess/index.js';
 import { postprocessContext } from './labels.js';
+import { trackClassProblems } from '../tracking/index.js';
 import { applyBoardDefaults } from '../boards/defaults.js';
 import { normalisationProblem } from './normalisation-check.js';
 import { guessPostprocess } from '../postprocess/guess.js';
@@ -97,6 +98,10 @@ async function checkPipeline(config: ConfigFile, configured: PipelineConfig, des
     await attempt(async () => {
       const context = await postprocessContext(model, pipeline.model.labels, pipeline.model.labelOffset, pipeline.model.file);
       createPostprocessor(pipeline.postprocess, interpreter.outputs, context);
+      // Class names of track: against the labels, known only now (the schema cannot).
+      if (pipeline.track) {
+        for (const p of trackClassProblems(pipeline.track, context.labels, context.labelOffset, pipeline.model.file)) problems.push(`${p.field}: ${p.message}`);
+      }
     });
     // The fix, when the outputs look like another postprocessor: `kind: segment` is what the person needs.
     const guess = guessPostprocess(interpreter.outputs);
@@ -116,7 +121,7 @@ export async function validateModels(configs: readonly ConfigFile[]): Promise<Mo
     const descriptors = descriptorsFor(config);
     for (const pipeline of config.pipelines) {
       for (const message of await checkPipeline(config, pipeline, descriptors)) {
-        const field = /^((?:model|source|preprocess|postprocess)(?:\.[a-z_]+|\[\d+\])*): /.exec(message)?.[1];
+        const field = /^((?:model|source|preprocess|postprocess|track)(?:\.[a-z_]+|\[\d+\])*): /.exec(message)?.[1];
         out.push({ pipeline: pipeline.name, origin: pipeline.origin, ...(field ? { field } : {}), message });
       }
     }

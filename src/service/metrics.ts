@@ -50,6 +50,8 @@ export interface Totals {
   drops: Record<string, number>;
   /** Frames gate stages let skip inference, by reason; only for pipelines with gate stages. */
   skipped?: Record<string, number>;
+  /** Counters of the stages that keep some, by stage name. */
+  stages?: Record<string, Record<string, number>>;
   failovers: number;
   /** Supervised sources only. */
   source?: { restarts: number; corruptFrames: number; downtimeMs: number };
@@ -83,6 +85,7 @@ export function totalsOf(report: StatsReport): Totals {
     framesOut: report.framesOut,
     drops,
     ...(report.skipped ? { skipped: { ...report.skipped } } : {}),
+    ...(report.stages ? { stages: Object.fromEntries(Object.entries(report.stages).map(([k, v]) => [k, { ...v }])) } : {}),
     failovers: report.failovers,
     ...(source ? { source: { restarts: source.restarts, corruptFrames: source.corruptFrames, downtimeMs: source.downtimeMs } } : {}),
     ...(series
@@ -112,11 +115,14 @@ export function addTotals(a: Totals, b: Totals): Totals {
   const source = addFields(a.source, b.source);
   const series = addFields(a.series, b.series);
   const skipped = addFields(a.skipped, b.skipped);
+  let stages: Record<string, Record<string, number>> | undefined = a.stages ? { ...a.stages } : undefined;
+  for (const [name, counts] of Object.entries(b.stages ?? {})) (stages ??= {})[name] = addFields(stages[name], counts)!;
   return {
     framesIn: a.framesIn + b.framesIn,
     framesOut: a.framesOut + b.framesOut,
     drops: addFields(a.drops, b.drops)!,
     ...(skipped ? { skipped } : {}),
+    ...(stages ? { stages } : {}),
     failovers: a.failovers + b.failovers,
     ...(source ? { source } : {}),
     ...(series ? { series } : {}),

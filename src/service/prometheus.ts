@@ -34,6 +34,8 @@ export interface PipelineSnapshot {
   drops: Record<string, number>;
   /** Pipelines with gate stages only: frames that skipped inference, by reason. */
   skipped?: Record<string, number>;
+  /** Counters of the stages that keep some (motion: frames with motion...), by stage. */
+  stages?: Record<string, Record<string, number>>;
   failovers: number;
   /** Supervised sources: the current state and the counters. */
   source?: NonNullable<Totals['source']> & { state?: string };
@@ -66,6 +68,7 @@ export function snapshotOf(status: PipelineStatus, totals: Totals, report: Stats
     framesOut: totals.framesOut,
     drops: totals.drops,
     ...(totals.skipped ? { skipped: totals.skipped } : {}),
+    ...(totals.stages ? { stages: totals.stages } : {}),
     failovers: totals.failovers,
     ...(totals.source ? { source: { ...totals.source, ...(report?.source ? { state: report.source.state } : {}) } } : {}),
     ...(totals.series ? { series: totals.series } : {}),
@@ -147,6 +150,17 @@ export function renderMetrics(pipelines: readonly PipelineSnapshot[], registry: 
     out.family('edgepipe_frames_skipped_total', 'counter', 'Frames a gate stage let skip inference (not drops), by reason.');
     for (const p of pipelines) {
       for (const [reason, count] of Object.entries(p.skipped ?? {}).sort()) out.sample('edgepipe_frames_skipped_total', { pipeline: p.name, reason }, count);
+    }
+  }
+  // Only when some pipeline has a stage that counts (motion: frames, frames with motion, motion area...).
+  if (pipelines.some((p) => p.stages !== undefined)) {
+    out.family('edgepipe_stage_total', 'counter', 'Counters of pipeline stages (motion: frames, frames_with_motion, area_sum = summed motion area as a fraction of the frame; tracking: tracks started and ended, detections filtered).');
+    for (const p of pipelines) {
+      for (const [stage, counts] of Object.entries(p.stages ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
+        for (const [counter, value] of Object.entries(counts).sort(([a], [b]) => a.localeCompare(b))) {
+          out.sample('edgepipe_stage_total', { pipeline: p.name, stage, counter: counter.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`) }, value);
+        }
+      }
     }
   }
   out.family('edgepipe_pipeline_up', 'gauge', '1 when the pipeline is running, else 0; the state label says why.');

@@ -89,6 +89,29 @@ export function predictionRecord(prediction: Prediction): Record<string, unknown
     },
     meta: sortedKeys(prediction.meta),
     result: resultRecord(prediction.result),
+    ...tracksRecord(prediction),
+  };
+}
+
+/** `tracks` (the tracking stage's `analytics.tracks`), rounded like the rest; absent without tracking. */
+function tracksRecord(prediction: Prediction): Record<string, unknown> {
+  const tracks = prediction.analytics?.tracks;
+  if (tracks === undefined) return {};
+  return {
+    tracks: tracks.map((t) => ({
+      track_id: t.track_id,
+      index: t.index,
+      ...(t.label === undefined ? {} : { label: t.label }),
+      score: score(t.score),
+      best_score: score(t.best_score),
+      box: { x: px(t.box.x), y: px(t.box.y), width: px(t.box.width), height: px(t.box.height) },
+      matched: t.matched,
+      first_seen_ms: Math.round(t.first_seen_ms),
+      last_seen_ms: Math.round(t.last_seen_ms),
+      velocity: { x: px(t.velocity.x), y: px(t.velocity.y) },
+      stationary: t.stationary,
+      ...(t.stationary_since_ms === undefined ? {} : { stationary_since_ms: Math.round(t.stationary_since_ms) }),
+    })),
   };
 }
 

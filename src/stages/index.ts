@@ -1,17 +1,20 @@
 /**
  * The stages of a pipeline, in order, from its configuration. A new stage is a folder (src/<stage>/) exporting a
- * factory, and one line here, e.g.
- *
- *   ...(config.motion ? [createMotionStage(config.motion, config.source)] : []),
+ * factory, and one line here.
  *
  * Order matters: gates run in this order (the first that skips decides) and so do result stages (each gets the
- * prediction the one before returned). None is configurable yet, so every pipeline has none.
+ * prediction the one before returned). Motion gates before inference; tracking runs on each detector result.
  */
 import type { PipelineConfig } from '../config/types.js';
+import { createMotionStage } from '../motion/index.js';
+import { createTrackingStage } from '../tracking/index.js';
 import type { Stage } from './types.js';
 
-export function createStages(_config: PipelineConfig): Stage[] {
-  return [];
+export function createStages(config: PipelineConfig): Stage[] {
+  return [
+    ...(config.motion?.enabled ? [createMotionStage(config.motion)] : []),
+    ...(config.track ? [createTrackingStage(config.track)] : []),
+  ];
 }
 
 export type { GateDecision, GateView, Stage, StageContext } from './types.js';

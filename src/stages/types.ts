@@ -64,6 +64,11 @@ export interface Stage {
    * prediction (counted as `stage_error`, warned).
    */
   process?(prediction: Prediction, frame: Frame): Prediction;
+  /**
+   * What the stage counted since it was made, for the stats report (`stages.<name>`), the MQTT stats topic and
+   * /metrics (`edgepipe_stage_total{stage,counter}`): counters only (they are summed over restarts), camelCase.
+   */
+  counters?(): Record<string, number>;
   /** Releases what start() made; called once, after the last frame, also when start() failed half way. */
   stop?(): void | Promise<void>;
 }

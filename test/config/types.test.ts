@@ -36,9 +36,11 @@ const shapes = {
   file: shape(keys<T.ConfigFile>()('file', 'version', 'runtime', 'pipelines', 'secretPaths')),
   runtime: shape(keys<T.RuntimeConfig>()('library', 'delegateDirs', 'cacheDir', 'log', 'http', 'reloadHealthS', 'thermal'), optional<T.RuntimeConfig>()('library', 'cacheDir', 'log', 'http', 'reloadHealthS')),
   pipeline: shape(
-    keys<T.PipelineConfig>()('name', 'origin', 'source', 'model', 'preprocess', 'postprocess', 'buffer', 'every', 'maxFps', 'statsIntervalS', 'zones', 'lines', 'sinks'),
-    optional<T.PipelineConfig>()('zones', 'lines'),
+    keys<T.PipelineConfig>()('name', 'origin', 'source', 'model', 'preprocess', 'postprocess', 'track', 'buffer', 'motion', 'every', 'maxFps', 'statsIntervalS', 'zones', 'lines', 'sinks'),
+    optional<T.PipelineConfig>()('track', 'motion', 'zones', 'lines'),
   ),
+  motion: shape(keys<T.MotionConfig>()('enabled', 'height', 'threshold', 'minArea', 'alpha', 'contrast', 'lightingLimit', 'keepaliveS', 'masks')),
+  mask: shape(keys<T.MotionMaskConfig>()('name', 'units', 'points'), optional<T.MotionMaskConfig>()('name')),
   images: shape(keys<T.ImagesSourceConfig>()('kind', 'path', 'loop', 'fps', 'watch')),
   synthetic: shape(keys<T.SyntheticSourceConfig>()('kind', 'width', 'height', 'fps', 'pattern', 'frames')),
   model: shape(
@@ -91,6 +93,7 @@ pipelines:
       { resize: fill, pad_colour: [1, 2, 3], roi: { x: 0, y: 0, width: 1, height: 1 }, rotate: 90, flip: vertical, colour: rgb, layout: nhwc, mean: [1], std: [2] }
     postprocess: ${postprocess}
     buffer: { policy: queue, size: 3 }
+    motion: { enabled: true, height: 100, threshold: 20, min_area: 0.01, alpha: 0.1, contrast: false, lighting_limit: 0.5, keepalive_s: 2, masks: [{ name: m, units: pixels, points: [[0, 0], [1, 0], [1, 1]] }] }
     every: 2
     max_fps: 1
     stats_interval_s: 1
@@ -155,6 +158,8 @@ describe('types.ts and the schema', () => {
       expect(sorted(Object.keys(pipeline.preprocess.roi!))).toEqual(sorted(shapes.roi.all));
       expect(sorted(Object.keys(pipeline.postprocess))).toEqual(sorted(shapes[kind].all));
       expect(sorted(Object.keys(pipeline.sinks[1]!))).toEqual(sorted(shapes.fileSink.all));
+      expect(sorted(Object.keys(pipeline.motion!))).toEqual(sorted(shapes.motion.all));
+      expect(sorted(Object.keys(pipeline.motion!.masks[0]!))).toEqual(sorted(shapes.mask.all));
     }
   });
 });

@@ -1,0 +1,130 @@
+/**
+ * Tracking as a pipeline result stage (src/stages/types.ts): each detector result goes through the object filters
+ * and the tracker, with the frame's monotonic and wall times; the prediction gets `analytics.tracks` (confirmed
+ * tracks alive after this frame, coasting ones included, see `matched`) and the lifecycle changes go to the sinks
+ * as typed events (src/core/events.ts): `track_start`, `track_end`, `stationary` and `removed` (a stationary object
+ * that is gone). The tracker's `moving` (a stationary object moves again) has no event: its track says so.
+ *
+ * Tracks end only when a later result comes (the tracker ages them on update): with motion gating, a track whose
+ * object left ends at the next inference (the keep-alive runs one every `keepalive_s` while tracks exist). At
+ * stop, the tracks still alive end (`track_end`).
+ */
+import type { TrackEvent as PipelineTrackEvent } from '../core/events.js';
+import type { Frame, Prediction } from '../core/frame.js';
+import type { TrackConfig } from '../config/types.js';
+import type { Stage, StageContext } from '../stages/types.js';
+import { ObjectFilters } from './filters.js';
+import { filterOptionsFrom, trackerOptionsFrom } from './options.js';
+import { Tracker } from './tracker.js';
+import type { TrackedObject, TrackEvent } from './types.js';
+
+/** One tracked object as a prediction carries it (and events name it): plain JSON values. */
+export interface PredictionTrack {
+  track_id: number;
+  index: number;
+  label?: string;
+  /** Score of this frame's detection; 0 while coasting (matched false). */
+  score: number;
+  best_score: number;
+  box: { x: number; y: number; width: number; height: number };
+  matched: boolean;
+  /** Wall ms since the epoch. */
+  first_seen_ms: number;
+  last_seen_ms: number;
+  /** Box centre, px/s. */
+  velocity: { x: number; y: number };
+  stationary: boolean;
+  stationary_since_ms?: number;
+}
+
+declare module '../core/frame.js' {
+  interface PredictionAnalytics {
+    /** Tracked objects (src/tracking), present on detector predictions of pipelines with `track:`. */
+    tracks?: PredictionTrack[];
+  }
+}
+
+export function trackRecord(t: TrackedObject): PredictionTrack {
+  return {
+    track_id: t.id,
+    index: t.index,
+    ...(t.label === undefined ? {} : { label: t.label }),
+    score: t.score,
+    best_score: t.bestScore,
+    box: { ...t.box },
+    matched: t.matched,
+    first_seen_ms: t.firstSeenMs,
+    last_seen_ms: t.lastSeenMs,
+    velocity: { ...t.velocity },
+    stationary: t.stationary,
+    ...(t.stationarySinceMs === undefined ? {} : { stationary_since_ms: t.stationarySinceMs }),
+  };
+}
+
+/** A lifecycle change of the tracker as the event every sink writes; undefined for `moving` (no event). */
+export function trackEvent(pipeline: string, event: TrackEvent, frameId: number): PipelineTrackEvent | undefined {
+  const t = event.track;
+  const base = { pipeline, trackId: t.id, label: t.label ?? String(t.index), score: t.score, atMs: event.atMs, firstSeenMs: t.firstSeenMs, box: { ...t.box }, frameId };
+  const snapshot = { frameId: t.best.frameId, atMs: t.best.wallMs, score: t.best.score };
+  switch (event.kind) {
+    case 'start':
+      return { type: 'track_start', ...base };
+    case 'end':
+      return { type: 'track_end', ...base, lastSeenMs: t.lastSeenMs, bestScore: t.bestScore, snapshot };
+    case 'stationary':
+      return { type: 'stationary', ...base, stationarySinceMs: t.stationarySinceMs ?? event.atMs };
+    case 'removed':
+      return { type: 'removed', ...base, stationarySinceMs: t.stationarySinceMs ?? t.lastSeenMs, lastSeenMs: t.lastSeenMs, snapshot };
+    case 'moving':
+      return undefined;
+  }
+}
+
+export interface TrackingStage extends Stage {
+  /** Tracks started and ended, detections the filters dropped (`dropped<Reason>`) and ones the tracker could not use. */
+  counters(): Record<string, number>;
+}
+
+export function createTrackingStage(config: TrackConfig): TrackingStage {
+  const filters = new ObjectFilters(filterOptionsFrom(config));
+  const tracker = new Tracker(trackerOptionsFrom(config));
+  let context: StageContext | undefined;
+  // The identity of the latest frame, to date the events of the tracks still alive at stop (no payload kept).
+  let lastFrame: Frame | undefined;
+  let unusable = 0;
+  let started = 0;
+  let ended = 0;
+  const emit = (events: readonly TrackEvent[], frame: Frame) => {
+    for (const event of events) {
+      if (event.kind === 'start') started += 1;
+      if (event.kind === 'end') ended += 1;
+      const typed = context && trackEvent(context.pipeline, event, frame.id);
+      if (typed) context!.emit(typed);
+    }
+  };
+  return {
+    name: 'tracking',
+    start(ctx: StageContext): void {
+      context = ctx;
+    },
+    process(prediction: Prediction, frame: Frame): Prediction {
+      if (prediction.result.kind !== 'detect') return prediction;
+      const payload = frame.payload;
+      const size = payload.kind === 'raw' ? { width: payload.width, height: payload.height } : undefined;
+      const kept = filters.apply(prediction.result.objects, size).kept;
+      const update = tracker.update({ frameId: frame.id, monoMs: frame.capturedMonoMs, wallMs: frame.capturedWallMs, objects: kept });
+      unusable += update.unusable;
+      lastFrame = { id: frame.id, source: frame.source, capturedMonoMs: frame.capturedMonoMs, capturedWallMs: frame.capturedWallMs, payload: { kind: 'encoded', bytes: new Uint8Array(0) }, meta: {} };
+      emit(update.events, frame);
+      return { ...prediction, analytics: { ...prediction.analytics, tracks: update.tracks.map(trackRecord) } };
+    },
+    stop(): void {
+      const events = tracker.finish();
+      if (lastFrame) emit(events, lastFrame);
+    },
+    counters() {
+      const dropped = Object.entries(filters.dropped).map(([reason, n]) => [`dropped${reason[0]!.toUpperCase()}${reason.slice(1)}`, n] as const);
+      return { started, ended, unusable, ...Object.fromEntries(dropped) };
+    },
+  };
+}

@@ -1,0 +1,113 @@
+/** The `track:` section: defaults, the options it gives the tracker and filters, and its errors at file:line:col. */
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/load.js';
+import { defaultTrackerOptions } from '../../src/tracking/tracker.js';
+import { filterOptionsFrom, trackerOptionsFrom } from '../../src/tracking/options.js';
+import { trackClassProblems } from '../../src/tracking/class-check.js';
+import { configError, placeholderModel, problemLines } from '../config/helpers.js';
+
+const yaml = (track: string, postprocess = 'detect-ssd') => `version: 1
+pipelines:
+  - name: door
+    source: { kind: synthetic }
+    model: { file: ${JSON.stringify(placeholderModel)} }
+    postprocess: { kind: ${postprocess} }
+${track}`;
+
+describe('track config', () => {
+  it('is absent unless given, and `track: {}` gives the tracker its defaults', () => {
+    expect(parseConfig('/tmp/x/p.yaml', yaml('')).pipelines[0]!.track).toBeUndefined();
+    const track = parseConfig('/tmp/x/p.yaml', yaml('    track: {}\n')).pipelines[0]!.track!;
+    expect(trackerOptionsFrom(track)).toEqual(defaultTrackerOptions);
+    expect(filterOptionsFrom(track)).toEqual({ classes: [], filters: [], masks: [] });
+  });
+
+  it('maps classes, filters and masks to the filter options', () => {
+    const track = parseConfig('/tmp/x/p.yaml', yaml(`    track:
+      classes: [person, car]
+      match: any
+      max_age_ms: 5000
+      filters: [{ class: person, min_score: 0.6, min_area: 1500 }]
+      masks:
+        - { points: [[400, 80], [520, 80], [520, 170]], classes: [tv] }
+        - { points: [[0, 0], [0.5, 0], [0.5, 0.2]], units: fraction, anchor: centre }
+`)).pipelines[0]!.track!;
+    expect(trackerOptionsFrom(track)).toMatchObject({ match: 'any', maxAgeMs: 5000, minHits: 3 });
+    expect(filterOptionsFrom(track)).toEqual({
+      classes: ['person', 'car'],
+      filters: [{ class: 'person', minScore: 0.6, minArea: 1500 }],
+      masks: [
+        { points: [{ x: 400, y: 80 }, { x: 520, y: 80 }, { x: 520, y: 170 }], units: 'pixels', classes: ['tv'], anchor: 'bottom_centre' },
+        { points: [{ x: 0, y: 0 }, { x: 0.5, y: 0 }, { x: 0.5, y: 0.2 }], units: 'fraction', classes: [], anchor: 'centre' },
+      ],
+    });
+  });
+
+  it('reports each mistake at file:line:col with what was expected', async () => {
+    const error = await configError(() => parseConfig('p.yaml', yaml(`    track:
+      mach: any
+      anchor: feet
+      filters: [{ class: person }, { min_area: 500, max_area: 100 }]
+      masks:
+        - { points: [[1, 2], [3, 4]] }
+        - { points: [[0, 0], [1, 0], [1, 1]], units: fraction, anchor: center }
+        - { points: [[0, 0], [1, 0], [1]] }
+`)));
+    expect(problemLines(error)).toEqual([
+      'p.yaml:8:7: pipelines[0].track.mach: unknown field; did you mean "match"?',
+      'p.yaml:9:7: pipelines[0].track.anchor: unknown field here; anchor is a field of pipelines[0].track.masks[] (check the indentation)',
+      'p.yaml:10:17: pipelines[0].track.filters[0]: sets no limit; give min_score, min_area, max_area, min_aspect or max_aspect',
+      'p.yaml:10:48: pipelines[0].track.filters[1].min_area: is larger than max_area (100); no box could pass',
+      'p.yaml:12:21: pipelines[0].track.masks[0].points: expected at least 3 items, received a list of 2',
+      'p.yaml:13:72: pipelines[0].track.masks[1].anchor: expected one of bottom_centre, centre, received "center"; did you mean "centre"?',
+      'p.yaml:14:38: pipelines[0].track.masks[2].points[2]: expected a point [x, y], received a list of 1',
+    ]);
+  });
+
+  it('checks thresholds against each other and mask points against the frame', async () => {
+    const thresholds = await configError(() => parseConfig('p.yaml', yaml('    track: { low_threshold: 0.6, new_track_threshold: 0.4 }\n')));
+    expect(problemLines(thresholds)).toEqual([
+      'p.yaml:7:29: pipelines[0].track.low_threshold: is above high_threshold (0.5); low-score detections are those between the two',
+      'p.yaml:7:55: pipelines[0].track.new_track_threshold: is below high_threshold (0.5); only detections above high_threshold start tracks',
+    ]);
+    const masks = await configError(() => parseConfig('p.yaml', yaml(`    track:
+      masks:
+        - { points: [[0, 0], [1.5, 0], [1, 1]], units: fraction }
+        - { points: [[0, 0], [10, -1], [1, 1]] }
+`)));
+    expect(problemLines(masks)).toEqual([
+      'p.yaml:9:21: pipelines[0].track.masks[0].points: point 2 [1.5, 0] is outside the frame; expected coordinates between 0 and 1 (units: fraction)',
+      'p.yaml:10:21: pipelines[0].track.masks[1].points: point 2 [10, -1] is outside the frame; expected coordinates of at least 0',
+    ]);
+  });
+
+  it('refuses a tracker on a model that finds no boxes', async () => {
+    const error = await configError(() => parseConfig('p.yaml', yaml('    track: {}\n', 'classify')));
+    expect(problemLines(error)).toEqual([
+      'p.yaml:7:12: pipelines[0].track: follows objects found by a detector; postprocess classify finds no boxes: use detect-ssd or detect-yolo, or remove track',
+    ]);
+  });
+});
+
+describe('track class names against the model labels', () => {
+  const track = (yamlTrack: string) => parseConfig('/tmp/x/p.yaml', yaml(yamlTrack)).pipelines[0]!.track!;
+  const labels = ['person', 'bicycle', 'car', '???', 'tv'];
+
+  it('names every unknown class with its field and a did-you-mean', () => {
+    const t = track('    track: { classes: [persn, car, "7"], filters: [{ class: tvv, min_score: 0.5 }], masks: [{ points: [[0, 0], [1, 0], [1, 1]], classes: [television, "2"] }] }\n');
+    expect(trackClassProblems(t, labels, 0, 'coco.tflite', 5)).toEqual([
+      { field: 'track.classes[0]', message: '"persn" is not a label of coco.tflite; did you mean "person"?' },
+      { field: 'track.classes[2]', message: 'class index 7 is out of range: coco.tflite has 5 classes (0-4)' },
+      { field: 'track.filters[0].class', message: '"tvv" is not a label of coco.tflite; did you mean "tv"?' },
+      { field: 'track.masks[0].classes[0]', message: '"television" is not a label of coco.tflite' },
+    ]);
+  });
+
+  it('takes indices only from a model without labels', () => {
+    const t = track('    track: { classes: [person, "0"] }\n');
+    expect(trackClassProblems(t, undefined, 0, 'm.tflite')).toEqual([
+      { field: 'track.classes[0]', message: '"person" is not a class index and m.tflite has no labels (set model.labels, or give indices)' },
+    ]);
+    expect(trackClassProblems(track('    track: {}\n'), labels, 0, 'm.tflite')).toEqual([]);
+  });
+});
