@@ -55,7 +55,7 @@ describe('track config', () => {
 `)));
     expect(problemLines(error)).toEqual([
       'p.yaml:8:7: pipelines[0].track.mach: unknown field; did you mean "match"?',
-      'p.yaml:9:7: pipelines[0].track.anchor: unknown field here; anchor is a field of pipelines[0].track.masks[] (check the indentation)',
+      'p.yaml:9:7: pipelines[0].track.anchor: unknown field here; anchor is a field of pipelines[0].track.masks[] and pipelines[0].zones[] and pipelines[0].lines[] (check the indentation)',
       'p.yaml:10:17: pipelines[0].track.filters[0]: sets no limit; give min_score, min_area, max_area, min_aspect or max_aspect',
       'p.yaml:10:48: pipelines[0].track.filters[1].min_area: is larger than max_area (100); no box could pass',
       'p.yaml:12:21: pipelines[0].track.masks[0].points: expected at least 3 items, received a list of 2',
