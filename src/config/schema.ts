@@ -394,6 +394,9 @@ export const pipelineSchema = object(
     },
     {
       run(value, report) {
+        for (const key of ['zones', 'lines'] as const) {
+          if (value[key] && !value.track && (value.postprocess.kind === 'detect-ssd' || value.postprocess.kind === 'detect-yolo')) report(key, `count tracked objects: add a track section (zones and lines follow its track ids)`);
+        }
         if (value.track && value.postprocess.kind !== 'detect-ssd' && value.postprocess.kind !== 'detect-yolo') {
           report('track', `follows objects found by a detector; postprocess ${value.postprocess.kind} finds no boxes: use detect-ssd or detect-yolo, or remove track`);
         }

@@ -9,9 +9,9 @@ import type { LineSpec, ZoneSpec } from '../../src/zones/types.js';
 import { ZoneEngine } from '../../src/zones/zone-engine.js';
 import { configError, placeholderModel, problemLines } from '../config/helpers.js';
 
-/** One detector pipeline on a 640x480 synthetic source, with `extra` YAML lines (4-space indented) after postprocess. */
+/** One detector pipeline on a 640x480 synthetic source, with `extra` YAML lines (4-space indented) after postprocess, then `track: {}` (zones follow tracks). */
 const yaml = (extra: string, source = '{ kind: synthetic, width: 640, height: 480 }', postprocess = 'detect-ssd') =>
-  `version: 1\npipelines:\n  - name: door\n    source: ${source}\n    model: { file: ${JSON.stringify(placeholderModel)} }\n    postprocess: { kind: ${postprocess} }\n${extra}`;
+  `version: 1\npipelines:\n  - name: door\n    source: ${source}\n    model: { file: ${JSON.stringify(placeholderModel)} }\n    postprocess: { kind: ${postprocess} }\n${extra}${postprocess.startsWith('detect') ? '    track: {}\n' : ''}`;
 const problems = async (text: string): Promise<string[]> => problemLines(await configError(() => parseConfig('z.yaml', text)));
 
 describe('zones and lines in the config', () => {
@@ -86,6 +86,13 @@ describe('zones and lines in the config', () => {
       '    zones:\n      - { name: door, points: [[0, 0], [10, 0], [10, 10]] }\n    lines:\n      - { name: door, points: [[0, 5], [10, 5]] }\n',
     ))).toEqual([
       'z.yaml:10:17: pipelines[0].lines[0].name: "door" is already the name of zones[0]; zone and line names must be unique in a pipeline (they name topics)',
+    ]);
+  });
+
+  it('zones without a track section: they follow track ids', async () => {
+    const text = `version: 1\npipelines:\n  - name: door\n    source: { kind: synthetic, width: 640, height: 480 }\n    model: { file: ${JSON.stringify(placeholderModel)} }\n    postprocess: { kind: detect-ssd }\n    zones:\n      - { name: door, points: [[0, 0], [10, 0], [10, 10]] }\n`;
+    expect(await problems(text)).toEqual([
+      'z.yaml:8:7: pipelines[0].zones: count tracked objects: add a track section (zones and lines follow its track ids)',
     ]);
   });
 

@@ -1,0 +1,69 @@
+/**
+ * Zones and lines as a pipeline result stage (src/stages/types.ts), after tracking: each prediction's tracks
+ * (`analytics.tracks`, every live track, coasting ones included) go through the zone engine with the frame's
+ * capture time; its events (zone_enter, zone_leave, loitering, line_cross) and, after a change, the counts go
+ * to the sinks. The prediction itself is passed on unchanged.
+ *
+ * Fraction coordinates need the frame's size, which raw frames carry (cameras); an encoded frame (an images
+ * source, an MJPEG camera) would need a second decode, so with fraction zones such a prediction fails (dropped
+ * as `stage_error`, warned): give those zones in pixels.
+ */
+import type { ZoneEngineEvent } from '../core/events.js';
+import type { Frame, Prediction } from '../core/frame.js';
+import type { LineConfig, ZoneConfig } from '../config/types.js';
+import type { Stage, StageContext } from '../stages/types.js';
+import type { FrameSize } from './geometry.js';
+import type { ZoneSubject } from './types.js';
+import { ZoneEngine } from './zone-engine.js';
+
+export interface ZonesStage extends Stage {
+  /** Events by type, for the stats report and /metrics. */
+  counters(): Record<string, number>;
+}
+
+export function createZonesStage(pipeline: string, zones: readonly ZoneConfig[], lines: readonly LineConfig[]): ZonesStage {
+  const engine = new ZoneEngine({ pipeline, zones, lines });
+  const needsSize = [...zones, ...lines].some((item) => item.units === 'fraction');
+  const counters: Record<string, number> = { zoneEnter: 0, zoneLeave: 0, loitering: 0, lineCross: 0 };
+  let context: StageContext | undefined;
+  let last: { atMs: number; frame: FrameSize; frameId: number } | undefined;
+
+  const tell = (events: readonly ZoneEngineEvent[]): void => {
+    for (const event of events) {
+      const key = event.type === 'zone_enter' ? 'zoneEnter' : event.type === 'zone_leave' ? 'zoneLeave' : event.type === 'line_cross' ? 'lineCross' : 'loitering';
+      counters[key] = (counters[key] ?? 0) + 1;
+      context?.emit(event);
+    }
+    if (events.length > 0) context?.counts(engine.snapshot());
+  };
+
+  const frameSize = (frame: Frame): FrameSize => {
+    const payload = frame.payload;
+    if (payload.kind === 'raw') return { width: payload.width, height: payload.height };
+    if (needsSize) throw new Error(`zones in units: fraction need the frame's size, which an ${payload.kind} frame does not carry: give the points in pixels`);
+    // Pixel zones need no size: a fixed stand-in keeps the engine from re-resolving on every frame.
+    return { width: 0, height: 0 };
+  };
+
+  return {
+    name: 'zones',
+    start(ctx: StageContext): void {
+      context = ctx;
+      // The counts exist (at 0) before the first object: a retained topic or a gauge a dashboard can show.
+      ctx.counts(engine.snapshot());
+    },
+    process(prediction: Prediction, frame: Frame): Prediction {
+      const tracks = prediction.analytics?.tracks;
+      if (tracks === undefined) return prediction;
+      const at = { atMs: frame.capturedWallMs, frame: frameSize(frame), frameId: frame.id };
+      const subjects: ZoneSubject[] = tracks.map((t) => ({ id: t.track_id, label: t.label ?? String(t.index), box: t.box, score: t.score, firstSeenMs: t.first_seen_ms }));
+      tell(engine.update(subjects, at));
+      last = at;
+      return prediction;
+    },
+    stop(): void {
+      if (last) tell(engine.endAll(last));
+    },
+    counters: () => ({ ...counters }),
+  };
+}
