@@ -9,7 +9,7 @@
  * objects that do not stand on anything (a screen on a wall is found as its whole box, so both anchors drop it).
  */
 import type { DetectedObject } from '../postprocess/types.js';
-import { boxBottomCentre, boxCentre, pointInPolygon, type Point } from './geometry.js';
+import { anchorOf, pointInPolygon, type Point } from '../core/plane.js';
 
 /** Class names are labels, or class indices written as numbers (`"0"`): the YAML's `classes` convention. */
 export type ClassName = string;
@@ -99,7 +99,7 @@ export class ObjectFilters {
     }
     for (const mask of o.masks) {
       if (!isClass(object, mask.classes)) continue;
-      const anchor = mask.anchor === 'centre' ? boxCentre(object.box) : boxBottomCentre(object.box);
+      const anchor = anchorOf(object.box, mask.anchor);
       if (pointInPolygon(anchor, maskPixels(mask, frame))) return 'mask';
     }
     return undefined;

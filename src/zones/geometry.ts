@@ -2,24 +2,13 @@
  * Plane geometry for zones and lines, in source-frame pixels (x right, y down). Pure functions, no allocation in
  * the per-frame paths (pointInPolygon, side, segmentsCross).
  */
-import type { Box } from '../postprocess/types.js';
+import type { Point } from '../core/plane.js';
 
-export interface Point {
-  x: number;
-  y: number;
-}
+export { anchorOf, pointInPolygon, type Anchor, type Point } from '../core/plane.js';
 
 export interface FrameSize {
   width: number;
   height: number;
-}
-
-/** Which point of a box stands for the object: `bottom_centre` (where a person or car stands on the ground) or `centre`. */
-export type Anchor = 'bottom_centre' | 'centre';
-
-/** The anchor point of `box`. */
-export function anchorOf(box: Box, anchor: Anchor): Point {
-  return { x: box.x + box.width / 2, y: anchor === 'centre' ? box.y + box.height / 2 : box.y + box.height };
 }
 
 /**
@@ -34,20 +23,6 @@ export function cross(a: Point, b: Point, p: Point): number {
 export function signedDistance(a: Point, b: Point, p: Point): number {
   const length = Math.hypot(b.x - a.x, b.y - a.y);
   return length === 0 ? 0 : cross(a, b, p) / length;
-}
-
-/**
- * Whether p is inside the polygon (even-odd rule, ray cast towards +x). A point exactly on the edge may fall
- * either way; zone timing (min_time_s, leave_s) absorbs that.
- */
-export function pointInPolygon(p: Point, polygon: readonly Point[]): boolean {
-  let inside = false;
-  for (let i = 0, j = polygon.length - 1; i < polygon.length; j = i++) {
-    const a = polygon[i]!;
-    const b = polygon[j]!;
-    if (a.y > p.y !== b.y > p.y && p.x < ((b.x - a.x) * (p.y - a.y)) / (b.y - a.y) + a.x) inside = !inside;
-  }
-  return inside;
 }
 
 /** Whether segment p1-p2 and segment q1-q2 share a point (touching counts). */
