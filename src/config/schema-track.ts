@@ -149,6 +149,41 @@ export const trackSchema = object(
       max: 3_600_000,
       default: 1000,
     }),
+    merge_classes: list(
+      list(className, {
+        description: 'Classes whose overlapping detections are one object.',
+        expected: 'a list of labels or class indices',
+        minItems: 1,
+        unique: true,
+        required: true,
+        example: ['car', 'truck', 'bus'],
+      }),
+      {
+        description:
+          'Groups of classes the detector confuses for one object (a car also reported as a truck): within a group, ' +
+          'overlapping detections are merged into the best-scoring one before tracking, and with `match: class` a track ' +
+          'takes detections of any class of its group. The track\'s label is the class detected most often over its life.',
+        expected: 'a list of class groups (each a list of labels)',
+        default: [],
+        example: [['car', 'truck', 'bus']],
+      },
+    ),
+    merge_overlap: number({
+      description: 'Least overlap (0 to 1, measured as `merge_measure` says) for two detections of one group to be merged.',
+      min: 0,
+      exclusiveMin: true,
+      max: 1,
+      default: 0.5,
+    }),
+    merge_measure: oneOf(['iou', 'smaller'], {
+      description: 'How the overlap of two detections of a merge group is measured.',
+      default: 'iou',
+      meanings: {
+        iou: 'intersection over union, as non-maximum suppression measures it',
+        smaller: 'intersection over the smaller box: a box lying inside a larger one counts as fully overlapping (views from above)',
+      },
+      synonyms: { min: 'smaller', containment: 'smaller', contained: 'smaller', inside: 'smaller', union: 'iou' },
+    }),
     stationary: object(
       {
         title: 'Track stationary',
@@ -188,6 +223,15 @@ export const trackSchema = object(
         if (value.newTrackThreshold < value.highThreshold) {
           report('new_track_threshold', `is below high_threshold (${value.highThreshold}); only detections above high_threshold start tracks`);
         }
+        // A class in two groups would make the groups one: say which, so the person merges them or picks one.
+        const seen = new Map<string, number>();
+        value.mergeClasses.forEach((group, g) =>
+          group.forEach((name, i) => {
+            const first = seen.get(name);
+            if (first === undefined) seen.set(name, g);
+            else report(`merge_classes[${g}][${i}]`, `"${name}" is already in merge_classes[${first}]; expected each class in one group at most (join the two groups)`);
+          }),
+        );
       },
     },
   ],

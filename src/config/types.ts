@@ -444,6 +444,10 @@ export interface TrackConfig {
   minHits: number;
   maxAgeMs: number;
   tentativeMaxAgeMs: number;
+  /** Groups of labels or class indices whose overlapping detections are merged before tracking (src/tracking/merge.ts). */
+  mergeClasses: string[][];
+  mergeOverlap: number;
+  mergeMeasure: 'iou' | 'smaller';
   stationary: { windowMs: number; maxMove: number };
   filters: TrackFilterConfig[];
   masks: TrackMaskConfig[];

@@ -42,6 +42,7 @@ export function trackClassProblems(
   track.filters.forEach((f, i) => {
     if (f.class !== undefined) check(`track.filters[${i}].class`, f.class);
   });
+  track.mergeClasses.forEach((group, g) => group.forEach((name, i) => check(`track.merge_classes[${g}][${i}]`, name)));
   track.masks.forEach((m, i) => m.classes.forEach((name, j) => check(`track.masks[${i}].classes[${j}]`, name)));
   return problems;
 }

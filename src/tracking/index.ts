@@ -5,6 +5,7 @@ export type { ClassName, DetectionMask, DropReason, FilterResult, ObjectFilter, 
 export type { BestSnapshot, TrackEvent, TrackedObject, TrackerFrame, TrackerOptions, TrackerUpdate } from './types.js';
 export type { KalmanNoise } from './kalman.js';
 export { boxIou, pointInPolygon, type Point } from './geometry.js';
-export { filterOptionsFrom, trackerOptionsFrom } from './options.js';
+export { DetectionMerger, boxOverlap, classGroupOf, type MergeOptions, type MergeResult } from './merge.js';
+export { filterOptionsFrom, mergeOptionsFrom, trackerOptionsFrom } from './options.js';
 export { trackClassProblems, type ClassProblem } from './class-check.js';
 export { createTrackingStage, trackRecord, type PredictionTrack, type TrackingStage } from './stage.js';

@@ -1,12 +1,14 @@
 /** From a validated `track:` section (src/config/schema-track.ts) to the options of the filters and the tracker. */
 import type { TrackConfig } from '../config/types.js';
 import type { ObjectFilterOptions } from './filters.js';
+import type { MergeOptions } from './merge.js';
 import { defaultKalmanNoise } from './kalman.js';
 import type { TrackerOptions } from './types.js';
 
 export function trackerOptionsFrom(config: TrackConfig): TrackerOptions {
   return {
     match: config.match,
+    classGroups: config.mergeClasses.map((group) => [...group]),
     highThreshold: config.highThreshold,
     lowThreshold: config.lowThreshold,
     newTrackThreshold: config.newTrackThreshold,
@@ -19,6 +21,10 @@ export function trackerOptionsFrom(config: TrackConfig): TrackerOptions {
     stationary: { ...config.stationary },
     noise: { ...defaultKalmanNoise },
   };
+}
+
+export function mergeOptionsFrom(config: TrackConfig): MergeOptions {
+  return { groups: config.mergeClasses.map((group) => [...group]), minOverlap: config.mergeOverlap, overlap: config.mergeMeasure };
 }
 
 export function filterOptionsFrom(config: TrackConfig): ObjectFilterOptions {

@@ -1,6 +1,6 @@
 /**
- * Tracking as a pipeline result stage (src/stages/types.ts): each detector result goes through the object filters
- * and the tracker, with the frame's monotonic and wall times; the prediction gets `analytics.tracks` (confirmed
+ * Tracking as a pipeline result stage (src/stages/types.ts): each detector result goes through the object filters,
+ * the merge of overlapping detections of confused classes (merge.ts) and the tracker, with the frame's monotonic and wall times; the prediction gets `analytics.tracks` (confirmed
  * tracks alive after this frame, coasting ones included, see `matched`) and the lifecycle changes go to the sinks
  * as typed events (src/core/events.ts): `track_start`, `track_end`, `stationary` and `removed` (a stationary object
  * that is gone). The tracker's `moving` (a stationary object moves again) has no event: its track says so.
@@ -14,7 +14,8 @@ import type { Frame, Prediction } from '../core/frame.js';
 import type { TrackConfig } from '../config/types.js';
 import type { Stage, StageContext } from '../stages/types.js';
 import { ObjectFilters } from './filters.js';
-import { filterOptionsFrom, trackerOptionsFrom } from './options.js';
+import { DetectionMerger } from './merge.js';
+import { filterOptionsFrom, mergeOptionsFrom, trackerOptionsFrom } from './options.js';
 import { Tracker } from './tracker.js';
 import type { TrackedObject, TrackEvent } from './types.js';
 
@@ -81,12 +82,16 @@ export function trackEvent(pipeline: string, event: TrackEvent, frameId: number)
 }
 
 export interface TrackingStage extends Stage {
-  /** Tracks started and ended, detections the filters dropped (`dropped<Reason>`) and ones the tracker could not use. */
+  /**
+   * Tracks started and ended, detections the filters dropped (`dropped<Reason>`), merged into a better one of their
+   * class group (`merged`) and ones the tracker could not use.
+   */
   counters(): Record<string, number>;
 }
 
 export function createTrackingStage(config: TrackConfig): TrackingStage {
   const filters = new ObjectFilters(filterOptionsFrom(config));
+  const merger = new DetectionMerger(mergeOptionsFrom(config));
   const tracker = new Tracker(trackerOptionsFrom(config));
   let context: StageContext | undefined;
   // The identity of the latest frame, to date the events of the tracks still alive at stop (no payload kept).
@@ -111,7 +116,8 @@ export function createTrackingStage(config: TrackConfig): TrackingStage {
       if (prediction.result.kind !== 'detect') return prediction;
       const payload = frame.payload;
       const size = payload.kind === 'raw' ? { width: payload.width, height: payload.height } : undefined;
-      const kept = filters.apply(prediction.result.objects, size).kept;
+      // Filters first: a box they drop (too large, masked) must not absorb the ones of its group it overlaps.
+      const kept = merger.apply(filters.apply(prediction.result.objects, size).kept).kept;
       const update = tracker.update({ frameId: frame.id, monoMs: frame.capturedMonoMs, wallMs: frame.capturedWallMs, objects: kept });
       unusable += update.unusable;
       lastFrame = { id: frame.id, source: frame.source, capturedMonoMs: frame.capturedMonoMs, capturedWallMs: frame.capturedWallMs, payload: { kind: 'encoded', bytes: new Uint8Array(0) }, meta: {} };
@@ -124,7 +130,7 @@ export function createTrackingStage(config: TrackConfig): TrackingStage {
     },
     counters() {
       const dropped = Object.entries(filters.dropped).map(([reason, n]) => [`dropped${reason[0]!.toUpperCase()}${reason.slice(1)}`, n] as const);
-      return { started, ended, unusable, ...Object.fromEntries(dropped) };
+      return { started, ended, unusable, merged: merger.merged, ...Object.fromEntries(dropped) };
     },
   };
 }

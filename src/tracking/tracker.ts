@@ -19,11 +19,13 @@ import type { DetectedObject } from '../postprocess/types.js';
 import { assignEdges, type Edge } from './assign.js';
 import { boxIou } from './geometry.js';
 import { defaultKalmanNoise } from './kalman.js';
+import { classGroupOf } from './merge.js';
 import { Track } from './track.js';
 import type { TrackedObject, TrackerFrame, TrackerOptions, TrackerUpdate, TrackEvent } from './types.js';
 
 export const defaultTrackerOptions: Readonly<TrackerOptions> = {
   match: 'class',
+  classGroups: [],
   highThreshold: 0.5,
   lowThreshold: 0.1,
   newTrackThreshold: 0.6,
@@ -156,13 +158,20 @@ export class Tracker {
     take: (track: Track, detection: DetectedObject) => void,
   ): { tracks: Track[]; detections: DetectedObject[] } {
     const perClass = this.options.match === 'class';
+    // The class a track matches on: its group's number when in a group (negative, apart from class indices).
+    const groups = this.options.classGroups;
+    const classKey = (o: { index: number; label?: string }) => {
+      const group = groups.length > 0 ? classGroupOf(groups, o) : -1;
+      return group >= 0 ? -1 - group : o.index;
+    };
+    const keys = perClass ? detections.map(classKey) : [];
     const maxCost = 1 - minIou;
     const byLeft = detections.map((_, i) => i).sort((a, b) => detections[a]!.box.x - detections[b]!.box.x);
     const widest = detections.reduce((w, d) => Math.max(w, d.box.width), 0);
     const edges: Edge[] = [];
     tracks.forEach((t, row) => {
       const box = predicted.get(t)!;
-      const index = t.classVote.index;
+      const key = perClass ? classKey(t.classVote) : 0;
       const right = box.x + box.width;
       // The first detection that may reach this box: none left of box.x - widest does.
       let lo = 0;
@@ -176,7 +185,7 @@ export class Tracker {
         const column = byLeft[k]!;
         const d = detections[column]!;
         if (d.box.x >= right) break;
-        if (d.box.x + d.box.width <= box.x || (perClass && d.index !== index)) continue;
+        if (d.box.x + d.box.width <= box.x || (perClass && keys[column] !== key)) continue;
         const cost = 1 - boxIou(box, d.box);
         if (cost <= maxCost) edges.push({ row, column, cost });
       }

@@ -20,6 +20,12 @@ export interface TrackerFrame {
 export interface TrackerOptions {
   /** `class`: a track only takes detections of its class index. `any`: class-agnostic (the label may change). Default class. */
   match: 'class' | 'any';
+  /**
+   * With `match: class`, classes of one group count as one class: a track of the group takes a detection of any
+   * class in it (the merge groups, merge.ts: the label then changes with the detector's mind and is voted). Names are
+   * labels or indices written as numbers. Default none.
+   */
+  classGroups: readonly (readonly string[])[];
   /** Detections scoring at least this are confident: matched first, and may start tracks (ByteTrack track_thresh). Default 0.5. */
   highThreshold: number;
   /** Detections between this and highThreshold only keep existing tracks alive (ByteTrack's second stage). Default 0.1. */

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { defaultTrackerOptions } from '../../src/tracking/tracker.js';
-import { filterOptionsFrom, trackerOptionsFrom } from '../../src/tracking/options.js';
+import { filterOptionsFrom, mergeOptionsFrom, trackerOptionsFrom } from '../../src/tracking/options.js';
 import { trackClassProblems } from '../../src/tracking/class-check.js';
 import { configError, placeholderModel, problemLines } from '../config/helpers.js';
 
@@ -20,6 +20,37 @@ describe('track config', () => {
     const track = parseConfig('/tmp/x/p.yaml', yaml('    track: {}\n')).pipelines[0]!.track!;
     expect(trackerOptionsFrom(track)).toEqual(defaultTrackerOptions);
     expect(filterOptionsFrom(track)).toEqual({ classes: [], filters: [], masks: [] });
+    expect(mergeOptionsFrom(track)).toEqual({ groups: [], minOverlap: 0.5, overlap: 'iou' });
+  });
+
+  it('gives the merge groups to the merger and, as classes to match on, to the tracker', () => {
+    const track = parseConfig('/tmp/x/p.yaml', yaml(`    track:
+      merge_classes: [[car, truck, bus], ["76", suitcase]]
+      merge_overlap: 0.6
+      merge_measure: smaller
+`)).pipelines[0]!.track!;
+    const groups = [['car', 'truck', 'bus'], ['76', 'suitcase']];
+    expect(mergeOptionsFrom(track)).toEqual({ groups, minOverlap: 0.6, overlap: 'smaller' });
+    expect(trackerOptionsFrom(track)).toMatchObject({ match: 'class', classGroups: groups });
+  });
+
+  it('reports merge mistakes at file:line:col with the value and what was expected', async () => {
+    const error = await configError(() => parseConfig('p.yaml', yaml(`    track:
+      merge_classes: [[car, truck], [bus, car], [], [car, car], person]
+      merge_overlap: 0
+      merge_measure: containment
+`)));
+    expect(problemLines(error)).toEqual([
+      'p.yaml:8:49: pipelines[0].track.merge_classes[2]: expected at least 1 item, received an empty list',
+      'p.yaml:8:59: pipelines[0].track.merge_classes[3][1]: repeats merge_classes[3][0]; each value may appear once',
+      'p.yaml:8:65: pipelines[0].track.merge_classes[4]: expected a list of labels or class indices, received "person"; write a list: [person]',
+      'p.yaml:9:22: pipelines[0].track.merge_overlap: expected a number greater than 0 and at most 1, received 0',
+      'p.yaml:10:22: pipelines[0].track.merge_measure: expected one of iou, smaller, received "containment"; did you mean "smaller"?',
+    ]);
+    const twice = await configError(() => parseConfig('p.yaml', yaml('    track: { merge_classes: [[car, truck], [bus, car]] }\n')));
+    expect(problemLines(twice)).toEqual([
+      'p.yaml:7:50: pipelines[0].track.merge_classes[1][1]: "car" is already in merge_classes[0]; expected each class in one group at most (join the two groups)',
+    ]);
   });
 
   it('maps classes, filters and masks to the filter options', () => {
@@ -94,11 +125,13 @@ describe('track class names against the model labels', () => {
   const labels = ['person', 'bicycle', 'car', '???', 'tv'];
 
   it('names every unknown class with its field and a did-you-mean', () => {
-    const t = track('    track: { classes: [persn, car, "7"], filters: [{ class: tvv, min_score: 0.5 }], masks: [{ points: [[0, 0], [1, 0], [1, 1]], classes: [television, "2"] }] }\n');
+    const t = track('    track: { classes: [persn, car, "7"], filters: [{ class: tvv, min_score: 0.5 }], merge_classes: [[car, cra, "9"]], masks: [{ points: [[0, 0], [1, 0], [1, 1]], classes: [television, "2"] }] }\n');
     expect(trackClassProblems(t, labels, 0, 'coco.tflite', 5)).toEqual([
       { field: 'track.classes[0]', message: '"persn" is not a label of coco.tflite; did you mean "person"?' },
       { field: 'track.classes[2]', message: 'class index 7 is out of range: coco.tflite has 5 classes (0-4)' },
       { field: 'track.filters[0].class', message: '"tvv" is not a label of coco.tflite; did you mean "tv"?' },
+      { field: 'track.merge_classes[0][1]', message: '"cra" is not a label of coco.tflite; did you mean "car"?' },
+      { field: 'track.merge_classes[0][2]', message: 'class index 9 is out of range: coco.tflite has 5 classes (0-4)' },
       { field: 'track.masks[0].classes[0]', message: '"television" is not a label of coco.tflite' },
     ]);
   });
