@@ -12,7 +12,9 @@ export const validateHelp = `Usage: edgepipe validate [FILE|DIR ...] [--schema-o
 Checks pipeline YAML files (default ${DEFAULT_CONFIG_DIR}): every field against the schema, then, per
 pipeline, that the model file loads and runs, that the named delegates exist, that an images source's path exists,
 and that the model's tensors fit the preprocessing (channels, layout, mean/std against the input's quantisation),
-the labels, the postprocessor and the state links (every input must be fed). Every check whose inputs are valid
+the labels, the postprocessor and the state links (every input must be fed). For a detector pipeline with track,
+it says what the tracker and zones will see: the frame size (from the config, the first image, or ffprobe of a
+video file) and the classes, and checks the class names of track, zones and lines against the model's labels. Every check whose inputs are valid
 runs, so all problems come in one pass, each at the field it is about; exit code 2 when there is any. A camera
 device that does not exist is a warning (it may be plugged in later).`;
 
@@ -28,7 +30,10 @@ export async function validateCommand(argv: string[]): Promise<number> {
   const { problems: configProblems, warnings, configs, positions } = await checkConfigFiles(paths);
   for (const warning of warnings) console.error(`warning: ${formatProblem(warning)}`);
   const pipelines = configs.reduce((n, c) => n + c.pipelines.length, 0);
-  const problems = parsed.values['schema-only'] ? [] : await validateModels(configs);
+  // What each detector pipeline's tracker and zones will see: printed whatever the outcome.
+  const notes: string[] = [];
+  const problems = parsed.values['schema-only'] ? [] : await validateModels(configs, (pipeline, line) => notes.push(`pipeline ${pipeline}: ${line}`));
+  for (const note of notes) console.log(note);
   if (configProblems.length > 0 || problems.length > 0) {
     const lines = [...configProblems.map(formatProblem), ...problems.map((p) => `${fieldOrigin(p, configs, positions)}: pipeline ${p.pipeline}: ${p.message}`)];
     const code = configProblems.length > 0 ? 'ERR_CONFIG' : 'ERR_CONFIG_MODEL';

@@ -54,3 +54,23 @@ export function closestMatch(input: string, candidates: readonly string[]): stri
   }
   return best?.candidate;
 }
+
+/** The class names of a model's labels from `labelOffset` on, without the blanks and `???` placeholders of COCO label files. */
+export function knownLabels(labels: readonly string[] | undefined, labelOffset: number): string[] | undefined {
+  return labels ? [...new Set(labels.slice(labelOffset).filter((l) => l !== '' && l !== '???'))] : undefined;
+}
+
+/**
+ * Why `name`, in a list of classes of the config, names no class of the model: neither one of `known` (knownLabels)
+ * nor a class index (below `classCount` when given); undefined when it names one. With a did-you-mean.
+ */
+export function classNameProblem(name: string, known: readonly string[] | undefined, modelName: string, classCount?: number): string | undefined {
+  if (known?.includes(name)) return undefined;
+  if (/^(0|[1-9][0-9]*)$/.test(name)) {
+    const index = Number(name);
+    return classCount !== undefined && index >= classCount ? `class index ${index} is out of range: ${modelName} has ${classCount} classes (0-${classCount - 1})` : undefined;
+  }
+  if (!known) return `"${name}" is not a class index and ${modelName} has no labels (set model.labels, or give indices)`;
+  const close = closestMatch(name, known);
+  return `"${name}" is not a label of ${modelName}${close ? `; did you mean "${close}"?` : ''}`;
+}

@@ -67,6 +67,12 @@ export interface Prediction {
    * e.g. to publish an annotated snapshot. Never serialised. Sinks use it during write() and keep no reference.
    */
   frame?: FramePayload;
+  /**
+   * Size of the source frame the result's coordinates are in (upright source pixels), from preprocessing: known
+   * for every image frame, encoded ones included, so result stages can resolve fraction zones and masks without
+   * decoding the image again. Absent for sensor windows. Never serialised.
+   */
+  frameSize?: { width: number; height: number };
   /** What result stages (src/stages) added: tracks, zone counts. Absent without result stages. */
   analytics?: PredictionAnalytics;
 }

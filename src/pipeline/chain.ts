@@ -127,6 +127,7 @@ export async function inferFrame(prepared: Prepared, releaseSlot: () => void, pa
       meta: frame.meta,
       result,
       ...(parts.attachFrames ? { frame: frame.payload } : {}),
+      ...(prepared.geometry ? { frameSize: { width: prepared.geometry.sourceWidth, height: prepared.geometry.sourceHeight } } : {}),
     };
     return { prediction, frame };
   } finally {

@@ -30,6 +30,7 @@ import { SourceRetry } from './source-retry.js';
 import { PipelineStats, type DropReason, type StatsReport } from './stats.js';
 import { postprocessContext } from './labels.js';
 import { trackClassProblems } from '../tracking/index.js';
+import { zoneClassProblems } from '../zones/index.js';
 import { ThermalMonitor } from './thermal.js';
 import { applyBoardDefaults } from '../boards/defaults.js';
 import type { PipelineControl } from '../commands/control.js';
@@ -216,7 +217,10 @@ export class Pipeline {
     const context = await postprocessContext(model, this.config.model.labels, this.config.model.labelOffset, model.name, this.context.files?.labels);
     const postprocessor = createPostprocessor(this.config.postprocess, runner.outputs, context);
     const track = this.config.track;
-    const trackProblems = track ? trackClassProblems(track, context.labels, context.labelOffset, model.name) : [];
+    const trackProblems = [
+      ...(track ? trackClassProblems(track, context.labels, context.labelOffset, model.name) : []),
+      ...zoneClassProblems(this.config, context.labels, context.labelOffset, model.name),
+    ];
     if (trackProblems.length > 0) {
       throw new EdgepipeError('ERR_TRACK_CLASS', `pipeline ${this.config.name}: ${trackProblems.map((p) => `${p.field}: ${p.message}`).join('; ')}`);
     }

@@ -14,6 +14,9 @@ import { isSensorSource, sensorChannels } from '../config/sensor-channels.js';
 import { createPostprocessor } from '../postprocess/index.js';
 import { postprocessContext } from './labels.js';
 import { trackClassProblems } from '../tracking/index.js';
+import { zoneClassProblems } from '../zones/index.js';
+import { analyticsView, zoneFrameProblems } from './analytics-view.js';
+import { knownFrameSize } from './frame-size.js';
 import { applyBoardDefaults } from '../boards/defaults.js';
 import { normalisationProblem } from './normalisation-check.js';
 import { guessPostprocess } from '../postprocess/guess.js';
@@ -34,7 +37,10 @@ export function descriptorsFor(config: ConfigFile): Map<string, DelegateDescript
   return loadDelegateDescriptors([builtinDelegatesDir, ...config.runtime.delegateDirs]);
 }
 
-async function checkPipeline(config: ConfigFile, configured: PipelineConfig, descriptors: ReadonlyMap<string, DelegateDescriptor>): Promise<string[]> {
+/** A line `edgepipe validate` prints about a pipeline (what its tracker and zones will see). */
+export type NoteListener = (pipeline: string, line: string) => void;
+
+async function checkPipeline(config: ConfigFile, configured: PipelineConfig, descriptors: ReadonlyMap<string, DelegateDescriptor>, onNote?: NoteListener): Promise<string[]> {
   const problems: string[] = [];
   let pipeline = configured;
   try {
@@ -98,9 +104,16 @@ async function checkPipeline(config: ConfigFile, configured: PipelineConfig, des
     await attempt(async () => {
       const context = await postprocessContext(model, pipeline.model.labels, pipeline.model.labelOffset, pipeline.model.file);
       createPostprocessor(pipeline.postprocess, interpreter.outputs, context);
-      // Class names of track: against the labels, known only now (the schema cannot).
+      // Class names of track:, zones and lines against the labels, known only now (the schema cannot).
       if (pipeline.track) {
         for (const p of trackClassProblems(pipeline.track, context.labels, context.labelOffset, pipeline.model.file)) problems.push(`${p.field}: ${p.message}`);
+      }
+      for (const p of zoneClassProblems(pipeline, context.labels, context.labelOffset, pipeline.model.file)) problems.push(`${p.field}: ${p.message}`);
+      if (pipeline.track && ['detect-ssd', 'detect-yolo'].includes(pipeline.postprocess.kind)) {
+        const frame = await knownFrameSize(pipeline);
+        // A size the config states was checked by the schema already; one found from the files only now.
+        if (frame && !frame.stated) for (const problem of zoneFrameProblems(pipeline, frame)) problems.push(problem);
+        for (const line of analyticsView(pipeline, frame, context.labels, context.labelOffset)) onNote?.(pipeline.name, line);
       }
     });
     // The fix, when the outputs look like another postprocessor: `kind: segment` is what the person needs.
@@ -115,13 +128,13 @@ async function checkPipeline(config: ConfigFile, configured: PipelineConfig, des
 }
 
 /** All model-dependent problems of all pipelines of all files (empty when everything fits). */
-export async function validateModels(configs: readonly ConfigFile[]): Promise<ModelProblem[]> {
+export async function validateModels(configs: readonly ConfigFile[], onNote?: NoteListener): Promise<ModelProblem[]> {
   const out: ModelProblem[] = [];
   for (const config of configs) {
     const descriptors = descriptorsFor(config);
     for (const pipeline of config.pipelines) {
-      for (const message of await checkPipeline(config, pipeline, descriptors)) {
-        const field = /^((?:model|source|preprocess|postprocess|track)(?:\.[a-z_]+|\[\d+\])*): /.exec(message)?.[1];
+      for (const message of await checkPipeline(config, pipeline, descriptors, onNote)) {
+        const field = /^((?:model|source|preprocess|postprocess|track|zones|lines)(?:\.[a-z_]+|\[\d+\])*): /.exec(message)?.[1];
         out.push({ pipeline: pipeline.name, origin: pipeline.origin, ...(field ? { field } : {}), message });
       }
     }

@@ -5,6 +5,7 @@
  * reload) makes a new Pipeline whose counters start at 0; kept by pipeline name here, every counter stays
  * monotonic for as long as the process runs.
  */
+import type { CountsSnapshot } from '../core/events.js';
 import type { Prediction, StageLatency } from '../core/frame.js';
 import type { Pipeline } from '../pipeline/pipeline.js';
 import type { StatsReport } from '../core/stats-report.js';
@@ -140,6 +141,31 @@ export interface PipelineMetrics {
   /** Counters of the instances before `instance`, which is the latest one seen. */
   earlier: Totals;
   instance?: Pipeline;
+  /**
+   * Zone and line counts (src/zones) of pipelines with zones or lines: the current instance's latest snapshot,
+   * and the entries and crossings of the earlier instances (their `count` is 0: the objects inside are the
+   * current instance's), so the totals stay monotonic over restarts like the other counters.
+   */
+  counts?: { current: CountsSnapshot | undefined; earlier: CountsSnapshot };
+}
+
+/** `b` added to `a`: entries and crossings summed; `count` is `b`'s (the newer instance's) or 0. */
+export function addCounts(a: CountsSnapshot, b: CountsSnapshot | undefined): CountsSnapshot {
+  const zones: CountsSnapshot['zones'] = {};
+  const lines: CountsSnapshot['lines'] = {};
+  for (const [zone, labels] of Object.entries(a.zones)) {
+    zones[zone] = Object.fromEntries(Object.entries(labels).map(([label, c]) => [label, { count: 0, entries: c.entries }]));
+  }
+  for (const [line, labels] of Object.entries(a.lines)) lines[line] = Object.fromEntries(Object.entries(labels).map(([label, c]) => [label, { ...c }]));
+  for (const [zone, labels] of Object.entries(b?.zones ?? {})) {
+    const into = (zones[zone] ??= {});
+    for (const [label, c] of Object.entries(labels)) into[label] = { count: c.count, entries: (into[label]?.entries ?? 0) + c.entries };
+  }
+  for (const [line, labels] of Object.entries(b?.lines ?? {})) {
+    const into = (lines[line] ??= {});
+    for (const [label, c] of Object.entries(labels)) into[label] = { in: (into[label]?.in ?? 0) + c.in, out: (into[label]?.out ?? 0) + c.out };
+  }
+  return { zones, lines };
 }
 
 export class MetricsRegistry {
@@ -178,6 +204,12 @@ export class MetricsRegistry {
     return this.pipelines.get(pipeline)?.earlier ?? noTotals;
   }
 
+  /** The pipeline's zone and line counts: objects inside now (current instance), entries and crossings since the process started. */
+  zoneCounts(pipeline: string): CountsSnapshot | undefined {
+    const counts = this.pipelines.get(pipeline)?.counts;
+    return counts ? addCounts(counts.earlier, counts.current) : undefined;
+  }
+
   private entry(pipeline: string): PipelineMetrics {
     let metrics = this.pipelines.get(pipeline);
     if (!metrics) {
@@ -204,6 +236,9 @@ export class MetricsRegistry {
     this.sync();
     let written = 0;
     let open = false;
+    // Made once per instance (at its start): the previous instance's counts become the earlier ones.
+    const metrics = this.entry(pipeline);
+    if (metrics.counts) metrics.counts = { current: undefined, earlier: addCounts(metrics.counts.earlier, metrics.counts.current) };
     return {
       kind: 'metrics',
       name: `${pipeline}/metrics`,
@@ -214,6 +249,9 @@ export class MetricsRegistry {
         if (!open) return;
         this.observe(prediction);
         written += 1;
+      },
+      zoneCounts: (snapshot) => {
+        metrics.counts = { current: snapshot, earlier: metrics.counts?.earlier ?? { zones: {}, lines: {} } };
       },
       flush: async () => true,
       stop: async () => {

@@ -130,6 +130,31 @@ function states(out: Exposition, name: string, labels: Labels, known: readonly s
   for (const state of known.includes(current) ? known : [...known, current]) out.sample(name, { ...labels, state }, state === current ? 1 : 0);
 }
 
+const byKey = <T>(record: Record<string, T>): Array<[string, T]> => Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+
+/** Zone and line counts (src/zones), only when some pipeline has zones or lines, so other /metrics stay unchanged. */
+function zoneFamilies(out: Exposition, pipelines: readonly PipelineSnapshot[], registry: MetricsRegistry): void {
+  const counted = pipelines.flatMap((p) => {
+    const counts = registry.zoneCounts(p.name);
+    return counts ? [{ pipeline: p.name, counts }] : [];
+  });
+  if (counted.length === 0) return;
+  out.family('edgepipe_zone_objects', 'gauge', 'Tracked objects inside a zone now, by label (entered and not yet left).');
+  for (const { pipeline, counts } of counted) {
+    for (const [zone, labels] of byKey(counts.zones)) for (const [label, c] of byKey(labels)) out.sample('edgepipe_zone_objects', { pipeline, zone, label }, c.count);
+  }
+  out.family('edgepipe_zone_entries_total', 'counter', 'zone_enter events, by zone and label, since the process started.');
+  for (const { pipeline, counts } of counted) {
+    for (const [zone, labels] of byKey(counts.zones)) for (const [label, c] of byKey(labels)) out.sample('edgepipe_zone_entries_total', { pipeline, zone, label }, c.entries);
+  }
+  out.family('edgepipe_line_crossings_total', 'counter', 'line_cross events, by line, label and direction (in, out), since the process started.');
+  for (const { pipeline, counts } of counted) {
+    for (const [line, labels] of byKey(counts.lines)) {
+      for (const [label, c] of byKey(labels)) for (const direction of ['in', 'out'] as const) out.sample('edgepipe_line_crossings_total', { pipeline, line, label, direction }, c[direction]);
+    }
+  }
+}
+
 export function renderMetrics(pipelines: readonly PipelineSnapshot[], registry: MetricsRegistry): string {
   const out = new Exposition();
   const each = (name: string, type: 'counter' | 'gauge', help: string, value: (p: PipelineSnapshot) => number | undefined): void => {
@@ -163,6 +188,7 @@ export function renderMetrics(pipelines: readonly PipelineSnapshot[], registry: 
       }
     }
   }
+  zoneFamilies(out, pipelines, registry);
   out.family('edgepipe_pipeline_up', 'gauge', '1 when the pipeline is running, else 0; the state label says why.');
   for (const p of pipelines) out.sample('edgepipe_pipeline_up', { pipeline: p.name, state: p.state }, p.state === 'running' ? 1 : 0);
   out.family('edgepipe_pipeline_state', 'gauge', 'The pipeline state: 1 for the current one, 0 for the others.');

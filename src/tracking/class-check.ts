@@ -3,7 +3,7 @@
  * is loaded: `edgepipe validate` and pipeline start). The schema cannot: labels come from the model's metadata or
  * a labels file. Names are labels, or class indices written as numbers, as in `postprocess.classes`.
  */
-import { closestMatch } from '../config/suggest.js';
+import { classNameProblem, knownLabels } from '../config/suggest.js';
 import type { TrackConfig } from '../config/types.js';
 
 export interface ClassProblem {
@@ -20,23 +20,11 @@ export function trackClassProblems(
   modelName: string,
   classCount?: number,
 ): ClassProblem[] {
-  const known = labels ? [...new Set(labels.slice(labelOffset).filter((l) => l !== '' && l !== '???'))] : undefined;
+  const known = knownLabels(labels, labelOffset);
   const problems: ClassProblem[] = [];
   const check = (field: string, name: string) => {
-    if (known?.includes(name)) return;
-    if (/^(0|[1-9][0-9]*)$/.test(name)) {
-      const index = Number(name);
-      if (classCount !== undefined && index >= classCount) {
-        problems.push({ field, message: `class index ${index} is out of range: ${modelName} has ${classCount} classes (0-${classCount - 1})` });
-      }
-      return;
-    }
-    if (!known) {
-      problems.push({ field, message: `"${name}" is not a class index and ${modelName} has no labels (set model.labels, or give indices)` });
-      return;
-    }
-    const close = closestMatch(name, known);
-    problems.push({ field, message: `"${name}" is not a label of ${modelName}${close ? `; did you mean "${close}"?` : ''}` });
+    const message = classNameProblem(name, known, modelName, classCount);
+    if (message) problems.push({ field, message });
   };
   track.classes.forEach((name, i) => check(`track.classes[${i}]`, name));
   track.filters.forEach((f, i) => {

@@ -115,7 +115,8 @@ export function createTrackingStage(config: TrackConfig): TrackingStage {
     process(prediction: Prediction, frame: Frame): Prediction {
       if (prediction.result.kind !== 'detect') return prediction;
       const payload = frame.payload;
-      const size = payload.kind === 'raw' ? { width: payload.width, height: payload.height } : undefined;
+      // Fraction masks need the frame size: the prediction's (from preprocessing) covers encoded frames too.
+      const size = prediction.frameSize ?? (payload.kind === 'raw' ? { width: payload.width, height: payload.height } : undefined);
       // Filters first: a box they drop (too large, masked) must not absorb the ones of its group it overlaps.
       const kept = merger.apply(filters.apply(prediction.result.objects, size).kept).kept;
       const update = tracker.update({ frameId: frame.id, monoMs: frame.capturedMonoMs, wallMs: frame.capturedWallMs, objects: kept });

@@ -4,9 +4,10 @@
  * capture time; its events (zone_enter, zone_leave, loitering, line_cross) and, after a change, the counts go
  * to the sinks. The prediction itself is passed on unchanged.
  *
- * Fraction coordinates need the frame's size, which raw frames carry (cameras); an encoded frame (an images
- * source, an MJPEG camera) would need a second decode, so with fraction zones such a prediction fails (dropped
- * as `stage_error`, warned): give those zones in pixels.
+ * Fraction coordinates need the frame's size: raw frames carry it (cameras), and the prediction carries it for
+ * every image frame (`Prediction.frameSize`, from preprocessing), so fraction zones work on encoded frames (an
+ * images source, a video file or an MJPEG camera) without a second decode. A prediction with neither (a library
+ * caller's) fails with fraction zones (dropped as `stage_error`, warned).
  */
 import type { ZoneEngineEvent } from '../core/events.js';
 import type { Frame, Prediction } from '../core/frame.js';
@@ -37,12 +38,14 @@ export function createZonesStage(pipeline: string, zones: readonly ZoneConfig[],
     if (events.length > 0) context?.counts(engine.snapshot());
   };
 
-  const frameSize = (frame: Frame): FrameSize => {
+  const frameSize = (frame: Frame, prediction: Prediction): FrameSize => {
     const payload = frame.payload;
+    if (prediction.frameSize) return prediction.frameSize;
     if (payload.kind === 'raw') return { width: payload.width, height: payload.height };
-    if (needsSize) throw new Error(`zones in units: fraction need the frame's size, which an ${payload.kind} frame does not carry: give the points in pixels`);
-    // Pixel zones need no size: a fixed stand-in keeps the engine from re-resolving on every frame.
-    return { width: 0, height: 0 };
+    if (needsSize) throw new Error(`zones in units: fraction need the frame's size, which neither the prediction nor the ${payload.kind} frame carries: give the points in pixels`);
+    // Pixel zones need no size: a fixed stand-in keeps the engine from re-resolving on every frame, and an unbounded
+    // one lets no point fall outside it (a 0x0 stand-in refused every pixel zone).
+    return { width: Infinity, height: Infinity };
   };
 
   return {
@@ -55,7 +58,7 @@ export function createZonesStage(pipeline: string, zones: readonly ZoneConfig[],
     process(prediction: Prediction, frame: Frame): Prediction {
       const tracks = prediction.analytics?.tracks;
       if (tracks === undefined) return prediction;
-      const at = { atMs: frame.capturedWallMs, frame: frameSize(frame), frameId: frame.id };
+      const at = { atMs: frame.capturedWallMs, frame: frameSize(frame, prediction), frameId: frame.id };
       const subjects: ZoneSubject[] = tracks.map((t) => ({ id: t.track_id, label: t.label ?? String(t.index), box: t.box, score: t.score, firstSeenMs: t.first_seen_ms }));
       tell(engine.update(subjects, at));
       last = at;
