@@ -30,6 +30,8 @@ import { SourceRetry } from './source-retry.js';
 import { PipelineStats, type DropReason, type StatsReport } from './stats.js';
 import { postprocessContext } from './labels.js';
 import { trackClassProblems } from '../tracking/index.js';
+import { cascadeClassProblems } from '../cascade/index.js';
+import { openSecondaryModel } from './secondary-model.js';
 import { ThermalMonitor } from './thermal.js';
 import { applyBoardDefaults } from '../boards/defaults.js';
 import type { PipelineControl } from '../commands/control.js';
@@ -190,6 +192,7 @@ export class Pipeline {
         },
         drop: (reason) => this.stats.drop(reason),
         warn: (key, message) => this.dropLog.log(key, message),
+        openModel: (spec) => openSecondaryModel(spec, { pipeline: config, runtime: context.runtime, logger: context.logger, ...(context.descriptors ? { descriptors: context.descriptors } : {}) }),
       });
       await this.stages.start();
       this.run(model, runner, chain);
@@ -216,7 +219,7 @@ export class Pipeline {
     const context = await postprocessContext(model, this.config.model.labels, this.config.model.labelOffset, model.name, this.context.files?.labels);
     const postprocessor = createPostprocessor(this.config.postprocess, runner.outputs, context);
     const track = this.config.track;
-    const trackProblems = track ? trackClassProblems(track, context.labels, context.labelOffset, model.name) : [];
+    const trackProblems = track ? [...trackClassProblems(track, context.labels, context.labelOffset, model.name), ...cascadeClassProblems(this.config.cascade ?? [], context.labels, context.labelOffset, model.name)] : [];
     if (trackProblems.length > 0) {
       throw new EdgepipeError('ERR_TRACK_CLASS', `pipeline ${this.config.name}: ${trackProblems.map((p) => `${p.field}: ${p.message}`).join('; ')}`);
     }

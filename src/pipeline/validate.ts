@@ -14,6 +14,8 @@ import { isSensorSource, sensorChannels } from '../config/sensor-channels.js';
 import { createPostprocessor } from '../postprocess/index.js';
 import { postprocessContext } from './labels.js';
 import { trackClassProblems } from '../tracking/index.js';
+import { cascadeClassProblems } from '../cascade/index.js';
+import { cascadeModelProblems } from './cascade-checks.js';
 import { applyBoardDefaults } from '../boards/defaults.js';
 import { normalisationProblem } from './normalisation-check.js';
 import { guessPostprocess } from '../postprocess/guess.js';
@@ -101,6 +103,7 @@ async function checkPipeline(config: ConfigFile, configured: PipelineConfig, des
       // Class names of track: against the labels, known only now (the schema cannot).
       if (pipeline.track) {
         for (const p of trackClassProblems(pipeline.track, context.labels, context.labelOffset, pipeline.model.file)) problems.push(`${p.field}: ${p.message}`);
+        for (const p of cascadeClassProblems(pipeline.cascade ?? [], context.labels, context.labelOffset, pipeline.model.file)) problems.push(`${p.field}: ${p.message}`);
       }
     });
     // The fix, when the outputs look like another postprocessor: `kind: segment` is what the person needs.
@@ -111,6 +114,7 @@ async function checkPipeline(config: ConfigFile, configured: PipelineConfig, des
   } finally {
     interpreter.dispose();
   }
+  problems.push(...(await cascadeModelProblems(pipeline, library)));
   return problems;
 }
 
@@ -121,7 +125,7 @@ export async function validateModels(configs: readonly ConfigFile[]): Promise<Mo
     const descriptors = descriptorsFor(config);
     for (const pipeline of config.pipelines) {
       for (const message of await checkPipeline(config, pipeline, descriptors)) {
-        const field = /^((?:model|source|preprocess|postprocess|track)(?:\.[a-z_]+|\[\d+\])*): /.exec(message)?.[1];
+        const field = /^((?:model|source|preprocess|postprocess|track|cascade)(?:\.[a-z_]+|\[\d+\])*): /.exec(message)?.[1];
         out.push({ pipeline: pipeline.name, origin: pipeline.origin, ...(field ? { field } : {}), message });
       }
     }
