@@ -59,6 +59,8 @@ export interface CascadeCounters {
   discarded: number;
   /** Tracks whose cached results were dropped (their track ended). */
   forgotten: number;
+  /** Due tracks whose box (with the margin) had nothing inside the frame: no crop. */
+  outside: number;
   /** Failovers of the second model's delegate. */
   failovers: number;
 }
@@ -77,7 +79,7 @@ export function createCascadeStage(config: CascadeConfig, index: number): Cascad
   const budget = new Budget(config.maxPerSecond);
   const counters: Omit<CascadeCounters, 'failovers'> = {
     queuedFirst: 0, queuedEvery: 0, queuedRegrow: 0, invocations: 0, failed: 0, results: 0, belowMinScore: 0,
-    budgetSkips: 0, queueFull: 0, discarded: 0, forgotten: 0,
+    budgetSkips: 0, queueFull: 0, discarded: 0, forgotten: 0, outside: 0,
   };
   let model: SecondaryModel | undefined;
   let context: StageContext | undefined;
@@ -201,10 +203,14 @@ export function createCascadeStage(config: CascadeConfig, index: number): Cascad
           continue;
         }
         const crop = cropFrame(frame.payload, track.box, config.margin, shared);
-        if (!crop) continue;
-        state.pending = true;
         state.sinceCrop = 0;
         state.cropArea = track.box.width * track.box.height;
+        if (!crop) {
+          // A box with nothing inside the frame: tried again after every_frames, not on every frame.
+          counters.outside += 1;
+          continue;
+        }
+        state.pending = true;
         counters[reason === 'first' ? 'queuedFirst' : reason === 'every' ? 'queuedEvery' : 'queuedRegrow'] += 1;
         queue.push({ trackId: track.track_id, crop, frameId: frame.id, atMs: frame.capturedWallMs });
       }

@@ -98,6 +98,12 @@ describe('cascade stage', () => {
     expect(stage.counters()).toMatchObject({ queuedFirst: 6, queueFull: 4 + 2, invocations: 6 });
   });
 
+  it('a box outside the frame makes no crop and waits every_frames before the next try', async () => {
+    const stage = await start(createCascadeStage(cascadeConfig(colourModel, { everyFrames: 3 }), 0));
+    await drive(stage, 7, () => [track(1, { x: 170, y: 10, width: 20, height: 20 })]);
+    expect(stage.counters()).toMatchObject({ queuedFirst: 0, outside: 3, invocations: 0 });
+  });
+
   it('crops only matched tracks (not a coasting box), and attaches no result below min_score', async () => {
     const stage = await start(createCascadeStage(cascadeConfig(colourModel, { minScore: 0.9, everyFrames: 1000 }), 0));
     // A grey patch: the classifier says grey with about 0.6, below 0.9.
