@@ -9,6 +9,7 @@ import { boolean, integer, list, number, object, oneOf, string } from './schema-
 import { postprocessSchema, preprocessSchema, sinkSchema, sourceSchema } from './schema-stages.js';
 import { linesSchema, pipelineZoneProblems, zonesSchema } from './schema-zones.js';
 import { trackSchema } from './schema-track.js';
+import { cascadePipelineProblems, cascadeSchema } from './schema-cascade.js';
 import { motionSchema, motionSourceProblems } from './schema-motion.js';
 
 /** Pipeline names become MQTT topic levels and file names: no `+`, `#`, `/`, spaces or capitals. */
@@ -360,6 +361,7 @@ export const pipelineSchema = object(
     preprocess: preprocessSchema,
     postprocess: postprocessSchema,
     track: trackSchema,
+    cascade: cascadeSchema,
     buffer: bufferSchema,
     motion: motionSchema,
     every: integer({ description: 'Keep every Nth frame from the source (1 = all, 3 = one in three).', min: 1, max: 100000, default: 1 }),
@@ -390,6 +392,11 @@ export const pipelineSchema = object(
     {
       run(value, report) {
         for (const [field, message] of pipelineZoneProblems(value)) report(field, message);
+      },
+    },
+    {
+      run(value, report) {
+        for (const [field, message] of cascadePipelineProblems(value, isSensorSource(value.source))) report(field, message);
       },
     },
     {

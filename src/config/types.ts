@@ -76,6 +76,8 @@ export interface PipelineConfig {
   postprocess: PostprocessConfig;
   /** Object filters and the multi-object tracker (detectors only); absent: no tracking. */
   track?: TrackConfig;
+  /** Second models on crops of tracked objects (src/cascade); absent: none. */
+  cascade?: CascadeConfig[];
   buffer: BufferConfig;
   /** Motion detection before inference (src/motion); absent: none. */
   motion?: MotionConfig;
@@ -451,6 +453,29 @@ export interface TrackConfig {
   stationary: { windowMs: number; maxMove: number };
   filters: TrackFilterConfig[];
   masks: TrackMaskConfig[];
+}
+
+/** One `cascade:` entry (src/config/schema-cascade.ts has the meaning of each field). */
+export interface CascadeConfig {
+  /** The second model's file (absolute after loading). */
+  model: string;
+  /** Names its results (`secondary.<name>`); absent: from the model file's name (cascadeName). */
+  name?: string;
+  labels?: string;
+  labelOffset: number;
+  /** Absent: the pipeline's model.delegates. */
+  delegates?: string[];
+  /** Labels or class indices of the primary model; at least one. */
+  classes: string[];
+  /** Fraction of the box's width/height added on each side. */
+  margin: number;
+  resize: 'fill' | 'contain' | 'cover';
+  everyFrames: number;
+  /** Area growth factor that triggers a rerun; 0 = never. */
+  regrow: number;
+  maxPerSecond: number;
+  queue: number;
+  minScore: number;
 }
 
 export interface TrackFilterConfig {

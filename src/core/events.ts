@@ -7,6 +7,7 @@
  * are published and compared with other devices' clocks. Boxes are source-frame pixels.
  */
 import type { Box } from './result.js';
+import type { SecondaryResults } from './secondary.js';
 
 /** Every event type, in the order the docs and the JSON Schema list them. */
 export const TRACK_EVENT_TYPES = [
@@ -70,6 +71,8 @@ export interface TrackEndEvent extends TrackEventBase {
   /** Its highest score over its life. */
   bestScore: number;
   snapshot?: SnapshotRef;
+  /** The second models' (cascades') latest results on it, by cascade name; absent when none has one. */
+  secondary?: SecondaryResults;
 }
 
 export interface ZoneEnterEvent extends TrackEventBase {

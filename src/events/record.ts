@@ -5,6 +5,7 @@
  */
 import type { Box } from '../core/result.js';
 import type { SnapshotRef, TrackEvent } from '../core/events.js';
+import { secondaryRecord } from '../sinks/json-lines.js';
 
 export const TRACK_EVENT_SCHEMA_ID = 'edgepipe.track_event/1';
 
@@ -29,7 +30,12 @@ function details(event: TrackEvent): Record<string, unknown> {
     case 'track_start':
       return {};
     case 'track_end':
-      return { last_seen_ms: wallMs(event.lastSeenMs), best_score: round(event.bestScore, 6), ...(event.snapshot ? { snapshot: snapshotRecord(event.snapshot) } : {}) };
+      return {
+        last_seen_ms: wallMs(event.lastSeenMs),
+        best_score: round(event.bestScore, 6),
+        ...(event.snapshot ? { snapshot: snapshotRecord(event.snapshot) } : {}),
+        ...(event.secondary ? { secondary: secondaryRecord(event.secondary) } : {}),
+      };
     case 'zone_enter':
       return { zone: event.zone, inside_since_ms: wallMs(event.insideSinceMs) };
     case 'zone_leave':

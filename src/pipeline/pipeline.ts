@@ -31,6 +31,8 @@ import { PipelineStats, type DropReason, type StatsReport } from './stats.js';
 import { postprocessContext } from './labels.js';
 import { trackClassProblems } from '../tracking/index.js';
 import { zoneClassProblems } from '../zones/index.js';
+import { cascadeClassProblems } from '../cascade/index.js';
+import { openSecondaryModel } from './secondary-model.js';
 import { ThermalMonitor } from './thermal.js';
 import { applyBoardDefaults } from '../boards/defaults.js';
 import type { PipelineControl } from '../commands/control.js';
@@ -191,6 +193,7 @@ export class Pipeline {
         },
         drop: (reason) => this.stats.drop(reason),
         warn: (key, message) => this.dropLog.log(key, message),
+        openModel: (spec) => openSecondaryModel(spec, { pipeline: config, runtime: context.runtime, logger: context.logger, ...(context.descriptors ? { descriptors: context.descriptors } : {}) }),
       });
       await this.stages.start();
       this.run(model, runner, chain);
@@ -219,6 +222,7 @@ export class Pipeline {
     const track = this.config.track;
     const trackProblems = [
       ...(track ? trackClassProblems(track, context.labels, context.labelOffset, model.name) : []),
+      ...(track ? cascadeClassProblems(this.config.cascade ?? [], context.labels, context.labelOffset, model.name) : []),
       ...zoneClassProblems(this.config, context.labels, context.labelOffset, model.name),
     ];
     if (trackProblems.length > 0) {

@@ -7,7 +7,7 @@ import type { CountsSnapshot, TrackEvent } from '../core/events.js';
 import type { Frame, Prediction } from '../core/frame.js';
 import type { Logger } from '../core/log.js';
 import type { DropReason } from '../core/stats-report.js';
-import type { GateView, Stage } from '../stages/types.js';
+import type { GateView, Stage, StageContext } from '../stages/types.js';
 
 export interface StageRunnerOptions {
   pipeline: string;
@@ -20,6 +20,8 @@ export interface StageRunnerOptions {
   drop: (reason: DropReason) => void;
   /** Rate-limited warnings: one line per key per interval, with a count. */
   warn: (key: string, message: string) => void;
+  /** Opens second models for the stages (cascades); absent: stages cannot (StageContext.openModel). */
+  openModel?: StageContext['openModel'];
 }
 
 export class StageRunner {
@@ -63,13 +65,16 @@ export class StageRunner {
 
   /** Starts the stages in order; a failure rejects after stopping those already started. */
   async start(): Promise<void> {
-    for (const stage of this.stages) {
+    for (const [i, stage] of this.stages.entries()) {
       this.started.push(stage);
+      // A stage's events pass the later stages' decorate hooks (a cascade adds its results to track_end).
+      const later = this.stages.slice(i + 1).filter((s) => s.decorate !== undefined);
       await stage.start?.({
         pipeline: this.options.pipeline,
         logger: this.options.logger,
-        emit: (event) => this.options.emit(event),
+        emit: (event) => this.options.emit(later.reduce((e, s) => s.decorate!(e), event)),
         counts: (snapshot) => this.options.counts(snapshot),
+        ...(this.options.openModel ? { openModel: this.options.openModel } : {}),
       });
     }
   }

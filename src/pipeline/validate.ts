@@ -17,6 +17,8 @@ import { trackClassProblems } from '../tracking/index.js';
 import { zoneClassProblems } from '../zones/index.js';
 import { analyticsView, zoneFrameProblems } from './analytics-view.js';
 import { knownFrameSize } from './frame-size.js';
+import { cascadeClassProblems } from '../cascade/index.js';
+import { cascadeModelProblems } from './cascade-checks.js';
 import { applyBoardDefaults } from '../boards/defaults.js';
 import { normalisationProblem } from './normalisation-check.js';
 import { guessPostprocess } from '../postprocess/guess.js';
@@ -107,6 +109,7 @@ async function checkPipeline(config: ConfigFile, configured: PipelineConfig, des
       // Class names of track:, zones and lines against the labels, known only now (the schema cannot).
       if (pipeline.track) {
         for (const p of trackClassProblems(pipeline.track, context.labels, context.labelOffset, pipeline.model.file)) problems.push(`${p.field}: ${p.message}`);
+        for (const p of cascadeClassProblems(pipeline.cascade ?? [], context.labels, context.labelOffset, pipeline.model.file)) problems.push(`${p.field}: ${p.message}`);
       }
       for (const p of zoneClassProblems(pipeline, context.labels, context.labelOffset, pipeline.model.file)) problems.push(`${p.field}: ${p.message}`);
       if (pipeline.track && ['detect-ssd', 'detect-yolo'].includes(pipeline.postprocess.kind)) {
@@ -124,6 +127,7 @@ async function checkPipeline(config: ConfigFile, configured: PipelineConfig, des
   } finally {
     interpreter.dispose();
   }
+  problems.push(...(await cascadeModelProblems(pipeline, library)));
   return problems;
 }
 
@@ -134,7 +138,7 @@ export async function validateModels(configs: readonly ConfigFile[], onNote?: No
     const descriptors = descriptorsFor(config);
     for (const pipeline of config.pipelines) {
       for (const message of await checkPipeline(config, pipeline, descriptors, onNote)) {
-        const field = /^((?:model|source|preprocess|postprocess|track|zones|lines)(?:\.[a-z_]+|\[\d+\])*): /.exec(message)?.[1];
+        const field = /^((?:model|source|preprocess|postprocess|track|zones|lines|cascade)(?:\.[a-z_]+|\[\d+\])*): /.exec(message)?.[1];
         out.push({ pipeline: pipeline.name, origin: pipeline.origin, ...(field ? { field } : {}), message });
       }
     }

@@ -10,6 +10,7 @@
  */
 import type { Prediction } from '../core/frame.js';
 import type { Result, ScoredClassResult } from '../core/result.js';
+import type { SecondaryResults } from '../core/secondary.js';
 
 /** `value` rounded to `decimals` places (no `-0`, non-finite values become null as JSON would make them). */
 export function roundTo(value: number, decimals: number): number | null {
@@ -111,8 +112,19 @@ function tracksRecord(prediction: Prediction): Record<string, unknown> {
       velocity: { x: px(t.velocity.x), y: px(t.velocity.y) },
       stationary: t.stationary,
       ...(t.stationary_since_ms === undefined ? {} : { stationary_since_ms: Math.round(t.stationary_since_ms) }),
+      ...(t.secondary === undefined ? {} : { secondary: secondaryRecord(t.secondary) }),
     })),
   };
+}
+
+/** A track's second-model results (src/cascade), by cascade name, rounded like the rest. */
+export function secondaryRecord(results: SecondaryResults): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(results).map(([name, r]) => [
+      name,
+      { index: r.index, ...(r.label === undefined ? {} : { label: r.label }), score: score(r.score), frame_id: r.frame_id, at_ms: Math.round(r.at_ms) },
+    ]),
+  );
 }
 
 /** One line of JSON, newline-terminated. */

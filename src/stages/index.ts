@@ -3,11 +3,13 @@
  * factory, and one line here.
  *
  * Order matters: gates run in this order (the first that skips decides) and so do result stages (each gets the
- * prediction the one before returned). Motion gates before inference; tracking runs on each detector result; zones and lines on its tracks.
+ * prediction the one before returned). Motion gates before inference; tracking runs on each detector result;
+ * cascades (second models on crops) on its tracks; zones and lines on its tracks.
  */
 import type { PipelineConfig } from '../config/types.js';
 import { createMotionStage } from '../motion/index.js';
 import { createTrackingStage } from '../tracking/index.js';
+import { createCascadeStage } from '../cascade/index.js';
 import { createZonesStage } from '../zones/stage.js';
 import type { Stage } from './types.js';
 
@@ -15,6 +17,7 @@ export function createStages(config: PipelineConfig): Stage[] {
   return [
     ...(config.motion?.enabled ? [createMotionStage(config.motion)] : []),
     ...(config.track ? [createTrackingStage(config.track)] : []),
+    ...(config.track ? (config.cascade ?? []).map((entry, i) => createCascadeStage(entry, i)) : []),
     ...(config.zones || config.lines ? [createZonesStage(config.name, config.zones ?? [], config.lines ?? [])] : []),
   ];
 }

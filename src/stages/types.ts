@@ -18,8 +18,9 @@
  * runs in the stage's own background, bounded and counted by the stage, and never holds up the frame.
  */
 import type { CountsSnapshot, TrackEvent } from '../core/events.js';
-import type { Frame, Prediction } from '../core/frame.js';
+import type { Frame, ImagePayload, Prediction } from '../core/frame.js';
 import type { Logger } from '../core/log.js';
+import type { Box, ScoredClassResult } from '../core/result.js';
 
 /** A gate's verdict on one frame. */
 export type GateDecision =
@@ -49,6 +50,44 @@ export interface StageContext {
   emit(event: TrackEvent): void;
   /** Tells the sinks the zone and line counts after an update that changed them (state: retained MQTT topics). */
   counts(snapshot: CountsSnapshot): void;
+  /**
+   * Opens a second model for the stage (cascades): its own interpreter, on the delegate chain with failover and
+   * health checks like the pipeline's model, fed by the same preprocessing code. Rejects (failing the pipeline's
+   * start) when the model cannot be loaded or takes no image. Absent where no pipeline runs the stage.
+   */
+  openModel?(spec: SecondaryModelSpec): Promise<SecondaryModel>;
+}
+
+/** Which second model to open and how crops become its input. */
+export interface SecondaryModelSpec {
+  /** The .tflite file. */
+  file: string;
+  /** A labels file; absent: the labels in the model's metadata. */
+  labels?: string;
+  labelOffset: number;
+  /** Delegate chain, best first; absent: the pipeline's model.delegates. */
+  delegates?: readonly string[];
+  /** How a crop is fitted to the input size (preprocess.resize). */
+  resize: 'fill' | 'contain' | 'cover';
+  /** Names the model in messages: `cascade[0]`. */
+  field: string;
+}
+
+/**
+ * A second model, one interpreter: one crop at a time (a call while one runs waits for it). Released by close(),
+ * also by the pipeline at stop.
+ */
+export interface SecondaryModel {
+  /** The delegate it runs on now (after failovers). */
+  readonly delegate: string;
+  readonly failovers: number;
+  /**
+   * The best class of the model on `region` (pixels of `image`, clipped to it; absent: the whole image). The
+   * caller keeps `image` unchanged until the promise settles. Rejects when the invoke fails or times out (the
+   * failure counts towards failover) or the image cannot be read.
+   */
+  classify(image: ImagePayload, region?: Box): Promise<ScoredClassResult>;
+  close(): void;
 }
 
 export interface Stage {
@@ -69,6 +108,11 @@ export interface Stage {
    * /metrics (`edgepipe_stage_total{stage,counter}`): counters only (they are summed over restarts), camelCase.
    */
   counters?(): Record<string, number>;
+  /**
+   * Sees each event an earlier stage emits, before the sinks, and returns the event the sinks get (fields added:
+   * the cascade names a track's second-model results in its track_end). Must not throw; cheap, like process.
+   */
+  decorate?(event: TrackEvent): TrackEvent;
   /** Releases what start() made; called once, after the last frame, also when start() failed half way. */
   stop?(): void | Promise<void>;
 }

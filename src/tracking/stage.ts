@@ -11,6 +11,7 @@
  */
 import type { TrackEvent as PipelineTrackEvent } from '../core/events.js';
 import type { Frame, Prediction } from '../core/frame.js';
+import type { SecondaryResults } from '../core/secondary.js';
 import type { TrackConfig } from '../config/types.js';
 import type { Stage, StageContext } from '../stages/types.js';
 import { ObjectFilters } from './filters.js';
@@ -36,6 +37,8 @@ export interface PredictionTrack {
   velocity: { x: number; y: number };
   stationary: boolean;
   stationary_since_ms?: number;
+  /** Second models' latest results on this object, by cascade name (added by src/cascade after tracking). */
+  secondary?: SecondaryResults;
 }
 
 declare module '../core/frame.js' {

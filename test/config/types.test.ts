@@ -36,8 +36,8 @@ const shapes = {
   file: shape(keys<T.ConfigFile>()('file', 'version', 'runtime', 'pipelines', 'secretPaths')),
   runtime: shape(keys<T.RuntimeConfig>()('library', 'delegateDirs', 'cacheDir', 'log', 'http', 'reloadHealthS', 'thermal'), optional<T.RuntimeConfig>()('library', 'cacheDir', 'log', 'http', 'reloadHealthS')),
   pipeline: shape(
-    keys<T.PipelineConfig>()('name', 'origin', 'source', 'model', 'preprocess', 'postprocess', 'track', 'buffer', 'motion', 'every', 'maxFps', 'statsIntervalS', 'zones', 'lines', 'sinks'),
-    optional<T.PipelineConfig>()('track', 'motion', 'zones', 'lines'),
+    keys<T.PipelineConfig>()('name', 'origin', 'source', 'model', 'preprocess', 'postprocess', 'track', 'cascade', 'buffer', 'motion', 'every', 'maxFps', 'statsIntervalS', 'zones', 'lines', 'sinks'),
+    optional<T.PipelineConfig>()('track', 'cascade', 'motion', 'zones', 'lines'),
   ),
   motion: shape(keys<T.MotionConfig>()('enabled', 'height', 'threshold', 'minArea', 'alpha', 'contrast', 'lightingLimit', 'keepaliveS', 'masks')),
   mask: shape(keys<T.MotionMaskConfig>()('name', 'units', 'points'), optional<T.MotionMaskConfig>()('name')),
