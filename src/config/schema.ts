@@ -281,6 +281,16 @@ export const modelSchema = object(
       default: 1,
     }),
     pool: integer({ description: 'Interpreters serving this pipeline; each runs one frame at a time.', min: 1, max: 16, default: 1 }),
+    optimize: oneOf(['off', 'auto'], {
+      description:
+        'Run a classic uint8 model (MobileNet quant, COCO SSD quant) as int8, which XNNPACK accelerates: with `auto` the ' +
+        'pipeline starts on the original, converts it as `edgepipe optimize` does (cached by the model\'s SHA-256 in ' +
+        'runtime.cache_dir/optimize, so a restart does not convert again), and switches to the converted model only when ' +
+        'the delegate chain takes more of its nodes and its outputs agree with the original\'s (98%) on the first frames. ' +
+        'One log line and the stats (`optimize`) say what it did (docs/optimize.md).',
+      meanings: { off: 'run the model as it is', auto: 'convert, check on the first frames, switch when faster and in agreement' },
+      default: 'off',
+    }),
     health: healthSchema,
     state: list(
       object(

@@ -327,6 +327,8 @@ export interface ModelConfig {
   threads: number | 'auto';
   /** Interpreters serving this pipeline (each invokes one frame at a time). */
   pool: number;
+  /** `auto`: convert a uint8 model to int8 at start and switch to it when faster and in agreement (src/pipeline/model-optimize.ts). */
+  optimize: 'off' | 'auto';
   health: HealthConfig;
   /** Stateful models: outputs fed back into inputs on the next frame (zeros on the first). */
   state: StateLink[];

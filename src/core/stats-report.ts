@@ -62,6 +62,36 @@ export interface StatsReport {
   sinks?: Record<string, SinkStats>;
   /** Present while the pipeline is paused by a command. */
   paused?: true;
+  /** `model.optimize: auto` only: whether the pipeline runs the converted int8 model, and why (src/pipeline/model-optimize.ts). */
+  optimize?: OptimizeStatus;
+}
+
+/** Where a model landed on the pipeline's delegate chain. */
+export interface DelegateNodes {
+  delegate: string;
+  nodes: number;
+  totalNodes: number;
+}
+
+/** What `model.optimize: auto` did: checking (the original runs meanwhile), switched (`optimised`) or kept `original`. */
+export interface OptimizeStatus {
+  state: 'checking' | 'optimised' | 'original';
+  /** The converted model came from the cache (`hit`), was converted now (`miss`), or the cache is unusable (`off`). */
+  cache?: 'hit' | 'miss' | 'off';
+  /** Why the original is kept (state `original`). */
+  reason?: string;
+  /** The delegate chain with the original and with the converted model. */
+  before?: DelegateNodes;
+  after?: DelegateNodes;
+  /** Agreement of the two models' outputs, 0..1 (top-1, matched boxes, pixels: see docs/optimize.md). */
+  agreement?: number;
+  /** What the agreement counted, e.g. `8 of 8 inputs with the same top-1 class`. */
+  agreementDetails?: string;
+  /** Inputs compared, and where they came from: the pipeline's frames, calibration images or synthetic inputs. */
+  inputs?: number;
+  inputSource?: 'frames' | 'images' | 'synthetic';
+  /** Invoke p50 of each model during the check, ms (alternating, a few runs: indicative). */
+  invokeMs?: { before: number; after: number };
 }
 
 export interface SinkStats {

@@ -29,6 +29,12 @@ export interface ConversionSummary {
   readonly keptUint8: readonly string[];
 }
 
+/**
+ * Revision of the rewrite's output: bump it whenever convertToInt8 writes something different for the same input,
+ * so `model.optimize: auto` converts again instead of running what an older edgepipe cached (auto-cache.ts).
+ */
+export const CONVERTER_REVISION = 1;
+
 const QUANTIZE = builtinOperatorCode('QUANTIZE')!;
 
 type Quant = GraphQuantization;

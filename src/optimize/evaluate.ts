@@ -81,13 +81,13 @@ export async function evaluate(original: Model, optimized: Model, options: Evalu
   }
 }
 
-function isImageInput(info: TensorInfo | undefined): boolean {
+export function isImageInput(info: TensorInfo | undefined): boolean {
   return info !== undefined && info.shape.length === 4 && (info.shape[3] === 3 || info.shape[3] === 1) &&
     (info.dtype === 'uint8' || info.dtype === 'int8');
 }
 
 /** The image as the original model's first input takes it: resized to fill, RGB or grey, uint8 pixels. */
-async function imageTensor(file: string, info: TensorInfo): Promise<Uint8Array> {
+export async function imageTensor(file: string, info: TensorInfo): Promise<Uint8Array> {
   const [, height, width, channels] = info.shape as [number, number, number, number];
   let image = sharp(file).rotate().removeAlpha().resize(width, height, { fit: 'fill' });
   if (channels === 1) image = image.toColourspace('b-w');
@@ -100,7 +100,7 @@ async function imageTensor(file: string, info: TensorInfo): Promise<Uint8Array> 
  * zero point). The optimised model's inputs are either uint8 like the original's or int8 with zero point - 128,
  * which is the same bytes with the top bit flipped.
  */
-function fillInputs(a: Interpreter, b: Interpreter, image: Uint8Array | undefined, seed: number): void {
+export function fillInputs(a: Interpreter, b: Interpreter, image: Uint8Array | undefined, seed: number): void {
   a.inputs.forEach((info, k) => {
     const bytes = new Uint8Array(info.bytes);
     if (k === 0 && image !== undefined) bytes.set(image.subarray(0, bytes.length));
@@ -125,7 +125,7 @@ function fillRandom(bytes: Uint8Array, seed: number): void {
   }
 }
 
-function outputsOf(interpreter: Interpreter): ReturnType<typeof outputValues>[] {
+export function outputsOf(interpreter: Interpreter): ReturnType<typeof outputValues>[] {
   return interpreter.outputs.map((info, k) => outputValues(info, interpreter.output(k)));
 }
 

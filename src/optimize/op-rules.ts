@@ -22,7 +22,10 @@ const free: OpRule = { kind: 'free' };
 export const OP_RULES: Readonly<Record<string, OpRule>> = {
   CONV_2D: { kind: 'weights', channelDim: 0, perChannel: true },
   DEPTHWISE_CONV_2D: { kind: 'weights', channelDim: 3, perChannel: true },
-  // TFLite 2.9's int8 FULLY_CONNECTED kernel and XNNPACK read one filter scale: per-tensor symmetric (dimension 0).
+  // Per tensor, though the int8 spec allows per-channel FC weights: TFLite 2.9 runs them on neither kernel. Measured
+  // (test/optimize/fully-connected.test.ts): XNNPACK takes 0 nodes of such a model, and the int8 reference kernel
+  // computes its multiplier from the tensor's single scale (0 for a per-channel tensor), so every output is the
+  // zero point. Per-tensor weights are within the requantisation error on both.
   FULLY_CONNECTED: { kind: 'weights', channelDim: 0, perChannel: false },
   ADD: free, SUB: free, MUL: free, MEAN: free, SUM: free, QUANTIZE: free, DEQUANTIZE: free, ARG_MAX: free, ARG_MIN: free,
   RELU: free, RELU6: free, RELU_N1_TO_1: free, LEAKY_RELU: free, HARD_SWISH: free, PRELU: free,

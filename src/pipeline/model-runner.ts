@@ -252,6 +252,17 @@ export class ModelRunner {
     }
   }
 
+  /**
+   * Stops once no interpreter is in use and no frame waits for one: the pipeline has moved to another runner
+   * (model.optimize: auto), and frames already on this one finish here.
+   */
+  async retire(): Promise<void> {
+    while (!this.stopped && (this.slots.some((s) => s.busy) || this.waiters.length > 0)) {
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
+    this.stop();
+  }
+
   /** Disposes every interpreter (after in-flight invokes end) and stops re-probing. */
   stop(): void {
     this.stopped = true;

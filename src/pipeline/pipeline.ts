@@ -40,6 +40,8 @@ import { pipelineControl } from './pipeline-control.js';
 import { buildPreprocess, inferFrame, type Inferred, type Preprocess, type Prepared } from './chain.js';
 import { StageRunner } from './stage-runner.js';
 import { createStages } from '../stages/index.js';
+import { AutoOptimizer, DEFAULT_AUTO_OPTIMIZE, type AutoOptimizeSettings } from './model-optimize.js';
+import { defaultCacheRoot } from '../optimize/auto-cache.js';
 import type { Stage } from '../stages/types.js';
 
 export type PipelineState = 'starting' | 'running' | 'ended' | 'failed' | 'stopping' | 'stopped';
@@ -63,6 +65,8 @@ export interface PipelineContext {
   files?: { model?: Uint8Array; labels?: string };
   /** Retries of a failing source (source-retry.ts): backoff (default the camera's `restart`, else 1 s to 30 s) and how often a `still down` line is logged (default 60 s). */
   sourceRetry?: { initialMs?: number; maxMs?: number; stillDownEveryMs?: number };
+  /** `model.optimize: auto`: the check's settings (defaults in model-optimize.ts; tests use fewer frames, other thresholds). */
+  optimize?: Partial<AutoOptimizeSettings>;
 }
 
 /** The fixed chain's two model-specific steps. */
@@ -82,6 +86,10 @@ export class Pipeline {
   private config: PipelineConfig;
   private readonly context: PipelineContext;
   private runner: ModelRunner | undefined;
+  /** `model.optimize: auto`: converts and checks in the background, then may swap `runner` for one on the int8 model. */
+  private optimizer: AutoOptimizer | undefined;
+  /** A runner swapped out, finishing its frames. */
+  private retiring: Promise<void> | undefined;
   private sinks: PredictionSink[] = [];
   private subscription: Subscription | undefined;
   private statsTimer: NodeJS.Timeout | undefined;
@@ -159,8 +167,8 @@ export class Pipeline {
       ...(context.runtime.library ? { library: context.runtime.library } : {}),
       ...(context.runtime.cacheDir ? { cacheDir: `${context.runtime.cacheDir}/probe` } : {}),
     });
-    const runner = await ModelRunner.start({
-      model,
+    const startRunner = (on: Model): Promise<ModelRunner> => ModelRunner.start({
+      model: on,
       delegates: config.model.delegates,
       threads: config.model.threads,
       pool: config.model.pool,
@@ -171,6 +179,7 @@ export class Pipeline {
       onDelegateChange: (change) =>
         context.logger.log('warn', `pipeline ${this.name}: delegate ${change.from} -> ${change.to}`, { reason: change.reason }),
     });
+    const runner = await startRunner(model);
     this.runner = runner;
     this.thermal = ThermalMonitor.acquire(context.runtime.thermal);
     try {
@@ -197,6 +206,7 @@ export class Pipeline {
       });
       await this.stages.start();
       this.run(model, runner, chain);
+      if (config.model.optimize === 'auto') this.startOptimizer(model, runner, startRunner);
     } catch (error) {
       await this.stages?.stop();
       // Sinks started before the failing one hold resources (an MQTT outbox lock): a restart must find them free.
@@ -213,6 +223,32 @@ export class Pipeline {
       refused: runner.refused.map((r) => `${r.delegate} (${r.stage}): ${r.reason}`),
       ...(this.postprocessor?.scores ? { scores: this.postprocessor.scores } : {}),
     });
+  }
+
+  private startOptimizer(model: Model, runner: ModelRunner, startRunner: (on: Model) => Promise<ModelRunner>): void {
+    const { config, context } = this;
+    this.optimizer = new AutoOptimizer({
+      pipeline: this.name,
+      model,
+      delegates: config.model.delegates,
+      threads: runner.threads,
+      ...(context.descriptors ? { descriptors: context.descriptors } : {}),
+      cacheRoot: defaultCacheRoot(context.runtime.cacheDir),
+      ...(context.runtime.library ? { library: context.runtime.library } : {}),
+      ...(context.runtime.cacheDir ? { probeCacheDir: `${context.runtime.cacheDir}/probe` } : {}),
+      logger: context.logger,
+      settings: { ...DEFAULT_AUTO_OPTIMIZE, ...context.optimize },
+      current: () => this.runner!,
+      startRunner,
+      swap: (next) => {
+        if (this.stopping || this.state !== 'running') return false;
+        const old = this.runner!;
+        this.runner = next;
+        this.retiring = old.retire();
+        return true;
+      },
+    });
+    this.optimizer.start();
   }
 
   private async buildChain(model: Model, runner: ModelRunner): Promise<Chain> {
@@ -303,7 +339,7 @@ export class Pipeline {
         scheduleFrames<Prepared, Inferred>({
           buffer: config.buffer,
           slots: slotCount,
-          maxInFlight: () => runner.size,
+          maxInFlight: () => this.runner!.size,
           onDrop: drop,
           stopping: () => this.stopping,
           onRoom: (hasRoom) => demand.update(hasRoom),
@@ -312,12 +348,14 @@ export class Pipeline {
               const start = performance.now();
               const geometry = await chain.preprocess(frame.payload, staging[slot]!);
               const end = performance.now();
+              this.optimizer?.offer(staging[slot]!);
               return { slot, frame, geometry, queueMs: start - frame.capturedMonoMs, preprocessMs: end - start, preparedMonoMs: end };
             },
             infer: (prepared, releaseSlot) =>
               inferFrame(prepared, releaseSlot, {
                 pipeline: this.name,
-                runner,
+                // Read per frame: model.optimize auto may swap the runner while the pipeline runs.
+                runner: this.runner!,
                 staging,
                 postprocessor: chain.postprocessor,
                 model: { file: config.model.file, sha256 },
@@ -380,7 +418,12 @@ export class Pipeline {
     const age = this.sourceRetry?.lastFrameAgeMs();
     const withAge = age === undefined ? report : { ...report, lastFrameAgeMs: Math.round(age) };
     const counters = this.stages?.counters;
-    const withSkips = { ...withAge, ...(this.stages?.gating ? { skipped: { ...this.stages.skips } } : {}), ...(counters ? { stages: counters } : {}) };
+    const withSkips = {
+      ...withAge,
+      ...(this.stages?.gating ? { skipped: { ...this.stages.skips } } : {}),
+      ...(counters ? { stages: counters } : {}),
+      ...(this.optimizer ? { optimize: this.optimizer.status } : {}),
+    };
     return this.paused ? { ...withSkips, paused: true } : withSkips;
   }
 
@@ -399,6 +442,8 @@ export class Pipeline {
     this.state = 'stopping';
     this.stopSource.next();
     this.demand?.close();
+    // Before the frames in flight finish: a check still running competes with them for the CPU.
+    await bounded(this.optimizer?.stop() ?? Promise.resolve(), deadline.left());
     if (wasRunning) await bounded(this.finished.catch(() => undefined), deadline.left());
     this.subscription?.unsubscribe();
     clearInterval(this.statsTimer);
@@ -414,6 +459,7 @@ export class Pipeline {
       await bounded(Promise.all(this.sinks.map((sink) => sink.stop(deadline.left()))), deadline.left());
     }
     this.runner?.stop();
+    await bounded(this.retiring ?? Promise.resolve(), deadline.left());
     this.thermal?.release();
     this.thermal = undefined;
     this.dropLog.flush();

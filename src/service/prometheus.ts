@@ -4,7 +4,7 @@
  * metric family, then one sample per line. Counters are the registry's totals by pipeline name, so they keep
  * growing across a pipeline's restarts; gauges are the current instance's.
  */
-import type { StatsReport } from '../core/stats-report.js';
+import type { OptimizeStatus, StatsReport } from '../core/stats-report.js';
 import type { PipelineStatus, Supervisor } from '../pipeline/supervisor.js';
 import type { ThermalReading } from '../pipeline/thermal.js';
 import type { SourceState } from '../sources/types.js';
@@ -46,6 +46,8 @@ export interface PipelineSnapshot {
   /** Paused by a command. */
   paused: boolean;
   thermal?: ThermalReading;
+  /** model.optimize: auto only: what the current instance runs, and why. */
+  optimize?: OptimizeStatus;
 }
 
 /** A pipeline's supervisor status, its totals and its current instance's report (none before its first start). */
@@ -76,6 +78,7 @@ export function snapshotOf(status: PipelineStatus, totals: Totals, report: Stats
     ...(report?.lastFrameAgeMs !== undefined ? { lastFrameAgeMs: report.lastFrameAgeMs } : {}),
     paused,
     ...(report?.thermal ? { thermal: report.thermal } : {}),
+    ...(report?.optimize ? { optimize: report.optimize } : {}),
   };
 }
 

@@ -25,6 +25,7 @@ describe('defaults', () => {
         delegates: ['xnnpack', 'cpu'],
         threads: 1,
         pool: 1,
+        optimize: 'off',
         health: { failures: 3, timeoutMs: 5000, reprobeS: 300 },
         state: [],
       },

@@ -44,7 +44,7 @@ const shapes = {
   images: shape(keys<T.ImagesSourceConfig>()('kind', 'path', 'loop', 'fps', 'watch')),
   synthetic: shape(keys<T.SyntheticSourceConfig>()('kind', 'width', 'height', 'fps', 'pattern', 'frames')),
   model: shape(
-    keys<T.ModelConfig>()('file', 'labels', 'labelOffset', 'delegates', 'threads', 'pool', 'health', 'state'),
+    keys<T.ModelConfig>()('file', 'labels', 'labelOffset', 'delegates', 'threads', 'pool', 'optimize', 'health', 'state'),
     optional<T.ModelConfig>()('labels'),
   ),
   health: shape(keys<T.HealthConfig>()('failures', 'timeoutMs', 'reprobeS')),

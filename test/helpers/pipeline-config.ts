@@ -23,6 +23,7 @@ export function pipelineConfig(name: string, overrides: PipelineOverrides): Pipe
       delegates: ['xnnpack', 'cpu'],
       threads: 1,
       pool: 1,
+      optimize: 'off',
       health: { failures: 3, timeoutMs: 5000, reprobeS: 0 },
       state: [],
       ...model,
