@@ -1,5 +1,5 @@
 /**
- * Schema of a pipeline's zones and lines (src/zones/, docs/zones.md): the YAML shape, and the checks that
+ * Schema of a pipeline's zones and lines (src/zones/, docs/analytics.md): the YAML shape, and the checks that
  * need no frame size (point count, a polygon crossing itself, fractions outside 0..1). The checks that need the
  * source's frame size (pixels outside the frame) and the unique names run on the whole pipeline (schema.ts).
  */
@@ -114,13 +114,13 @@ export const lineSchema = object(
 );
 
 export const zonesSchema = list(zoneSchema, {
-  description: 'Polygon zones: `zone_enter`, `zone_leave` and `loitering` events and per-label counts, for tracked objects (docs/zones.md).',
+  description: 'Polygon zones: `zone_enter`, `zone_leave` and `loitering` events and per-label counts, for tracked objects (docs/analytics.md).',
   expected: 'a list of zones (each a map with a name and points)',
   example: [{ name: 'doorway', points: [[100, 300], [540, 300], [540, 480], [100, 480]], classes: ['person'] }],
 });
 
 export const linesSchema = list(lineSchema, {
-  description: 'Directed lines: `line_cross` events with a direction, and per-label crossing counts, for tracked objects (docs/zones.md).',
+  description: 'Directed lines: `line_cross` events with a direction, and per-label crossing counts, for tracked objects (docs/analytics.md).',
   expected: 'a list of lines (each a map with a name and 2 points)',
   example: [{ name: 'gate', points: [[0, 360], [640, 360]] }],
 });

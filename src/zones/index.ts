@@ -1,4 +1,4 @@
-/** Zones and lines for tracked objects (docs/zones.md): the engine, its inputs, the counts and the geometry. */
+/** Zones and lines for tracked objects (docs/analytics.md): the engine, its inputs, the counts and the geometry. */
 export { ZoneEngine, type ZoneEngineOptions, type ZoneFrame } from './zone-engine.js';
 export type { LineSpec, ZoneSpec, ZoneSubject } from './types.js';
 export { ZoneCounts, type CountsSnapshot, type LineLabelCount, type ZoneLabelCount } from './counts.js';
