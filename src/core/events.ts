@@ -38,6 +38,11 @@ export interface SnapshotRef {
   score: number;
   /** Where the image is: an MQTT topic or a file path; absent while no sink has stored it. */
   ref?: string;
+  /**
+   * The picture itself, a small JPEG (the frame with the object's box drawn), when the stage kept one: for sinks
+   * that store or publish it (and then fill `ref`). Never serialised (src/events/record.ts names its fields).
+   */
+  jpeg?: Uint8Array;
 }
 
 /** What every event carries. */

@@ -14,6 +14,7 @@ import type { Frame, Prediction } from '../core/frame.js';
 import type { SecondaryResults } from '../core/secondary.js';
 import type { TrackConfig } from '../config/types.js';
 import type { Stage, StageContext } from '../stages/types.js';
+import { BestSnapshots } from './best-snapshots.js';
 import { ObjectFilters } from './filters.js';
 import { DetectionMerger } from './merge.js';
 import { filterOptionsFrom, mergeOptionsFrom, trackerOptionsFrom } from './options.js';
@@ -102,13 +103,19 @@ export function createTrackingStage(config: TrackConfig): TrackingStage {
   let unusable = 0;
   let started = 0;
   let ended = 0;
+  // The best picture of each live track, for its end (and removed) event.
+  const pictures = new BestSnapshots();
   const emit = (events: readonly TrackEvent[], frame: Frame) => {
     for (const event of events) {
       if (event.kind === 'start') started += 1;
       if (event.kind === 'end') ended += 1;
       const typed = context && trackEvent(context.pipeline, event, frame.id);
+      const kept = pictures.get(event.track.id);
+      if (kept && (typed?.type === 'track_end' || typed?.type === 'removed')) typed.snapshot = { frameId: kept.frameId, atMs: kept.atMs, score: kept.score, jpeg: kept.jpeg };
       if (typed) context!.emit(typed);
     }
+    // After the loop: `removed` follows `end` for the same track.
+    for (const event of events) if (event.kind === 'end' || event.kind === 'removed') pictures.forget(event.track.id);
   };
   return {
     name: 'tracking',
@@ -125,16 +132,26 @@ export function createTrackingStage(config: TrackConfig): TrackingStage {
       const update = tracker.update({ frameId: frame.id, monoMs: frame.capturedMonoMs, wallMs: frame.capturedWallMs, objects: kept });
       unusable += update.unusable;
       lastFrame = { id: frame.id, source: frame.source, capturedMonoMs: frame.capturedMonoMs, capturedWallMs: frame.capturedWallMs, payload: { kind: 'encoded', bytes: new Uint8Array(0) }, meta: {} };
+      if (payload.kind === 'raw' || payload.kind === 'encoded') {
+        for (const id of update.bestImproved) {
+          const t = update.tracks.find((track) => track.id === id);
+          if (t) pictures.offer(id, payload, { frameId: t.best.frameId, atMs: t.best.wallMs, score: t.best.score, index: t.index, ...(t.label === undefined ? {} : { label: t.label }), box: t.best.box });
+        }
+      }
       emit(update.events, frame);
       return { ...prediction, analytics: { ...prediction.analytics, tracks: update.tracks.map(trackRecord) } };
     },
-    stop(): void {
+    async stop(): Promise<void> {
+      // A picture being made still belongs to the tracks that end now.
+      await pictures.idle();
       const events = tracker.finish();
       if (lastFrame) emit(events, lastFrame);
+      pictures.clear();
     },
     counters() {
       const dropped = Object.entries(filters.dropped).map(([reason, n]) => [`dropped${reason[0]!.toUpperCase()}${reason.slice(1)}`, n] as const);
-      return { started, ended, unusable, merged: merger.merged, ...Object.fromEntries(dropped) };
+      const shots = pictures.counts;
+      return { started, ended, unusable, merged: merger.merged, ...Object.fromEntries(dropped), bestSnapshotsKept: shots.kept, bestSnapshotsSkipped: shots.skipped, bestSnapshotsDropped: shots.dropped };
     },
   };
 }

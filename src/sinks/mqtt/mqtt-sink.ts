@@ -342,7 +342,23 @@ export class MqttSink implements PredictionSink {
       this.droppedEvents += 1;
       return;
     }
-    this.events.enqueue(this.topics.events, (seq) => trackEventPayload(event, seq, this.device));
+    const published = this.trackPicture(event);
+    this.events.enqueue(this.topics.events, (seq) => trackEventPayload(published, seq, this.device));
+  }
+
+  /**
+   * With snapshots on, the best picture an end event carries (track_end, removed) is published on
+   * `<snapshot topic>/track/<id>` (binary, QoS 0, not retained, counted with the snapshots) and the event names
+   * that topic as its snapshot's `ref`. The event is copied: every sink gets the same object.
+   */
+  private trackPicture(event: TrackEvent): TrackEvent {
+    const snapshot = 'snapshot' in event ? event.snapshot : undefined;
+    if (!this.snapshots || !snapshot?.jpeg) return event;
+    const topic = `${this.topics.snapshot}/track/${event.trackId}`;
+    const counts = this.snapshots.counts;
+    const jpeg = snapshot.jpeg;
+    this.publishDirect(topic, Buffer.from(jpeg.buffer, jpeg.byteOffset, jpeg.byteLength), 0, false, (ok) => void (ok ? (counts.published += 1) : (counts.dropped += 1)));
+    return { ...event, snapshot: { ...snapshot, ref: topic } } as TrackEvent;
   }
 
   /** The zone and line counts as retained state, one topic per zone or line; only changed ones are sent. */
