@@ -4,17 +4,29 @@
  */
 import type { PipelineConfig } from '../config/types.js';
 import { cascadeName } from '../config/schema-cascade.js';
-import { createInterpreter } from '../runtime/delegate-chain.js';
+import { createInterpreter, validateChain } from '../runtime/delegate-chain.js';
+import type { DelegateDescriptor } from '../runtime/delegates.js';
 import { EdgepipeError } from '../runtime/errors.js';
 import { loadVerifiedModel } from '../runtime/probe.js';
 import { postprocessContext } from './labels.js';
 import { secondaryInputProblem, secondaryPostprocessor } from './secondary-model.js';
 
 /** One line per problem, each starting with the field (`cascade[0].model: ...`). */
-export async function cascadeModelProblems(pipeline: PipelineConfig, library: string | undefined): Promise<string[]> {
+export async function cascadeModelProblems(
+  pipeline: PipelineConfig,
+  library: string | undefined,
+  descriptors: ReadonlyMap<string, DelegateDescriptor>,
+): Promise<string[]> {
   const problems: string[] = [];
   for (const [i, entry] of (pipeline.cascade ?? []).entries()) {
     const field = `cascade[${i}].model`;
+    try {
+      // `board` is the pipeline's own chain, resolved (and checked) with it.
+      if (entry.delegates) validateChain(entry.delegates.filter((name) => name !== 'board'), descriptors);
+    } catch (error) {
+      if (!(error instanceof EdgepipeError)) throw error;
+      problems.push(`cascade[${i}].delegates: ${error.message}`);
+    }
     let model;
     try {
       model = await loadVerifiedModel(entry.model, library ? { library } : {});

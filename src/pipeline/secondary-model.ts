@@ -41,6 +41,15 @@ export function secondaryPostprocessor(outputs: readonly TensorInfo[], context: 
   return createPostprocessor({ kind: 'classify', topK: 1, threshold: 0 }, outputs, context);
 }
 
+/**
+ * The second model's chain: its own (`board` standing for the pipeline's chain as resolved at start), else the
+ * pipeline's model.delegates.
+ */
+export function secondaryDelegates(own: readonly string[] | undefined, pipeline: readonly string[]): string[] {
+  if (own === undefined) return [...pipeline];
+  return [...new Set(own.flatMap((name) => (name === 'board' ? pipeline.filter((d) => d !== 'cpu') : [name])))];
+}
+
 export interface SecondaryModelParts {
   pipeline: PipelineConfig;
   runtime: RuntimeConfig;
@@ -81,7 +90,7 @@ export async function openSecondaryModel(spec: SecondaryModelSpec, parts: Second
   }
   const runner = await ModelRunner.start({
     model,
-    delegates: spec.delegates ?? pipeline.model.delegates,
+    delegates: secondaryDelegates(spec.delegates, pipeline.model.delegates),
     threads: pipeline.model.threads,
     pool: 1,
     health: pipeline.model.health,

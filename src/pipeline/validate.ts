@@ -127,7 +127,7 @@ async function checkPipeline(config: ConfigFile, configured: PipelineConfig, des
   } finally {
     interpreter.dispose();
   }
-  problems.push(...(await cascadeModelProblems(pipeline, library)));
+  problems.push(...(await cascadeModelProblems(pipeline, library, descriptors)));
   return problems;
 }
 

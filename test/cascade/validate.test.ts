@@ -49,6 +49,13 @@ describe('cascade checks with the models', () => {
     expect(await validateModels([fits])).toEqual([]);
   });
 
+  it('validate: an unknown delegate in the second model\'s chain, at its field', async () => {
+    const config = parseConfig(path.join(dir, 'gate.yaml'), yaml(colourModel, '[car]\n        delegates: [edgetpuu]'));
+    expect(await validateModels([config])).toEqual([
+      expect.objectContaining({ field: 'cascade[0].delegates', message: expect.stringMatching(/^cascade\[0\]\.delegates: Expected a delegate named in delegates\/ \(.*cpu\) but received "edgetpuu"$/) }),
+    ]);
+  });
+
   it('edgepipe validate prints each at the file:line:col of its field', async () => {
     const file = path.join(dir, 'gate.yaml');
     writeFileSync(file, yaml(sensorModel, '[cra]'));
