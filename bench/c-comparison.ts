@@ -4,10 +4,11 @@
  * that load on the shared host hits both alike, and the median of the rounds' p50s is compared.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { resolveLibraryPath } from '../src/runtime/library.js';
+import { optimizeModelBytes } from '../src/optimize/index.js';
 
 const run = promisify(execFile);
 
@@ -100,4 +101,20 @@ export async function asyncOverhead(root: string, model: string): Promise<Record
   const result = await cComparison(root, model, { threads: 1, delegate: 'none', runs: 20000, warmup: 500, rounds: 5 });
   const overheadUs = ((result['edgepipe_p50_ms'] as number) - (result['c_p50_ms'] as number)) * 1000;
   return { ...result, name: 'async_overhead', overhead_p50_us: Math.round(overheadUs * 10) / 10 };
+}
+
+/**
+ * c-comparison on uint8 models rewritten by `edgepipe optimize` (written to .cache/bench/<name>.int8.tflite), on
+ * XNNPACK with 1 thread: the "within 5% of C" claim for the models `model.optimize: auto` switches to.
+ */
+export async function optimizedComparison(root: string, models: readonly string[]): Promise<Record<string, unknown>[]> {
+  const outDir = path.join(root, '.cache', 'bench');
+  mkdirSync(outDir, { recursive: true });
+  const results: Record<string, unknown>[] = [];
+  for (const model of models) {
+    const out = path.join(outDir, `${path.basename(model, '.tflite')}.int8.tflite`);
+    writeFileSync(out, optimizeModelBytes(readFileSync(model), model).bytes);
+    results.push(await cComparison(root, out, { threads: 1, delegate: 'xnnpack' }));
+  }
+  return results;
 }

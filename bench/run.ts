@@ -9,6 +9,8 @@
  *                                 `buffer: latest` and throughput; camera-latest-queue: the same with `queue`);
  *                                 tracking (Tracker.update per frame for crowds of 10 to 500 objects);
  *                                 motion (motion detection per 640x480 frame, and on video/car-detection.mp4);
+ *                                 c-comparison-optimized (c-comparison on MobileNet v2 quant and the COCO SSD
+ *                                 rewritten by edgepipe optimize, XNNPACK, 1 thread);
  *                                 default: all
  * Real models come from ../shared/models; a benchmark whose model is absent is reported as skipped.
  * The pipeline and camera benchmarks run with edgepipe's heap setting (src/runtime/heap.ts, as `edgepipe run`);
@@ -17,7 +19,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { eventLoopLag } from './event-loop-lag.js';
-import { asyncOverhead, cComparison } from './c-comparison.js';
+import { asyncOverhead, cComparison, optimizedComparison } from './c-comparison.js';
 import { cameraBenchmark } from './camera.js';
 import { cameraLatestBenchmark } from './camera-latest.js';
 import { configLoadBenchmark } from './config-load.js';
@@ -38,6 +40,10 @@ const benchmarks: Record<string, () => Promise<unknown[]>> = {
     await cComparison(root, model('tf2_mobilenet_v2_1.0_224_ptq.tflite'), { threads: 1, delegate: 'xnnpack' }),
     await cComparison(root, model('tf2_mobilenet_v2_1.0_224_ptq.tflite'), { threads: 2, delegate: 'xnnpack' }),
   ],
+  'c-comparison-optimized': async () => optimizedComparison(root, [
+    model('mobilenet_v2_1.0_224_quant.tflite'),
+    model('coco_ssd_mobilenet_v1_1.0_quant_2018_06_29.tflite'),
+  ]),
   'async-overhead': async () => [await asyncOverhead(root, model('hello_world_int8.tflite'))],
   'pipeline': async () => pipelineBenchmarks(models, ['throughput', 'latency', 'memory']),
   'pipeline-quick': async () => pipelineBenchmarks(models, ['throughput', 'latency']),

@@ -147,13 +147,14 @@ export class AutoOptimizer {
             `than of the original (${check.before.delegate}, ${check.before.nodes} of ${check.before.totalNodes})`,
         );
       }
-      const source = await this.compare(check);
-      if (this.stopped || source === undefined) return;
+      const compared = await this.compare(check);
+      if (this.stopped || compared === undefined) return;
+      const { source, inputs } = compared;
       const agreement = check.result();
-      this.status = { ...this.status, agreement: agreement.agreement, agreementDetails: agreement.details, inputs: check.inputs, inputSource: source };
-      if (agreement.compared === 0) return this.keep(`nothing to compare on ${check.inputs} ${inputWord(source)} (${agreement.details})`);
+      this.status = { ...this.status, agreement: agreement.agreement, agreementDetails: agreement.details, inputs, inputSource: source };
+      if (agreement.compared === 0) return this.keep(`nothing to compare on ${inputs} ${inputWord(source)} (${agreement.details})`);
       if (agreement.agreement < parts.settings.minAgreement) {
-        return this.keep(`agreement ${percent(agreement.agreement)} on ${check.inputs} ${inputWord(source)} (${agreement.details}) is below ${percent(parts.settings.minAgreement)}`);
+        return this.keep(`agreement ${percent(agreement.agreement)} on ${inputs} ${inputWord(source)} (${agreement.details}) is below ${percent(parts.settings.minAgreement)}`);
       }
       invokeMs = await check.time(parts.settings.timeRuns);
       this.status = { ...this.status, invokeMs: { before: round2(invokeMs.before), after: round2(invokeMs.after) } };
@@ -193,8 +194,11 @@ export class AutoOptimizer {
     }
   }
 
-  /** Compares the models on the pipeline's frames as they come, else on calibration images; the inputs' source. */
-  private async compare(check: FrameCheck): Promise<'frames' | 'images' | 'synthetic' | undefined> {
+  /**
+   * Compares the models on the pipeline's frames as they come, else on calibration images: where the inputs came
+   * from and how many (frames that had nothing to compare stay in the counts, not in `inputs`).
+   */
+  private async compare(check: FrameCheck): Promise<{ source: 'frames' | 'images' | 'synthetic'; inputs: number } | undefined> {
     const { settings } = this.parts;
     const deadline = performance.now() + settings.waitMs;
     const enough = (): boolean =>
@@ -225,9 +229,11 @@ export class AutoOptimizer {
       this.frames = [];
     }
     if (this.stopped) return undefined;
-    if (check.inputs > 0 && check.result().compared > 0) return 'frames';
+    if (check.inputs > 0 && check.result().compared > 0) return { source: 'frames', inputs: check.inputs };
     // No frame in time (a gated or idle source), or frames with nothing to compare (no box in an empty room).
-    return check.addCalibration(settings.images ?? sharedImages(), settings.frames);
+    const frames = check.inputs;
+    const source = await check.addCalibration(settings.images ?? sharedImages(), settings.frames);
+    return { source, inputs: check.inputs - frames };
   }
 
   private keep(reason: string): void {

@@ -8,6 +8,7 @@ import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { defaultRuntime, parseConfig } from '../../src/config/load.js';
 import type { PipelineConfig } from '../../src/config/types.js';
@@ -44,12 +45,13 @@ function logSoftmaxNetwork(): Uint8Array {
   return writeModelGraph(graph);
 }
 
-function config(name: string, file: string): PipelineConfig {
+function config(name: string, file: string, over: Partial<PipelineConfig> = {}): PipelineConfig {
   return pipelineConfig(name, {
-    model: { file, optimize: 'auto' },
     // Endless: the pipeline runs until the test stops it, so the swap happens while frames flow.
     source: { kind: 'synthetic', width: 64, height: 48, fps: 50, pattern: 'noise', frames: 0 },
     buffer: { policy: 'latest', size: 1 },
+    ...over,
+    model: { file, optimize: 'auto' },
   });
 }
 
@@ -59,10 +61,10 @@ interface Run {
   predictions: Prediction[];
 }
 
-async function start(name: string, file: string, cacheDir: string, optimize: PipelineContext['optimize'] = {}): Promise<Run> {
+async function start(name: string, file: string, cacheDir: string, optimize: PipelineContext['optimize'] = {}, over: Partial<PipelineConfig> = {}): Promise<Run> {
   const logger = memoryLogger();
   const predictions: Prediction[] = [];
-  const pipeline = new Pipeline(config(name, file), {
+  const pipeline = new Pipeline(config(name, file, over), {
     runtime: { ...defaultRuntime(), cacheDir },
     logger,
     extraSinks: (p) => [callbackSink(p, (x) => predictions.push(x))],
@@ -170,6 +172,22 @@ describe('model.optimize: auto', () => {
     const again = await start('logsoftmax', file, cacheDir);
     expect(await decided(again)).toMatchObject({ state: 'original', cache: 'hit' });
     await again.pipeline.stop();
+  }, 240_000);
+
+  it('compares on the calibration images when no frame comes in time', async () => {
+    const cacheDir = path.join(dir, 'cache-images');
+    const { file } = writeModelFile('net-images.tflite', uint8Network({ metadata: true, seed: 5 }));
+    const images = await Promise.all(['red', 'teal', 'white'].map(async (colour) => {
+      const image = path.join(dir, `${colour}.png`);
+      await sharp({ create: { width: 16, height: 16, channels: 3, background: colour } }).png().toFile(image);
+      return image;
+    }));
+    // max_fps 0.01: the first frame passes (before the check waits for one), the next only after 100 s.
+    const run = await start('idle', file, cacheDir, { waitMs: 500, images }, { maxFps: 0.01 });
+    const status = await decided(run);
+    expect(status).toMatchObject({ state: 'optimised', inputSource: 'images', inputs: 3, agreementDetails: '3 of 3 inputs with the same top-1 class' });
+    expect(optimizeLines(run)).toEqual([expect.stringContaining('agreement 100.0% on 3 calibration images (3 of 3 inputs with the same top-1 class)')]);
+    await run.pipeline.stop();
   }, 240_000);
 
   it('stopping while the check runs ends it without a swap or a log line', async () => {
