@@ -8,7 +8,8 @@ export function pipelineTable(container) {
   const body = el('tbody');
   const table = el('table', { className: 'pipelines', id: 'pipeline-table' }, el('thead', {}, el('tr', {}, COLUMNS.map((c) => el('th', { scope: 'col' }, c)))), body);
   const empty = el('p', { className: 'muted', id: 'no-pipelines' }, 'No pipelines yet.');
-  fill(container, table, empty);
+  // On a phone the table scrolls sideways inside its box instead of widening the page.
+  fill(container, el('div', { className: 'table-scroll' }, table), empty);
   const rows = new Map();
 
   return function update(state) {
