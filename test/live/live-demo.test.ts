@@ -67,7 +67,7 @@ afterAll(async () => {
 describe.skipIf(skip)('live view page with the demo pipeline', () => {
   it('loads with no console error, lists the pipeline as running, and its live image changes from one second to the next', async () => {
     const { page, errors } = await browser.page();
-    await page.goto(base);
+    expect((await page.goto(base))?.status()).toBe(200);
     await page.waitForSelector('tr[data-pipeline="demo"] td[data-state="running"]', { timeout: WAIT_MS });
     expect(await page.locator('#pipeline-table tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-pipeline')))).toEqual(['demo']);
     expect(await page.textContent('tr[data-pipeline="demo"] .delegate-active')).toMatch(/xnnpack|cpu/);
@@ -93,7 +93,7 @@ describe.skipIf(skip)('live view page with the demo pipeline', () => {
 
   it('pause stops the frame counter, resume starts it again, snapshot shows the kept image', async () => {
     const { page, errors } = await browser.page();
-    await page.goto(base);
+    expect((await page.goto(base))?.status()).toBe(200);
     await page.waitForFunction((selector) => Number(document.querySelector(`${selector} .frame-counter`)?.getAttribute('data-frames') ?? 0) > 0, card('demo'), { timeout: WAIT_MS });
 
     await page.click(`${card('demo')} button[data-command="pause"]`);
@@ -120,7 +120,7 @@ describe.skipIf(skip)('live view page with the demo pipeline', () => {
 
   it('the editor turns clicks on the live image into a motion mask that validates, and shows a broken edit at its line', async () => {
     const { page, errors } = await browser.page();
-    await page.goto(base);
+    expect((await page.goto(base))?.status()).toBe(200);
     await page.waitForFunction((selector) => (document.querySelector<HTMLImageElement>(`${selector} img.live`)?.naturalWidth ?? 0) > 0, card('demo'), { timeout: WAIT_MS });
     const file = readFileSync(configFile, 'utf8');
     // The server hands out the pipeline's file (GET /api/pipelines/demo/config).

@@ -101,7 +101,7 @@ describe.skipIf(skip)('live view page with people-walk.mp4 through the COCO dete
   it('shows the detected person boxes drawn in the live image, and a zone from the editor validates', async () => {
     const { page, errors } = await browser.page();
     await page.setViewportSize({ width: 1280, height: 900 });
-    await page.goto(base);
+    expect((await page.goto(base))?.status()).toBe(200);
     await page.waitForSelector('tr[data-pipeline="hall"] td[data-state="running"]', { timeout: WAIT_MS });
     await page.waitForFunction((selector) => (document.querySelector<HTMLImageElement>(`${selector} img.live`)?.naturalWidth ?? 0) > 0, card('hall'), { timeout: WAIT_MS });
     expect(await page.$eval(`${card('hall')} img.live`, (img) => (img as HTMLImageElement).naturalWidth)).toBe(768);
@@ -121,9 +121,13 @@ describe.skipIf(skip)('live view page with people-walk.mp4 through the COCO dete
       if (best < 0.6) await page.waitForTimeout(200); // polling interval
     }
     console.log(`person box ${JSON.stringify(checked!.box)}: ${(best * 100).toFixed(0)}% of its top and bottom edge in ${JSON.stringify(classColour(checked!.index))}`);
-    // Away from any box the drawn colour is rare: the match is the drawing, not the scene.
-    const elsewhere = await edgeColourShare(page, 'hall', { x: 2, y: 2, width: 60, height: 10 }, classColour(checked!.index));
-    expect(elsewhere ?? 0).toBeLessThan(0.3);
+    // The same box half a frame to the side (the people walk in one at a time): there the colour is rare, so the
+    // match is the drawing, not the scene.
+    const box = checked!.box;
+    const aside = { ...box, x: box.x + box.width / 2 < 384 ? Math.min(768 - box.width, box.x + 384) : Math.max(0, box.x - 384) };
+    if (Math.abs(aside.x - box.x) >= box.width) {
+      expect((await edgeColourShare(page, 'hall', aside, classColour(checked!.index))) ?? 0).toBeLessThan(0.3);
+    }
     await page.waitForFunction((selector) => /person/.test(document.querySelector(`${selector} .summary`)?.textContent ?? ''), card('hall'), { timeout: WAIT_MS });
     await nextStates(page, 3);
     await page.screenshot({ path: path.join(dir, 'video-page.png'), fullPage: true });
