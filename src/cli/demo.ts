@@ -21,9 +21,13 @@ import { EdgepipeError, invalidOption } from '../runtime/errors.js';
 import { tuneHeapForFrames } from '../runtime/heap.js';
 import { packageRoot } from '../runtime/paths.js';
 import { callbackSink } from '../sinks/callback-sink.js';
+import { HttpEndpoint } from '../service/http-endpoint.js';
+import { MetricsRegistry } from '../service/metrics.js';
+import { LiveServer } from '../live/index.js';
+import { parseDocument } from 'yaml';
 import { parseCommand, stringOption } from './args.js';
 
-export const demoHelp = `Usage: edgepipe demo [--json] [--mqtt [PORT]]
+export const demoHelp = `Usage: edgepipe demo [--json] [--mqtt [PORT]] [--live] [--http-port PORT]
        edgepipe demo --write-models DIR
 
 Writes a tiny int8 colour classifier, then runs pipelines/demo.yaml: a synthetic camera showing solid colours
@@ -32,6 +36,8 @@ at 10 frames/s, classified through the delegate chain. No hardware, no download,
 --mqtt [PORT] also starts an embedded MQTT 3.1.1 broker (aedes) on 127.0.0.1:PORT (default 1883; 0 = a free
   port) and publishes every prediction to it through the mqtt sink (device "${DEMO_DEVICE}"), until Ctrl-C; watch
   with \`edgepipe watch --broker mqtt://127.0.0.1:PORT\` or mosquitto_sub.
+--live keeps the demo running until Ctrl-C, to watch it in the browser: the live view (docs/live-view.md) is served
+  on 127.0.0.1 (a free port, or --http-port PORT) and its address printed, with or without --live.
 --write-models DIR writes the models the examples in pipelines/ need that edgepipe can make itself (the demo's
   colour classifier, the sensor examples' stand-in anomaly scorer, a YOLO-layout stand-in and the COCO labels)
   into DIR under stable names, and exits without running the demo. Put them next to the models you download and
@@ -88,7 +94,7 @@ function summary(report: StatsReport): string {
 
 export async function demoCommand(argv: string[]): Promise<number> {
   const { rest, port } = takeMqttFlag(argv);
-  const parsed = parseCommand('demo', rest, { json: { type: 'boolean' }, help: { type: 'boolean' }, 'write-models': { type: 'string' } });
+  const parsed = parseCommand('demo', rest, { json: { type: 'boolean' }, help: { type: 'boolean' }, 'write-models': { type: 'string' }, live: { type: 'boolean' }, 'http-port': { type: 'string' } });
   if (parsed.values['help']) {
     console.log(demoHelp);
     return 0;
@@ -99,9 +105,13 @@ export async function demoCommand(argv: string[]): Promise<number> {
     return writeModelsCommand(modelsDir);
   }
   const json = parsed.values['json'] === true;
+  const liveMode = parsed.values['live'] === true;
+  const httpPortText = stringOption(parsed, 'http-port') ?? '0';
+  if (!/^\d{1,5}$/u.test(httpPortText) || Number(httpPortText) > 65535) throw invalidOption('--http-port', 'a port from 0 to 65535 (0: any free port)', httpPortText);
   tuneHeapForFrames(); // as `edgepipe run` does
   const dir = mkdtempSync(path.join(tmpdir(), 'edgepipe-demo-'));
   let broker: EmbeddedBroker | undefined;
+  let endpoint: HttpEndpoint | undefined;
   const halt = new AbortController();
   const stop = (): void => halt.abort();
   try {
@@ -117,6 +127,13 @@ export async function demoCommand(argv: string[]): Promise<number> {
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     }
+    if (liveMode) {
+      const doc = parseDocument(yamlText);
+      doc.setIn(['pipelines', 0, 'source', 'frames'], 0);
+      yamlText = doc.toString();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    }
     const config = parseConfig(yamlFile, yamlText, { env: { ...process.env, EDGEPIPE_MODELS: dir } });
     // Counted, not kept: with --mqtt the demo runs until Ctrl-C.
     let classified = 0;
@@ -127,7 +144,17 @@ export async function demoCommand(argv: string[]): Promise<number> {
     const pipelines = config.pipelines.map((p) => ({ ...p, sinks: json ? p.sinks : p.sinks.filter((s) => s.kind !== 'stdout') }));
     if (!json) console.log(`edgepipe demo: ${yamlFile} with a colour classifier written to ${modelFile}`);
     if (broker) (json ? process.stderr : process.stdout).write(`${watchInstructions(broker)}\n`);
-    const supervisor = new Supervisor(pipelines, {
+    // The live view on loopback, as `edgepipe run` serves it with runtime.http.
+    let supervisor: Supervisor | undefined;
+    const registry = new MetricsRegistry();
+    const live = new LiveServer({ supervisors: () => (supervisor ? [supervisor] : []), logger });
+    endpoint = new HttpEndpoint({ listen: `127.0.0.1:${httpPortText}`, supervisors: () => (supervisor ? [supervisor] : []), registry, logger, extension: live });
+    const bound = await endpoint.start();
+    const address = `http://127.0.0.1:${bound.port}/`;
+    (json ? process.stderr : process.stdout).write(
+      liveMode ? `live view: ${address} (Ctrl-C stops the demo)\n` : `live view: ${address} (while the demo runs; --live keeps it running until Ctrl-C)\n`,
+    );
+    supervisor = new Supervisor(pipelines, {
       runtime: config.runtime,
       logger,
       descriptors: descriptorsFor(config),
@@ -135,6 +162,8 @@ export async function demoCommand(argv: string[]): Promise<number> {
         final = report;
       },
       extraSinks: (name) => [
+        registry.sinkFor(name),
+        live.sinkFor(name),
         callbackSink(name, (prediction) => {
           classified += 1;
           if (!matches(prediction)) wrong += 1;
@@ -160,6 +189,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
+    await endpoint?.stop();
     await broker?.close();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -6,6 +6,7 @@ import { tuneHeapForFrames } from '../runtime/heap.js';
 import { ConfigError, formatProblem } from '../config/problems.js';
 import type { LogLevel, Logger } from '../core/log.js';
 import { HttpEndpoint } from '../service/http-endpoint.js';
+import { liveServerFor } from '../live/index.js';
 import { sampleSupervisors, serviceNotifierFromEnv } from '../service/index.js';
 import { secretValues, serviceLogger } from '../service/journal-logger.js';
 import { MetricsRegistry } from '../service/metrics.js';
@@ -110,10 +111,12 @@ export async function runCommand(argv: string[]): Promise<number> {
   const logger: Logger = { log: (lvl, message, fields) => inner.log(lvl, message, fields) };
   const httpConfig = configs.find((config) => config.runtime.http)?.runtime.http;
   const registry = httpConfig ? new MetricsRegistry() : undefined;
-  const pipelines = new PipelineSet({
+  // The live view (src/live) on the same listener: its frame taps are one more extra sink per pipeline.
+  const live = httpConfig ? liveServerFor(httpConfig, () => pipelines.supervisors(), logger) : undefined;
+  const pipelines: PipelineSet = new PipelineSet({
     logger,
     onStats: (report) => logger.log('info', `stats ${report.pipeline}`, { ...report }),
-    ...(registry ? { extraSinks: (pipeline: string) => [registry.sinkFor(pipeline)] } : {}),
+    ...(registry ? { extraSinks: (pipeline: string) => [registry.sinkFor(pipeline), ...(live ? [live.sinkFor(pipeline)] : [])] } : {}),
     // The `reload` command: called only after start, when reloadNow exists.
     requestReload: async () => {
       const result = await reloadNow();
@@ -132,6 +135,7 @@ export async function runCommand(argv: string[]): Promise<number> {
           supervisors: () => pipelines.supervisors(),
           registry,
           logger,
+          ...(live ? { extension: live } : {}),
         })
       : undefined;
   if (signalled) {
@@ -140,7 +144,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     notifier.close();
     return 0;
   }
-  await endpoint?.start();
+  const bound = await endpoint?.start();
+  if (bound && live) logger.log('info', `http: live view on http://${bound.host.includes(':') ? `[${bound.host}]` : bound.host}:${bound.port}/ (docs/live-view.md)`);
   // SIGHUP (ExecReload under systemd) reloads the files: see reloadFiles. The `reload` command takes the same
   // path; reloads run one after the other.
   let reload: Promise<unknown> = Promise.resolve();
@@ -203,6 +208,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const shutdown = (async () => {
     await within(reload, deadline.left());
     await pipelines.stop(deadline.left());
+    live?.stop();
     await endpoint?.stop();
   })();
   if (!(await within(shutdown, deadline.left() + STOP_OVERRUN_MS))) {

@@ -18,6 +18,8 @@ export interface LoadOptions extends ParseOptions {
    * exist, delegate names have a descriptor. Default true.
    */
   checkFiles?: boolean;
+  /** Text to check in place of a file's content, by resolved path (the live view's check of an edited file). */
+  texts?: ReadonlyMap<string, string>;
 }
 
 /**
@@ -60,7 +62,8 @@ export async function checkConfigFiles(paths: readonly string[], options: LoadOp
   const parsed: ParsedFile[] = [];
   for (const file of files) {
     // A FIFO would block the read until a writer comes, a huge file would take seconds and gigabytes to parse.
-    const read = await readRegularFile(file, maxConfigFileBytes);
+    const given = options.texts?.get(path.resolve(file));
+    const read = given !== undefined ? { text: given } : await readRegularFile(file, maxConfigFileBytes);
     if ('refused' in read) {
       const why = refusalText(read.refused, 'the file', 'a pipeline file');
       problems.push(wholeFile(file, read.refused.kind === 'error' ? `cannot read the file: ${why}` : why));

@@ -89,7 +89,7 @@ export const httpSchema = object(
   {
     title: 'HTTP endpoint',
     description:
-      'A local HTTP endpoint for probes and Prometheus: /healthz, /metrics, /status. Off unless given. ' +
+      'A local HTTP endpoint for probes and Prometheus (/healthz, /metrics, /status) and the live view in the browser (`/`, /api/; see live). Off unless given. ' +
       'Give it in one file only (the first file with runtime.http is used).',
     example: { listen: '127.0.0.1:9108' },
   },
@@ -102,9 +102,55 @@ export const httpSchema = object(
       example: '127.0.0.1:9108',
     }),
     allow_remote: boolean({
-      description: 'Allow an address other than loopback (127.0.0.1, ::1, localhost). The endpoint has no authentication: put it behind a firewall.',
+      description: 'Allow an address other than loopback (127.0.0.1, ::1, localhost); `auth` is then required. /healthz and /metrics have no authentication: put the port behind a firewall.',
       default: false,
     }),
+    live: object(
+      {
+        title: 'Live view',
+        description:
+          'The live view in the browser (docs/live-view.md): the page at `/`, JSON state, Server-Sent Events and MJPEG streams ' +
+          'of annotated frames under /api/. Frames are taken and encoded only while someone watches. On unless `enabled: false`.',
+        example: { max_viewers: 2, max_fps: 5 },
+      },
+      {
+        enabled: boolean({ description: 'Serve the page and its /api/ routes.', default: true }),
+        max_viewers: integer({
+          description: 'MJPEG streams open at once over all pipelines; more are refused (503), so viewers cannot starve the pipelines.',
+          min: 1,
+          max: 64,
+          default: 4,
+        }),
+        max_fps: number({ description: 'Highest frame rate a viewer may ask for (`?fps=`), frames per second.', min: 0.1, max: 30, default: 10 }),
+      },
+    ),
+    auth: object(
+      {
+        title: 'HTTP authentication',
+        description:
+          'A token every /api/ route then requires (header `Authorization: Bearer TOKEN`, or the session cookie from POST /api/login), ' +
+          'loopback included. Required when `listen` is not a loopback address. Give exactly one of `token_file` and `credential`; ' +
+          'the token is never taken from the command line. /healthz and /metrics stay open.',
+        example: { credential: 'http-token' },
+      },
+      {
+        token_file: string({ description: 'A file holding the token (first line, at least 16 characters), readable by the service only.', path: true, example: '/etc/edgepipe/http-token' }),
+        credential: string({
+          description: 'A systemd credential (`LoadCredential=NAME:PATH` in the unit), read from $CREDENTIALS_DIRECTORY/NAME.',
+          pattern: /^[A-Za-z0-9_.-]+$/,
+          expected: 'a credential name (letters, digits, _ . -)',
+          example: 'http-token',
+        }),
+      },
+      [
+        {
+          run(value, report) {
+            const given = (value.tokenFile !== undefined ? 1 : 0) + (value.credential !== undefined ? 1 : 0);
+            if (given !== 1) report('token_file', `Expected exactly one of token_file and credential but received ${given === 0 ? 'neither' : 'both'}`);
+          },
+        },
+      ],
+    ),
     max_connections: integer({
       description:
         'Connections open at once; more are closed as they arrive (logged as refused). Each holds a file descriptor: ' +
@@ -121,6 +167,8 @@ export const httpSchema = object(
         if (!address) report('listen', `Expected a port between 0 and 65535 but received "${value.listen}"`);
         else if (!value.allowRemote && !isLoopbackHost(address.host)) {
           report('listen', `"${address.host}" is not a loopback address; the endpoint has no authentication: use 127.0.0.1, or set allow_remote: true`);
+        } else if (!isLoopbackHost(address.host) && value.auth === undefined) {
+          report('listen', `"${address.host}" is not a loopback address: the live view's actions need a token there; set runtime.http.auth (token_file or credential), or use 127.0.0.1 and an SSH tunnel`);
         }
       },
     },

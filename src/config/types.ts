@@ -61,6 +61,10 @@ export interface HttpConfig {
   /** `host:port`; loopback unless allowRemote. Port 0: chosen by the system. */
   listen: string;
   allowRemote: boolean;
+  /** The live view (src/live); absent: on, with the defaults. */
+  live?: { enabled: boolean; maxViewers: number; maxFps: number };
+  /** The token /api/ routes require (exactly one of the two); required for a non-loopback listen. */
+  auth?: { tokenFile?: string; credential?: string };
   /** Connections open at once, 1-1024 (default 64); more are closed on arrival. */
   maxConnections: number;
 }

@@ -92,7 +92,10 @@ export class Pipeline {
   private readonly dropLog = new RepeatLimiter((message) => this.context.logger.log('warn', message));
   private stopping = false;
   private thermal: ThermalMonitor | undefined;
-  private attachFrames = false;
+  /** Read per frame: a sink's wantsFrame may change while it runs (the live view asks only while someone watches). */
+  private get attachFrames(): boolean {
+    return this.sinks.some((sink) => sink.wantsFrame === true);
+  }
   /** Set by the pause command: frames are dropped (counted as `paused`) while the source keeps running. */
   private paused = false;
   private postprocessor: Postprocessor | undefined;
@@ -147,6 +150,16 @@ export class Pipeline {
     return this.runner?.delegate ?? 'none';
   }
 
+  /** The delegates the model runner refused, and why (empty before start). */
+  get refusedDelegates(): ReadonlyArray<{ delegate: string; stage: string; reason: string }> {
+    return this.runner?.refused ?? [];
+  }
+
+  /** The configuration it runs (with the board profile applied once started). */
+  get settings(): PipelineConfig {
+    return this.config;
+  }
+
   /** Loads the model (probed in a child process first), builds the stages and starts the source. */
   async start(): Promise<void> {
     this.config = await applyBoardDefaults(this.config);
@@ -178,7 +191,6 @@ export class Pipeline {
       const warn = (message: string): void => context.logger.log('warn', message);
       this.sinks = [...config.sinks.map((sink) => createSink(this.name, sink, { warn, control: this.control, stats: () => this.peek() })), ...(context.extraSinks?.(this.name) ?? [])];
       for (const sink of this.sinks) await sink.start();
-      this.attachFrames = this.sinks.some((sink) => sink.wantsFrame === true);
       this.stages = new StageRunner([...createStages(config), ...(context.extraStages?.(this.name) ?? [])], {
         pipeline: this.name,
         logger: context.logger,

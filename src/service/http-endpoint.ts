@@ -47,6 +47,17 @@ export const defaultHttpLimits: Readonly<HttpLimits> = {
   checkIntervalMs: 1000,
 };
 
+/**
+ * More routes on the same listener (the live view, src/live): asked first for every request. Its streams must
+ * set their own socket timeouts (the idle timeout would end them) and bound their own number.
+ */
+export interface HttpExtension {
+  /** Answers the request and returns true when `path` is one of its routes; false leaves it to the endpoint. */
+  handle(request: http.IncomingMessage, response: http.ServerResponse, path: string): boolean;
+  /** More /metrics families in the text exposition format (each line ending in a newline). */
+  metrics?(): string;
+}
+
 export interface HttpEndpointOptions {
   /** `host:port` as in runtime.http.listen; port 0: chosen by the system. */
   listen: string;
@@ -58,6 +69,8 @@ export interface HttpEndpointOptions {
   supervisors: () => readonly Supervisor[];
   registry: MetricsRegistry;
   logger: Logger;
+  /** More routes (the live view). */
+  extension?: HttpExtension;
 }
 
 /** What the endpoint turned away since it started. */
@@ -176,6 +189,7 @@ export class HttpEndpoint {
     response.on('error', () => response.destroy());
     const path = requestPath(request.url);
     try {
+      if (this.options.extension?.handle(request, response, path)) return;
       if (request.method !== 'GET' && request.method !== 'HEAD') {
         // connection: close, so a body sent with it is not read.
         send(response, 405, 'text/plain; charset=utf-8', 'method not allowed\n', { allow: 'GET, HEAD', connection: 'close' });
@@ -200,7 +214,7 @@ export class HttpEndpoint {
     }
     const pipelines = snapshotSupervisors(this.options.supervisors(), this.options.registry);
     if (path === '/metrics') {
-      send(response, 200, contentType, redact(renderMetrics(pipelines, this.options.registry)));
+      send(response, 200, contentType, redact(renderMetrics(pipelines, this.options.registry) + (this.options.extension?.metrics?.() ?? '')));
       return;
     }
     const { healthy, reasons } = health(pipelines);

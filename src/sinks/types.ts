@@ -20,7 +20,7 @@ export interface PredictionSink {
   readonly kind: string;
   /** `<pipeline>/<kind>`, e.g. `door/file`: used in warnings and errors. */
   readonly name: string;
-  /** Set when write() needs `Prediction.frame` (snapshots); the pipeline attaches it only then. */
+  /** Set when write() needs `Prediction.frame` (snapshots); the pipeline attaches it only then. Read per frame: may change. */
   readonly wantsFrame?: boolean;
   /**
    * Service events the sink may publish besides predictions (the MQTT sink puts the last reload's outcome on the

@@ -57,7 +57,7 @@ export function cycles(graph: ReadonlyMap<string, readonly string[]>): string[][
  * folders such as motion/ or tracking/) is a stage or a library on floor 1; `pipeline` assembles them; `service`
  * and `cli` run pipelines.
  */
-export const FLOORS: Readonly<Record<string, number>> = { core: 0, pipeline: 2, service: 3, cli: 3 };
+export const FLOORS: Readonly<Record<string, number>> = { core: 0, pipeline: 2, service: 3, live: 3, cli: 3 };
 
 /** The floor of `src/<folder>/...` (files directly in src/ count as floor 1). */
 export function floorOf(file: string): { folder: string; floor: number } {

@@ -157,7 +157,11 @@ describe('runtime.log and runtime.http in the config', () => {
     expect(problems('version: 1\nruntime:\n  http: { listen: "0.0.0.0:9108" }\npipelines: []\n')).toEqual([
       `${file}:3:19: runtime.http.listen: "0.0.0.0" is not a loopback address; the endpoint has no authentication: use 127.0.0.1, or set allow_remote: true`,
     ]);
-    expect(problems('version: 1\nruntime:\n  http: { listen: "0.0.0.0:9108", allow_remote: true }\npipelines: []\n')).toEqual([]);
+    // The live view's actions: a non-loopback address needs a token too (issue 15).
+    expect(problems('version: 1\nruntime:\n  http: { listen: "0.0.0.0:9108", allow_remote: true }\npipelines: []\n')).toEqual([
+      `${file}:3:19: runtime.http.listen: "0.0.0.0" is not a loopback address: the live view's actions need a token there; set runtime.http.auth (token_file or credential), or use 127.0.0.1 and an SSH tunnel`,
+    ]);
+    expect(problems('version: 1\nruntime:\n  http: { listen: "0.0.0.0:9108", allow_remote: true, auth: { credential: http-token } }\npipelines: []\n')).toEqual([]);
     expect(problems('version: 1\nruntime:\n  http:\n    listen: 9108\npipelines: []\n')).toEqual([
       expect.stringMatching(new RegExp(`^${file}:4:13: runtime\\.http\\.listen: .*an address host:port such as 127\\.0\\.0\\.1:9108`)),
     ]);

@@ -1,0 +1,74 @@
+/**
+ * Server-Sent Events (text/event-stream) of the live view: the state every second, track events, prediction
+ * summaries and sensor windows. Bounded in number (503 beyond); a client that does not read (its socket's buffer
+ * past MAX_BUFFERED_BYTES) is closed rather than buffered for.
+ */
+import type http from 'node:http';
+import { SECURITY_HEADERS } from './http-util.js';
+
+/** SSE streams open at once. */
+export const MAX_EVENT_CLIENTS = 16;
+/** Bytes waiting in one client's socket before it is closed as not reading. */
+export const MAX_BUFFERED_BYTES = 1024 * 1024;
+
+export class EventHub {
+  private readonly clients = new Set<http.ServerResponse>();
+  /** Clients closed because they did not read. */
+  closedSlow = 0;
+  /** Events written, over all clients. */
+  sent = 0;
+
+  get size(): number {
+    return this.clients.size;
+  }
+
+  /** Opens a stream; false (nothing written) when MAX_EVENT_CLIENTS are open. */
+  open(request: http.IncomingMessage, response: http.ServerResponse, first?: { event: string; data: unknown }): boolean {
+    if (this.clients.size >= MAX_EVENT_CLIENTS) return false;
+    // Exempt from the idle timeout (a quiet stream is fine); bounded in number above.
+    request.socket.setTimeout(0);
+    response.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/event-stream; charset=utf-8', connection: 'close' });
+    // Reconnect after 2 s if the connection drops.
+    response.write('retry: 2000\n\n');
+    this.clients.add(response);
+    const close = (): void => void this.clients.delete(response);
+    response.on('close', close);
+    request.on('close', close);
+    response.on('error', () => response.destroy());
+    if (first) this.write(response, first.event, first.data);
+    return true;
+  }
+
+  broadcast(event: string, data: unknown): void {
+    if (this.clients.size === 0) return;
+    const text = frame(event, data);
+    for (const client of this.clients) this.writeText(client, text);
+  }
+
+  /** Ends every stream (the server stops). */
+  closeAll(): void {
+    for (const client of this.clients) client.destroy();
+    this.clients.clear();
+  }
+
+  private write(client: http.ServerResponse, event: string, data: unknown): void {
+    this.writeText(client, frame(event, data));
+  }
+
+  private writeText(client: http.ServerResponse, text: string): void {
+    if (client.destroyed) return;
+    if (client.writableLength > MAX_BUFFERED_BYTES) {
+      this.closedSlow += 1;
+      this.clients.delete(client);
+      client.destroy();
+      return;
+    }
+    client.write(text);
+    this.sent += 1;
+  }
+}
+
+/** One SSE message; the data is one line of JSON (JSON.stringify escapes newlines). */
+function frame(event: string, data: unknown): string {
+  return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+}
