@@ -8,8 +8,8 @@ export const WAIT_MS = 45_000;
 export const card = (name: string): string => `article.card[data-pipeline="${name}"]`;
 
 /**
- * A small grey-level thumbnail (32x24) of the live image of pipeline `name` as it is now, or null while the
- * image has no frame. The <img> shows the MJPEG stream's latest part; drawing it on a canvas reads that part.
+ * A small thumbnail (32x24, r, g, b per pixel) of the live image of pipeline `name` as it is now, or null while
+ * the image has no frame. The <img> shows the MJPEG stream's latest part; drawing it on a canvas reads that part.
  */
 export function thumbnail(page: Page, name: string): Promise<number[] | null> {
   return page.evaluate((selector) => {
@@ -22,7 +22,7 @@ export function thumbnail(page: Page, name: string): Promise<number[] | null> {
     g.drawImage(img, 0, 0, 32, 24);
     const data = g.getImageData(0, 0, 32, 24).data;
     const out: number[] = [];
-    for (let i = 0; i < data.length; i += 4) out.push(Math.round((data[i]! + data[i + 1]! + data[i + 2]!) / 3));
+    for (let i = 0; i < data.length; i += 4) out.push(data[i]!, data[i + 1]!, data[i + 2]!);
     return out;
   }, card(name));
 }
