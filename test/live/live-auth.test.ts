@@ -58,7 +58,7 @@ describe.skipIf(skip)('live view page with auth configured', () => {
   it('refuses a wrong token and opens with the right one', async () => {
     const { page, errors } = await browser.page();
     // The data needs the token even on loopback once auth is configured.
-    expect(await get(port, '/api/state')).toEqual({ status: 401, body: JSON.stringify({ error: 'authentication required' }) });
+    expect(await get(port, '/api/state')).toEqual({ status: 401, body: `${JSON.stringify({ error: 'authentication required' })}\n` });
 
     await page.goto(`http://127.0.0.1:${port}/`);
     await page.waitForSelector('#login:not([hidden])', { timeout: WAIT_MS });
