@@ -156,8 +156,11 @@ export class PipelineCard {
     this.pausedBadge.hidden = !p.paused;
     this.root.classList.toggle('is-paused', Boolean(p.paused));
     this.history.push(atMs, { in: p.fps_in, out: p.fps_out });
+    // The total and the model's own time say most; every stage when the server has no total.
+    const stages = Object.entries(p.latency_ms ?? {});
+    const chosen = stages.some(([stage]) => stage === 'total') ? stages.filter(([stage]) => stage === 'total' || stage === 'infer') : stages;
     const latency = {};
-    for (const [stage, l] of Object.entries(p.latency_ms ?? {})) latency[stage] = l?.p50;
+    for (const [stage, l] of chosen) latency[stage] = l?.p50;
     this.latencyHistory.push(atMs, latency);
     const x1 = this.history.latest;
     const x0 = startOf(this.history, x1);

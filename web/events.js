@@ -28,7 +28,7 @@ export function eventList(container) {
     const item = el(
       'li',
       { className: `event event-${String(event.type).replace(/[^a-z_]/g, '')}` },
-      el('time', {}, event.time ? shortTime(event.time) : '–'),
+      el('time', {}, shortTime(event.time ?? (typeof event.time_ms === 'number' ? new Date(event.time_ms).toISOString() : new Date().toISOString()))),
       el('span', { className: 'event-pipeline' }, String(event.pipeline ?? '')),
       el('span', { className: 'event-what' }, what),
       isSnapshotUrl(event.snapshot_url)
