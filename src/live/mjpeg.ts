@@ -23,6 +23,8 @@ export function streamMjpeg(request: http.IncomingMessage, response: http.Server
     'content-type': `multipart/x-mixed-replace; boundary=${MJPEG_BOUNDARY}`,
     connection: 'close',
   });
+  // Now, not with the first part: a paused pipeline may send none for a long time.
+  response.flushHeaders();
   let stalledSince: number | undefined;
   const viewer: FrameViewer = {
     intervalMs: 1000 / fps,
