@@ -28,4 +28,4 @@ writeFileSync(
     `The library needs glibc >= 2.29 on x64 and >= 2.27 on arm64. A board's own build replaces it: --library PATH,\n` +
     `runtime.library or EDGEPIPE_TFLITE_LIBRARY.\n`,
 );
-console.log(`tflite/: TensorFlow Lite from tfjs-tflite-node ${version} (linux-x64, linux-arm64, include/)`);
+console.error(`tflite/: TensorFlow Lite from tfjs-tflite-node ${version} (linux-x64, linux-arm64, include/)`);
