@@ -86,11 +86,13 @@ export function nativeAddon(): NativeAddon {
   if (cached) return cached;
   const projectRoot = packageRoot();
   const require = createRequire(import.meta.url);
+  // node-gyp-build's own override: EDGEPIPE_PREBUILD names another folder holding build/Release or prebuilds/.
+  const searched = process.env['EDGEPIPE_PREBUILD'] || projectRoot;
   let found: string;
   try {
     found = (require('node-gyp-build') as GypBuildLoader).path(projectRoot);
   } catch (error) {
-    const tried = ['build/Release', 'build/Debug', `prebuilds/${process.platform}-${process.arch}`].map((p) => path.join(projectRoot, p));
+    const tried = ['build/Release', 'build/Debug', `prebuilds/${process.platform}-${process.arch}`].map((p) => path.join(searched, p));
     throw new EdgepipeError(
       'ERR_ADDON_MISSING',
       `The edgepipe native addon is neither built nor prebuilt for ${machineText()} (looked in ${tried.join(', ')}; ` +

@@ -92,4 +92,21 @@ describe('prebuilt addon', () => {
     expect(top.label).toBe('red');
     expect(top.score).toBeGreaterThan(0.9);
   });
+
+  it('with neither a build nor a prebuilt binary, the CLI says where it looked and how to build one (exit 1)', async () => {
+    const empty = mkdtempSync(path.join(tmpdir(), 'edgepipe-noaddon-'));
+    const model = path.join(empty, 'colour.tflite');
+    writeFileSync(model, colourClassifierModel());
+    const result = await new Promise<{ code: number; stderr: string }>((resolve) => {
+      execFile(process.execPath, [path.join(projectRoot, 'bin', 'edgepipe.js'), 'inspect', model], { env: { ...process.env, EDGEPIPE_PREBUILD: empty } }, (error, _stdout, stderr) =>
+        resolve({ code: error ? Number(error.code ?? 1) : 0, stderr }),
+      );
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`The edgepipe native addon is neither built nor prebuilt for ${process.platform}-${process.arch}, glibc `);
+    expect(result.stderr).toContain(
+      `(looked in ${empty}/build/Release, ${empty}/build/Debug, ${empty}/prebuilds/${process.platform}-${process.arch}; prebuilt binaries ship for ` +
+        `linux-x64 and linux-arm64 with glibc >= 2.28). Build it from source with "npm run build:addon" in ${projectRoot}; it needs python3, make and g++`,
+    );
+  });
 });
