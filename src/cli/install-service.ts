@@ -111,6 +111,9 @@ async function perform(action: InstallAction): Promise<void> {
       const skipped = new Set([path.join(action.from, '.git'), path.join(action.from, 'test')]);
       await rm(temporary, { recursive: true, force: true });
       await cp(action.from, temporary, { recursive: true, dereference: true, filter: (source) => !skipped.has(source) });
+      for (const dependency of action.dependencies ?? []) {
+        await cp(dependency.from, path.join(temporary, 'node_modules', dependency.name), { recursive: true, dereference: true });
+      }
       await chmod(temporary, 0o755);
       await rm(action.to, { recursive: true, force: true });
       await rename(temporary, action.to);

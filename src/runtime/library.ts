@@ -1,12 +1,15 @@
 /**
  * Finding and loading the TensorFlow Lite C library.
  * Order: an explicit path (CLI flag / YAML runtime.library), the EDGEPIPE_TFLITE_LIBRARY environment variable,
- * then the library shipped in the npm package tfjs-tflite-node for this platform.
+ * then the library shipped in the npm package tfjs-tflite-node for this platform: in an installed package, the copy
+ * that `npm pack` put in its tflite/ folder (scripts/vendor-tflite.mjs; tfjs-tflite-node is then not installed),
+ * in a checkout node_modules/tfjs-tflite-node itself.
  */
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { EdgepipeError } from './errors.js';
+import { packageRoot } from './paths.js';
 import { isNativeError, nativeAddon } from './native.js';
 
 export type LibrarySource = 'option' | 'env' | 'tfjs-tflite-node';
@@ -23,7 +26,7 @@ const bundledDirs: Partial<Record<string, string>> = {
   'linux-arm64': 'linux_arm64',
 };
 
-/** The libtensorflowlite_c.so inside tfjs-tflite-node for this platform, or an error naming what exists. */
+/** tfjs-tflite-node's libtensorflowlite_c.so for this platform (the package's copy first), or an error naming what exists. */
 export function bundledLibraryPath(): string {
   const key = `${process.platform}-${process.arch}`;
   const dir = bundledDirs[key];
@@ -34,7 +37,15 @@ export function bundledLibraryPath(): string {
         `Set EDGEPIPE_TFLITE_LIBRARY or runtime.library to a libtensorflowlite_c.so built for this board.`,
     );
   }
-  const pkg = createRequire(import.meta.url).resolve('tfjs-tflite-node/package.json');
+  const packed = path.join(packageRoot(), 'tflite', key, 'libtensorflowlite_c.so');
+  if (existsSync(packed)) return packed;
+  let pkg: string;
+  try {
+    pkg = createRequire(import.meta.url).resolve('tfjs-tflite-node/package.json');
+  } catch {
+    // Neither a packed package's copy nor a checkout's dev dependency: report the path a packed package would have.
+    return packed;
+  }
   return path.join(path.dirname(pkg), 'cc_deps', dir, 'libtensorflowlite_c.so');
 }
 

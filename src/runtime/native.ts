@@ -3,7 +3,6 @@
  * TypeScript: the C++ side trusts them.
  */
 import { createRequire } from 'node:module';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { EdgepipeError } from './errors.js';
 import { packageRoot } from './paths.js';
@@ -66,29 +65,52 @@ export function isNativeError(error: unknown): error is NativeError {
 
 let cached: NativeAddon | undefined;
 
-/** Loads build/Release/edgepipe_tflite.node once, or explains what is missing and how to fix it. */
+/** node-gyp-build's loader (CommonJS): `path(dir)` names the addon file it would load, or throws. */
+interface GypBuildLoader {
+  path(dir: string): string;
+}
+
+/** What this machine is, for load errors: platform, architecture and C library (prebuilds need glibc >= 2.28). */
+export function machineText(): string {
+  const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header;
+  const libc = header?.glibcVersionRuntime ? `glibc ${header.glibcVersionRuntime}` : 'no glibc (musl?)';
+  return `${process.platform}-${process.arch}, ${libc}, Node ${process.version}`;
+}
+
+/**
+ * Loads the addon once, through node-gyp-build (the loader native packages share): a board's own build
+ * (build/Release, from `npm run build:addon`) first, else the prebuilt binary shipped in
+ * prebuilds/<platform>-<arch>/ (linux-x64, linux-arm64; glibc >= 2.28). Explains what is missing and how to fix it.
+ */
 export function nativeAddon(): NativeAddon {
   if (cached) return cached;
   const projectRoot = packageRoot();
-  const candidates = ['build/Release/edgepipe_tflite.node', 'build/Debug/edgepipe_tflite.node'].map((p) =>
-    path.join(projectRoot, p),
-  );
-  const found = candidates.find((p) => existsSync(p));
-  if (!found) {
+  const require = createRequire(import.meta.url);
+  // node-gyp-build's own override: EDGEPIPE_PREBUILD names another folder holding build/Release or prebuilds/.
+  const searched = process.env['EDGEPIPE_PREBUILD'] || projectRoot;
+  let found: string;
+  try {
+    found = (require('node-gyp-build') as GypBuildLoader).path(projectRoot);
+  } catch (error) {
+    const tried = ['build/Release', 'build/Debug', `prebuilds/${process.platform}-${process.arch}`].map((p) => path.join(searched, p));
     throw new EdgepipeError(
       'ERR_ADDON_MISSING',
-      `The edgepipe native addon is not built (looked for ${candidates.join(', ')}). ` +
-        `Run "npm ci" (or "npm run install") in ${projectRoot}; it needs python3, make and g++ ` +
-        `(Debian: apt-get install -y python3 make g++).`,
+      `The edgepipe native addon is neither built nor prebuilt for ${machineText()} (looked in ${tried.join(', ')}; ` +
+        `prebuilt binaries ship for linux-x64 and linux-arm64 with glibc >= 2.28). Build it from source with ` +
+        `"npm run build:addon" in ${projectRoot}; it needs python3, make and g++ (Debian: apt-get install -y python3 make g++).`,
+      { cause: error },
     );
   }
   try {
-    cached = createRequire(import.meta.url)(found) as NativeAddon;
+    cached = require(found) as NativeAddon;
   } catch (error) {
+    const prebuilt = path.relative(projectRoot, found).startsWith('prebuilds');
     throw new EdgepipeError(
       'ERR_ADDON_LOAD',
-      `Cannot load the edgepipe native addon ${found} on ${process.platform}-${process.arch} with Node ${process.version}: ` +
-        `${(error as Error).message}. Rebuild it for this Node with "npm rebuild edgepipe" or "npm run install".`,
+      `Cannot load the edgepipe native addon ${found} on ${machineText()}: ${(error as Error).message}. ` +
+        (prebuilt
+          ? `The prebuilt binary needs glibc >= 2.28; build one for this machine with "npm run build:addon" in ${projectRoot} (python3, make, g++).`
+          : `Rebuild it for this Node with "npm run build:addon" in ${projectRoot}, or delete ${path.dirname(found)} to use the prebuilt binary.`),
       { cause: error },
     );
   }

@@ -8,13 +8,17 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { colourClassifierModel } from '../demo/colour-classifier.js';
 import { EdgepipeError } from '../runtime/errors.js';
+import { externalDependencies, type ExternalDependency } from './package-closure.js';
 
 export type InstallAction =
   | { kind: 'mkdir'; path: string }
   | { kind: 'write'; path: string; content: string | Uint8Array; what: string }
   | { kind: 'remove'; path: string; recursive: boolean }
-  /** A folder copied whole (symlinks followed), replacing what `to` held; `.git` and `test` are left out. */
-  | { kind: 'copy'; from: string; to: string; what: string }
+  /**
+   * A folder copied whole (symlinks followed), replacing what `to` held; `.git` and `test` are left out. With
+   * `dependencies` (an npm-installed package: its dependencies sit beside it), those go into `to`/node_modules.
+   */
+  | { kind: 'copy'; from: string; to: string; what: string; dependencies?: ExternalDependency[] }
   /** A command as an argument list; `mayFail`: a failure is reported and the rest goes on. */
   | { kind: 'run'; argv: string[]; mayFail: boolean };
 
@@ -137,11 +141,13 @@ export function installPlan(layout: InstallLayout, options: { enable: boolean; w
   if (packageHidden) {
     root = systemPackageDir;
     actions.push({ kind: 'mkdir', path: path.dirname(path.join(prefix, systemPackageDir)) });
+    const dependencies = externalDependencies(packageRoot);
     actions.push({
       kind: 'copy',
       from: packageRoot,
       to: path.join(prefix, systemPackageDir),
       what: `the package: ${packageRoot} is under ${packageHidden.path}, which the service cannot see (${packageHidden.setting})`,
+      ...(dependencies.length > 0 ? { dependencies } : {}),
     });
   }
   return [...actions, ...unitsAndConfig(layout, root, texts, options)];
@@ -187,8 +193,13 @@ export function describeAction(action: InstallAction): string {
       return `write ${action.path} (${action.what})`;
     case 'remove':
       return `remove ${action.path}${action.recursive ? ' (and everything in it)' : ''}`;
-    case 'copy':
-      return `copy ${action.from} to ${action.to} (${action.what})`;
+    case 'copy': {
+      const copied = `copy ${action.from} to ${action.to} (${action.what})`;
+      const dependencies = action.dependencies ?? [];
+      if (dependencies.length === 0) return copied;
+      const folders = [...new Set(dependencies.map((d) => d.from.slice(0, d.from.length - d.name.length - 1)))];
+      return `${copied}, with the ${dependencies.length} packages it needs from ${folders.join(', ')} into ${path.join(action.to, 'node_modules')}`;
+    }
     case 'run':
       return `run ${action.argv.join(' ')}`;
   }
