@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -34,9 +34,11 @@ describe('CLI user errors: exit code 2, one line naming the file and the cause, 
   });
 
   it('a library that is not TFLite is refused naming the missing symbol', async () => {
-    // libc has none of the TFLite C API.
-    const result = await runCli(['inspect', garbage, '--library', '/lib/x86_64-linux-gnu/libc.so.6']);
-    if (process.arch !== 'x64') return;
+    // libc has none of the TFLite C API. The one this process has mapped is of this architecture wherever it lives
+    // (/lib/x86_64-linux-gnu, /lib/aarch64-linux-gnu, or /usr/aarch64-linux-gnu/lib under qemu-user).
+    const libc = readFileSync('/proc/self/maps', 'utf8').match(/\s(\/\S*\/libc\.so\.6)$/m)?.[1];
+    expect(libc, 'libc.so.6 in /proc/self/maps').toBeDefined();
+    const result = await runCli(['inspect', garbage, '--library', libc!]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('lacks the symbol TfLiteVersion');
   });

@@ -1,6 +1,6 @@
 // Compiles the C fixtures used by tests: the external-delegate plugins in test/fixtures/delegates/ and
-// small C programs (the plugin harness, the C benchmark). gcc is run with execFile and an argument
-// array, never through a shell. Outputs are cached and rebuilt only when a source or header is newer
+// small C programs (the plugin harness, the C benchmark). The compiler is $CC (default gcc; an arm64
+// run on x86 sets aarch64-linux-gnu-gcc), run with execFile and an argument array, never through a shell. Outputs are cached and rebuilt only when a source or header is newer
 // or the compiler arguments changed; a build writes to a temporary file and renames it into place, so
 // test files running in parallel processes never load a half-written library.
 import { execFile } from 'node:child_process';
@@ -26,7 +26,19 @@ export const delegateFixturesDir = path.join(projectRoot, 'test', 'fixtures', 'd
 /** Where built plugins are cached. */
 export const pluginCacheDir = path.join(projectRoot, '.cache', 'test-plugins');
 
-const COMPILER = 'gcc';
+/**
+ * The C compiler the tests use: $CC as make reads it (a program followed by leading arguments, split on
+ * whitespace, e.g. "ccache gcc"), or gcc. A cross compiler here builds fixtures for the architecture the
+ * tests run on (scripts/arm64-test.sh sets CC=aarch64-linux-gnu-gcc).
+ */
+export function cCompiler(env: NodeJS.ProcessEnv = process.env): { program: string; args: string[] } {
+  const words = (env['CC'] ?? '').trim().split(/\s+/).filter((word) => word !== '');
+  const [program, ...args] = words.length > 0 ? words : ['gcc'];
+  return { program: program!, args };
+}
+
+const COMPILER = cCompiler();
+const COMPILER_NAME = [COMPILER.program, ...COMPILER.args].join(' ');
 
 function tfliteNodeDir(): string {
   const require = createRequire(import.meta.url);
@@ -65,7 +77,7 @@ interface ExecFailure extends Error {
 
 function runCompiler(args: readonly string[]): Promise<void> {
   return new Promise((resolve, reject) => {
-    execFile(COMPILER, args, { maxBuffer: 16 * 1024 * 1024 }, (error, _stdout, stderr) => {
+    execFile(COMPILER.program, [...COMPILER.args, ...args], { maxBuffer: 16 * 1024 * 1024 }, (error, _stdout, stderr) => {
       if (error === null) {
         resolve();
         return;
@@ -74,14 +86,14 @@ function runCompiler(args: readonly string[]): Promise<void> {
       if (failure.code === 'ENOENT') {
         reject(
           new Error(
-            `${COMPILER} was not found on PATH: the delegate plugin and C harness tests compile C fixtures ` +
-              `and need a C compiler (e.g. apt-get install gcc)`,
+            `${COMPILER.program} was not found on PATH: the delegate plugin and C harness tests compile C fixtures ` +
+              `and need a C compiler (e.g. apt-get install gcc, or set CC)`,
           ),
         );
         return;
       }
       const output = String(stderr).trim();
-      reject(new Error(`${COMPILER} ${args.join(' ')} failed (exit ${String(failure.code)})${output ? `:\n${output}` : ''}`));
+      reject(new Error(`${COMPILER_NAME} ${args.join(' ')} failed (exit ${String(failure.code)})${output ? `:\n${output}` : ''}`));
     });
   });
 }
@@ -133,7 +145,7 @@ function build(sources: readonly string[], out: string, flags: (tmp: string) => 
     for (const source of absoluteSources) {
       if ((await mtimeMs(source)) === undefined) throw new Error(`C source not found: ${source}`);
     }
-    const signature = JSON.stringify([COMPILER, ...flags('<out>')]);
+    const signature = JSON.stringify([COMPILER.program, ...COMPILER.args, ...flags('<out>')]);
     if (await isUpToDate(target, await inputsOf(absoluteSources), signature)) return target;
     await mkdir(path.dirname(target), { recursive: true });
     const tmp = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;

@@ -6,10 +6,8 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cCompiler, tfliteIncludeDir, tfliteLibraryDir } from '../helpers/build-c.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const CC_DEPS = join(ROOT, 'node_modules/tfjs-tflite-node/cc_deps');
-const LIB_DIR = join(CC_DEPS, 'linux_amd64');
 const SOURCE = fileURLToPath(new URL('./harness/run_model.c', import.meta.url));
 
 /** TfLiteType codes of the C API (c_api_types.h), which differ from the schema's TensorType codes. */
@@ -31,14 +29,24 @@ export interface HarnessRun {
   readonly outputs: readonly HarnessTensor[];
 }
 
-/** Why the harness cannot be built here, or undefined when gcc and the library are present. */
+/** Why the harness cannot be built here, or undefined when the C compiler ($CC) and the library are present. */
 export function harnessUnavailableReason(): string | undefined {
-  if (process.platform !== 'linux' || process.arch !== 'x64') return `the bundled TFLite C library is linux x64 only (this is ${process.platform} ${process.arch})`;
-  if (!existsSync(join(LIB_DIR, 'libtensorflowlite_c.so'))) return `libtensorflowlite_c.so not found in ${LIB_DIR}`;
+  // tfjs-tflite-node ships the C library for linux x64 (linux_amd64) and arm64 (linux_arm64).
+  if (process.platform !== 'linux' || (process.arch !== 'x64' && process.arch !== 'arm64')) {
+    return `tfjs-tflite-node ships the TFLite C library for linux x64 and arm64 only (this is ${process.platform} ${process.arch})`;
+  }
+  let libDir: string;
   try {
-    execFileSync('gcc', ['--version'], { stdio: 'ignore' });
+    libDir = tfliteLibraryDir();
+  } catch (error) {
+    return (error as Error).message;
+  }
+  if (!existsSync(join(libDir, 'libtensorflowlite_c.so'))) return `libtensorflowlite_c.so not found in ${libDir}`;
+  const cc = cCompiler();
+  try {
+    execFileSync(cc.program, [...cc.args, '--version'], { stdio: 'ignore' });
   } catch {
-    return 'gcc not found on PATH';
+    return `the C compiler ${cc.program} (from $CC, default gcc) was not found on PATH`;
   }
   return undefined;
 }
@@ -50,9 +58,11 @@ export class TfliteHarness {
   static compile(): TfliteHarness {
     const dir = mkdtempSync(join(tmpdir(), 'edgepipe-tflite-harness-'));
     const binary = join(dir, 'run_model');
-    execFileSync('gcc', [
-      '-std=c11', '-O1', '-Wall', '-Wextra', SOURCE, '-o', binary,
-      `-I${join(CC_DEPS, 'include')}`, `-L${LIB_DIR}`, '-ltensorflowlite_c', `-Wl,-rpath,${LIB_DIR}`,
+    const libDir = tfliteLibraryDir();
+    const cc = cCompiler();
+    execFileSync(cc.program, [
+      ...cc.args, '-std=c11', '-O1', '-Wall', '-Wextra', SOURCE, '-o', binary,
+      `-I${tfliteIncludeDir()}`, `-L${libDir}`, '-ltensorflowlite_c', `-Wl,-rpath,${libDir}`,
     ], { stdio: ['ignore', 'pipe', 'pipe'] });
     return new TfliteHarness(dir, binary);
   }
