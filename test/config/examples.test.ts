@@ -57,6 +57,7 @@ pipelines:
         - cpu
       threads: 1
       pool: 1
+      optimize: off
       health:
         failures: 3
         timeout_ms: 5000
