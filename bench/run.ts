@@ -11,6 +11,7 @@
  *                                 motion (motion detection per 640x480 frame, and on video/car-detection.mp4);
  *                                 c-comparison-optimized (c-comparison on MobileNet v2 quant and the COCO SSD
  *                                 rewritten by edgepipe optimize, XNNPACK, 1 thread);
+ *                                 live-view (pipeline throughput with 0, 1, 4 live viewers; capture-to-client delay);
  *                                 default: all
  * Real models come from ../shared/models; a benchmark whose model is absent is reported as skipped.
  * The pipeline and camera benchmarks run with edgepipe's heap setting (src/runtime/heap.ts, as `edgepipe run`);
@@ -25,6 +26,7 @@ import { cameraLatestBenchmark } from './camera-latest.js';
 import { configLoadBenchmark } from './config-load.js';
 import { commandRoundTrip } from './mqtt-rtt.js';
 import { motionBenchmarks } from './motion.js';
+import { liveViewBenchmark } from './live-view.js';
 import { pipelineBenchmarks } from './pipeline.js';
 import { mqttBenchmarks } from './mqtt.js';
 import { trackingBenchmark } from './tracking.js';
@@ -54,6 +56,7 @@ const benchmarks: Record<string, () => Promise<unknown[]>> = {
   'mqtt-command-rtt': async () => commandRoundTrip(),
   'tracking': async () => trackingBenchmark(),
   'motion': async () => motionBenchmarks(models),
+  'live-view': async () => [await liveViewBenchmark(models)],
   'config-load': async () => configLoadBenchmark(path.join(root, 'test', 'fixtures', 'config', 'models', 'placeholder.tflite')),
 };
 
