@@ -9,6 +9,7 @@
  *                                 `buffer: latest` and throughput; camera-latest-queue: the same with `queue`);
  *                                 tracking (Tracker.update per frame for crowds of 10 to 500 objects);
  *                                 motion (motion detection per 640x480 frame, and on video/car-detection.mp4);
+ *                                 live-view (pipeline throughput with 0, 1, 4 live viewers; capture-to-client delay);
  *                                 default: all
  * Real models come from ../shared/models; a benchmark whose model is absent is reported as skipped.
  * The pipeline and camera benchmarks run with edgepipe's heap setting (src/runtime/heap.ts, as `edgepipe run`);
@@ -23,6 +24,7 @@ import { cameraLatestBenchmark } from './camera-latest.js';
 import { configLoadBenchmark } from './config-load.js';
 import { commandRoundTrip } from './mqtt-rtt.js';
 import { motionBenchmarks } from './motion.js';
+import { liveViewBenchmark } from './live-view.js';
 import { pipelineBenchmarks } from './pipeline.js';
 import { mqttBenchmarks } from './mqtt.js';
 import { trackingBenchmark } from './tracking.js';
@@ -48,6 +50,7 @@ const benchmarks: Record<string, () => Promise<unknown[]>> = {
   'mqtt-command-rtt': async () => commandRoundTrip(),
   'tracking': async () => trackingBenchmark(),
   'motion': async () => motionBenchmarks(models),
+  'live-view': async () => [await liveViewBenchmark(models)],
   'config-load': async () => configLoadBenchmark(path.join(root, 'test', 'fixtures', 'config', 'models', 'placeholder.tflite')),
 };
 

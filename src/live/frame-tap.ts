@@ -1,13 +1,13 @@
 /**
  * One pipeline's frame tap: a sink (added to the pipeline like the metrics sink) that asks for the frame only while
  * someone watches (PredictionSink.wantsFrame, read per frame by the pipeline) and then draws the prediction on it
- * with src/snapshot's renderer. One encode at a time per pipeline, shared by every viewer due a frame: the encode
+ * with src/snapshot's overlay (frame-encoder.ts). One encode at a time per pipeline, shared by every viewer due a frame: the encode
  * rate is the fastest viewer's fps at most, never the source's, and nothing is encoded when nobody watches.
  */
 import type { TrackEvent } from '../core/events.js';
 import type { Prediction } from '../core/frame.js';
 import type { PredictionSink, ServiceNotice } from '../sinks/types.js';
-import { renderSnapshot } from '../snapshot/annotate.js';
+import { FrameEncoder } from './frame-encoder.js';
 
 /** An annotated frame, ready to send. */
 export interface EncodedFrame {
@@ -28,9 +28,6 @@ export interface FrameViewer {
   deliver(frame: EncodedFrame): void;
 }
 
-/** Largest JPEG and width of a live frame: quality steps down (and then the size) only for very large frames. */
-const LIVE_MAX_BYTES = 1_000_000;
-const LIVE_MAX_WIDTH = 1920;
 /** frame.jpg and snapshot requests waiting at once per pipeline; more are refused (503). */
 export const MAX_WAITING_FRAMES = 8;
 
@@ -48,6 +45,7 @@ export class FrameTap {
   private readonly viewers = new Set<FrameViewer>();
   private waiting: Array<(frame: EncodedFrame | undefined) => void> = [];
   private encoding = false;
+  private readonly encoder = new FrameEncoder();
   /** Frames encoded, and frames whose drawing failed (the reason in lastError). */
   encoded = 0;
   encodeErrors = 0;
@@ -132,21 +130,18 @@ export class FrameTap {
     const due = this.waiting.length > 0 || [...this.viewers].some((viewer) => now >= viewer.nextAtMs);
     if (!due) return;
     this.encoding = true;
-    // The frame's bytes are read until the render settles; the pipeline does not reuse them.
-    renderSnapshot(frame, prediction.result, { maxBytes: LIVE_MAX_BYTES, maxWidth: LIVE_MAX_WIDTH })
+    // The frame's bytes are read until the encode settles; the pipeline does not reuse them.
+    this.encoder
+      .encode(frame, prediction.result)
       .then((outcome) => {
-        if ('error' in outcome) {
-          this.encodeErrors += 1;
-          this.lastError = outcome.error;
-          return;
-        }
         this.encoded += 1;
-        if (frame.kind === 'encoded') this.frameSize = { width: outcome.width, height: outcome.height };
+        this.frameSize = { width: outcome.sourceWidth, height: outcome.sourceHeight };
         this.deliver({ jpeg: outcome.jpeg, frameId: prediction.frameId, capturedWallMs: prediction.capturedWallMs, width: outcome.width, height: outcome.height });
       })
       .catch((error: unknown) => {
+        // libvips messages span lines.
         this.encodeErrors += 1;
-        this.lastError = (error as Error).message;
+        this.lastError = (error as Error).message.replace(/\s+/g, ' ').trim();
       })
       .finally(() => {
         this.encoding = false;
