@@ -67,7 +67,13 @@ function connect() {
   if (source) source.close();
   setConnection('connecting…', 'pending');
   source = new EventSource('/api/events');
-  source.addEventListener('open', () => setConnection('live', 'ok'));
+  let opened = false;
+  source.addEventListener('open', () => {
+    setConnection('live', 'ok');
+    // Reconnected after the service restarted: the old streams ended with it.
+    if (opened) for (const card of cards.values()) card.startStream();
+    opened = true;
+  });
   source.addEventListener('state', (event) => {
     const state = parse(event);
     if (state && Array.isArray(state.pipelines)) applyState(state);

@@ -34,6 +34,9 @@ export class ZoneEditor {
     };
     for (const control of [this.pipelineSelect, this.kindSelect, this.unitsSelect]) control.addEventListener('change', () => this.changed(control));
     this.nameInput.addEventListener('input', () => this.render());
+    this.file.addEventListener('focus', () => {
+      if (this.loadedFor === null) this.loadFile(false);
+    });
 
     fill(
       container,
@@ -58,7 +61,7 @@ export class ZoneEditor {
       this.yaml,
       el('div', { className: 'editor-file-head' }, el('h3', {}, 'Pipeline file '), this.fileName),
       this.file,
-      el('div', { className: 'buttons' }, button('Insert into file', 'editor-insert', () => this.insert()), button('Reload file', 'editor-reload', () => this.loadFile(true)), button('Check', 'editor-check', () => this.check())),
+      el('div', { className: 'buttons' }, button('Insert into file', 'editor-insert', () => this.insert()), button('Load file', 'editor-reload', () => this.loadFile(true)), button('Check', 'editor-check', () => this.check())),
       this.status,
       this.problems,
     );
@@ -74,7 +77,6 @@ export class ZoneEditor {
       fill(this.pipelineSelect, names.map((name) => el('option', { value: name, selected: name === selected }, name)));
       this.changed(this.pipelineSelect);
     }
-    if (this.loadedFor === null && this.selected()) this.loadFile(false);
   }
 
   selected() {
@@ -84,7 +86,8 @@ export class ZoneEditor {
   changed(control) {
     if (control === this.pipelineSelect) {
       this.points = [];
-      this.loadFile(false);
+      // The file is read from the device only once someone uses the editor, not on every page load.
+      if (this.loadedFor !== null) this.loadFile(false);
     }
     if (control === this.kindSelect) {
       const spec = SHAPES[this.kindSelect.value];
@@ -102,6 +105,7 @@ export class ZoneEditor {
       this.changed(this.pipelineSelect);
     }
     this.frame = frame;
+    if (this.loadedFor === null) this.loadFile(false);
     const spec = SHAPES[this.kindSelect.value];
     if (this.points.length >= spec.maxPoints) this.points.shift();
     this.points.push([x, y]);
@@ -167,7 +171,8 @@ export class ZoneEditor {
   async loadFile(force) {
     const pipeline = this.selected();
     if (!pipeline) return;
-    if (!force && this.loadedFor === pipeline.file && this.file.value !== '') return;
+    // Edits to another pipeline's file are kept when the next pipeline lives in the same file.
+    if (!force && this.loadedFor === pipeline.file) return;
     this.loadedFor = pipeline.file ?? '';
     setText(this.fileName, pipeline.file ?? '');
     try {

@@ -9,12 +9,13 @@
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeColourModel } from '../helpers/image-models.js';
 import { listenerSkipReason } from '../service/notify-listener.js';
-import { startService, type RunningService } from '../service/run-service.js';
+import { startService, starts, type RunningService } from '../service/run-service.js';
 import { hasChromium, launch, testDir, type Browser } from './browser.js';
-import { card, clickOnImage, difference, frameCounter, nextStates, thumbnail, WAIT_MS } from './page-tools.js';
+import { card, clickOnImage, configNotOffered, difference, editorFile, frameCounter, nextStates, thumbnail, WAIT_MS } from './page-tools.js';
 
 const skip = !hasChromium || listenerSkipReason() !== undefined;
 const dir = testDir('demo');
@@ -59,6 +60,11 @@ pipelines:
   base = `http://127.0.0.1:${/http: listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(service.stderr())![1]}`;
   browser = await launch(dir);
 }, 120_000);
+
+async function waitForThumbnail(page: Page): Promise<number[]> {
+  await page.waitForFunction((selector) => (document.querySelector<HTMLImageElement>(`${selector} img.live`)?.naturalWidth ?? 0) > 0, card('demo'), { timeout: WAIT_MS });
+  return (await thumbnail(page, 'demo'))!;
+}
 
 afterAll(async () => {
   await browser?.close();
@@ -125,13 +131,12 @@ describe.skipIf(skip)('live view page with the demo pipeline', () => {
     const { page, errors } = await browser.page();
     expect((await page.goto(base))?.status()).toBe(200);
     await page.waitForFunction((selector) => (document.querySelector<HTMLImageElement>(`${selector} img.live`)?.naturalWidth ?? 0) > 0, card('demo'), { timeout: WAIT_MS });
-    const file = readFileSync(configFile, 'utf8');
-    // The server hands out the pipeline's file (GET /api/pipelines/demo/config).
-    await page.waitForFunction((text) => (document.querySelector<HTMLTextAreaElement>('#editor-file')?.value ?? '') === text, file, { timeout: WAIT_MS });
-
     await page.selectOption('#editor-kind', 'motion-mask');
     await page.fill('#editor-name', 'clock');
     await clickOnImage(page, 'demo', [[0.1, 0.1], [0.5, 0.1], [0.5, 0.5], [0.1, 0.5]]);
+    // The first click has the editor fetch the pipeline's file from the server.
+    const how = await editorFile(page, readFileSync(configFile, 'utf8'));
+    console.log(`the pipeline file was ${how} into the editor`);
     const snippet = await page.textContent('#editor-yaml');
     expect(snippet).toMatch(/^motion:\n {2}masks:\n {4}- name: clock\n {6}points: \[\[3\d, 2\d\], \[16\d, 2\d\], \[16\d, 12\d\], \[3\d, 12\d\]\]$/);
     await page.click('#editor-insert');
@@ -154,6 +159,29 @@ describe.skipIf(skip)('live view page with the demo pipeline', () => {
     expect(await problem.textContent()).toContain('a polygon needs at least 3 points, received 2 points');
     expect(await problem.locator('pre.problem-line').textContent()).toBe(`${pointsLine} |           points: [[10, 10], [20, 20]]`);
     await page.screenshot({ path: path.join(dir, 'demo-editor-problem.png'), fullPage: true });
+    expect(errors.filter((e) => !(how === 'pasted' && configNotOffered('demo').test(e)))).toEqual([]);
+    await page.close();
+  });
+  it('keeps the live image moving across a reload that restarts the pipeline', async () => {
+    const { page, errors } = await browser.page();
+    expect((await page.goto(base))?.status()).toBe(200);
+    await page.waitForFunction((selector) => (document.querySelector<HTMLImageElement>(`${selector} img.live`)?.naturalWidth ?? 0) > 0, card('demo'), { timeout: WAIT_MS });
+    writeFileSync(configFile, readFileSync(configFile, 'utf8').replace('      fps: 10\n', '      fps: 8\n'));
+    const startsBefore = starts(service.stderr(), 'demo');
+    await service.reload();
+    expect(starts(service.stderr(), 'demo')).toBe(startsBefore + 1); // the change restarted the pipeline
+    await nextStates(page, 2);
+    await page.waitForSelector('tr[data-pipeline="demo"] td[data-state="running"]', { timeout: WAIT_MS });
+    const first = await waitForThumbnail(page);
+    const started = Date.now();
+    let changed = 0;
+    while (changed < 3) {
+      const now = await thumbnail(page, 'demo');
+      if (now) changed = difference(first, now);
+      if (changed < 3 && Date.now() - started > WAIT_MS) throw new Error(`after the reload the live image stayed the same for ${WAIT_MS} ms`);
+      if (changed < 3) await page.waitForTimeout(100); // polling interval
+    }
+    console.log(`after the reload (last reload: ${await page.textContent('tr[data-pipeline="demo"] td:last-child')}) the image changed within ${Date.now() - started} ms`);
     expect(errors).toEqual([]);
     await page.close();
   });

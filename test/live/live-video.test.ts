@@ -6,8 +6,9 @@
  * README's picture); normal runs leave the tree alone.
  */
 import type { ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classColour } from '../../src/snapshot/svg.js';
 import { hasSharedModels, projectRoot, sharedModel } from '../helpers/shared-models.js';
@@ -15,7 +16,7 @@ import { listenerSkipReason } from '../service/notify-listener.js';
 import { startService, type RunningService } from '../service/run-service.js';
 import { runFfmpegTests } from '../sources/camera-helpers.js';
 import { hasChromium, launch, testDir, type Browser } from './browser.js';
-import { card, clickOnImage, edgeColourShare, nextStates, WAIT_MS, type Box } from './page-tools.js';
+import { card, clickOnImage, configNotOffered, edgeColourShare, editorFile, nextStates, WAIT_MS, type Box } from './page-tools.js';
 
 const video = sharedModel('video/people-walk.mp4');
 const hasVideo = hasSharedModels && existsSync(video);
@@ -27,6 +28,7 @@ const predictionsFile = path.join(dir, 'predictions.jsonl');
 let service: RunningService;
 let browser: Browser;
 let base: string;
+const config = path.join(dir, 'hall.yaml');
 
 interface DetectedObject {
   index: number;
@@ -53,7 +55,6 @@ function latestPerson(): DetectedObject | undefined {
 
 beforeAll(async () => {
   if (skip) return;
-  const config = path.join(dir, 'hall.yaml');
   writeFileSync(
     config,
     `version: 1
@@ -132,23 +133,24 @@ describe.skipIf(skip)('live view page with people-walk.mp4 through the COCO dete
     await nextStates(page, 3);
     await page.screenshot({ path: path.join(dir, 'video-page.png'), fullPage: true });
     if (process.env['EDGEPIPE_WRITE_SCREENSHOT'] === '1') {
-      await page.screenshot({ path: path.join(dir, 'live-view.png'), clip: { x: 0, y: 0, width: 1280, height: 900 } });
-      copyFileSync(path.join(dir, 'live-view.png'), path.join(projectRoot, 'docs', 'live-view.png'));
+      // docs/ ships in the package: 960 pixels wide in a 96-colour palette, about 110 KB instead of 370.
+      const shot = await page.screenshot({ clip: { x: 0, y: 0, width: 1280, height: 900 } });
+      await sharp(shot).resize(960).png({ palette: true, colours: 96, dither: 0.5, compressionLevel: 9, effort: 10 }).toFile(path.join(projectRoot, 'docs', 'live-view.png'));
     }
 
     // A zone on the floor, clicked on the live image, inserted into the pipeline's file and checked.
-    await page.waitForFunction(() => (document.querySelector<HTMLTextAreaElement>('#editor-file')?.value ?? '').includes('name: hall'), undefined, { timeout: WAIT_MS });
     await page.selectOption('#editor-kind', 'zone');
     await page.fill('#editor-name', 'floor');
     await page.selectOption('#editor-units', 'fraction');
     await clickOnImage(page, 'hall', [[0.2, 0.6], [0.8, 0.6], [0.9, 0.95], [0.1, 0.95]]);
+    const how = await editorFile(page, readFileSync(config, 'utf8'));
     expect(await page.textContent('#editor-yaml')).toMatch(/^zones:\n {2}- name: floor\n {4}units: fraction\n {4}points: \[\[0\.[12]\d*, 0\.[56]\d*\], /);
     await page.click('#editor-insert');
     await page.click('#editor-check');
     await page.waitForSelector('#editor-status.ok', { timeout: WAIT_MS });
     expect(await page.textContent('#editor-status')).toMatch(/^No problems/);
     await page.screenshot({ path: path.join(dir, 'video-editor.png'), fullPage: true });
-    expect(errors).toEqual([]);
+    expect(errors.filter((e) => !(how === 'pasted' && configNotOffered('hall').test(e)))).toEqual([]);
     await page.close();
   }, 240_000);
 });

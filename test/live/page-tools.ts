@@ -105,3 +105,26 @@ export async function clickOnImage(page: Page, name: string, points: ReadonlyArr
   if (!box) throw new Error(`the live image of ${name} is not on screen`);
   for (const [fx, fy] of points) await page.mouse.click(box.x + fx * box.width, box.y + fy * box.height);
 }
+
+/** The console line of the editor's file request when the server does not offer the route (an expected 404). */
+export const configNotOffered = (name: string): RegExp => new RegExp(`404 \\(Not Found\\) \\(http://[^)]+/api/pipelines/${name}/config\\)$`);
+
+/**
+ * Waits for the editor's text area to hold the pipeline's file: loaded from the server (GET
+ * /api/pipelines/NAME/config, compared with `text`), or, on a server that does not offer it, pasted as a user
+ * would after the page says so. Returns how it got there.
+ */
+export async function editorFile(page: Page, text: string): Promise<'loaded' | 'pasted'> {
+  await page.waitForFunction(
+    () => (document.querySelector<HTMLTextAreaElement>('#editor-file')?.value ?? '') !== '' || /does not hand out the file/.test(document.getElementById('editor-status')?.textContent ?? ''),
+    undefined,
+    { timeout: WAIT_MS },
+  );
+  const value = await page.inputValue('#editor-file');
+  if (value !== '') {
+    if (value !== text) throw new Error(`the editor loaded another text than the pipeline's file:\n${value}`);
+    return 'loaded';
+  }
+  await page.fill('#editor-file', text);
+  return 'pasted';
+}
