@@ -11,7 +11,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { holdRealtimeVideoSlot, REALTIME_SLOT_WAIT_MS } from '../helpers/realtime-slot.js';
 import { hasSharedModels, sharedModel } from '../helpers/shared-models.js';
 import { runFfmpegTests } from '../sources/camera-helpers.js';
 import { describeEvents, runExample } from './example-runner.js';
@@ -21,6 +22,14 @@ const HOLD_FRAME = 79; // 6.32 s at 12.5 fps
 const HOLD_FRAMES = 250; // 20 s
 
 describe.skipIf(!hasSharedModels || !runFfmpegTests)('parking-occupancy.yaml on car-detection.mp4', () => {
+  let releaseSlot: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    releaseSlot = await holdRealtimeVideoSlot();
+  }, REALTIME_SLOT_WAIT_MS);
+  afterAll(async () => {
+    await releaseSlot?.();
+  });
+
   it('tracks the 4 passing cars as one track each, none parks in the bay', async () => {
     const { pipeline, predictions, events, counts } = await runExample('parking-occupancy.yaml');
     const report = pipeline.report();
