@@ -43,7 +43,9 @@ async function cBenchBinary(root: string): Promise<string> {
   })();
   if (stale) {
     const include = path.join(path.dirname(resolveLibraryPath().path), '..', 'include');
-    await run('gcc', ['-O2', '-std=c11', '-I', include, '-o', binary, source, '-ldl', '-lm']);
+    // $CC as make reads it (a cross compiler, or "ccache gcc"), else gcc.
+    const [cc = 'gcc', ...ccArgs] = (process.env['CC'] ?? '').trim().split(/\s+/).filter((word) => word !== '');
+    await run(cc, [...ccArgs, '-O2', '-std=c11', '-I', include, '-o', binary, source, '-ldl', '-lm']);
   }
   return binary;
 }

@@ -53,11 +53,14 @@ describe('ThermalMonitor', () => {
     expect(monitor.maxFps).toBeUndefined();
   });
 
-  it('without a profile watches every zone; configured zones override the profile', async () => {
-    const root = fakeMachine({ thermal_zone0: ['acpitz', 40000], thermal_zone1: ['x86_pkg_temp', 55000] });
+  it("without a board profile watches the generic profile's zones; configured zones override the profile", async () => {
+    // No device tree: the generic profile of this process's architecture applies (generic-x64 watches
+    // x86_pkg_temp and acpitz, generic-arm64 cpu-thermal, soc-thermal and the like).
+    const soc = process.arch === 'arm64' ? 'soc-thermal' : 'x86_pkg_temp';
+    const root = fakeMachine({ thermal_zone0: ['acpitz', 40000], thermal_zone1: [soc, 55000] });
     const all = acquire(thermal(root));
     await all.refresh();
-    expect(all.current).toMatchObject({ celsius: 55, zone: 'x86_pkg_temp' });
+    expect(all.current).toMatchObject({ celsius: 55, zone: soc });
     const one = acquire(thermal(root, { zones: ['acpitz'] }));
     await one.refresh();
     expect(one.current).toMatchObject({ celsius: 40, zone: 'acpitz' });

@@ -1,6 +1,6 @@
 /**
  * Golden results on real models made by others (../shared/models, README there). Scores are compared with a
- * tolerance of one output quantisation step (1/256); classes exactly.
+ * tolerance of one output quantisation step (1/256), against the expected value of this architecture; classes exactly.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -23,7 +23,9 @@ async function top1(interpreter: Interpreter, image: string, normalization?: { m
 
 describe.skipIf(!hasSharedModels)('real models from ../shared/models', () => {
   const cases = [
-    { model: 'mobilenet_v2_1.0_224_quant.tflite', image: 'cat.png', index: 286, score: 0.754 },
+    // TFLite's arm64 kernels round exact halves differently from its x86 ones: on arm64 this score is 191/256, two
+    // output steps below x86's 193/256 (measured under qemu-user with tfjs-tflite-node's linux_arm64 library).
+    { model: 'mobilenet_v2_1.0_224_quant.tflite', image: 'cat.png', index: 286, score: process.arch === 'arm64' ? 0.746 : 0.754 },
     { model: 'mobilenet_v2_1.0_224_quant.tflite', image: 'grace_hopper.png', index: 653, score: 0.914 },
     { model: 'tf2_mobilenet_v2_1.0_224_ptq.tflite', image: 'cat.png', index: 286, score: 0.637 },
     { model: 'tf2_mobilenet_v2_1.0_224_ptq.tflite', image: 'grace_hopper.png', index: 653, score: 0.801 },

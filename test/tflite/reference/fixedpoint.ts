@@ -7,6 +7,12 @@ const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
 const TWO_31 = 2147483648;
 
+/** Round to nearest, exact halves to the even neighbour (IEEE's default; NEON's FCVTNS). */
+export function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
 /** C's std::round / roundf: halves away from zero. Exact for any double. */
 export function roundHalfAway(x: number): number {
   const a = Math.abs(x);

@@ -5,7 +5,7 @@
 // optimized_ops.h Softmax(SoftmaxParams, In*, Out*) and PopulateSoftmaxLookupTable,
 // reference_ops/{quantize,dequantize}.h. Arrays are NHWC, row-major.
 import {
-  clamp, multiplyByQuantizedMultiplier, multiplyByQuantizedMultiplierSmallerThanOne, quantizeMultiplier, roundHalfAway,
+  clamp, multiplyByQuantizedMultiplier, multiplyByQuantizedMultiplierSmallerThanOne, quantizeMultiplier, roundHalfAway, roundHalfEven,
   type QuantizedMultiplier,
 } from './fixedpoint.js';
 
@@ -218,11 +218,13 @@ export function softmaxQuantized(p: SoftmaxArgs): Int32Array {
 
 /**
  * QUANTIZE float32 → int8/uint8 (AffineQuantize): QuantizationParams.scale is a double, so
- * x / scale is a double division (not float), then rounded half away from zero.
+ * x / scale is a double division (not float), then rounded half away from zero on x86; TFLite's arm64
+ * build rounds exact halves to even (measured under qemu-user with the linux_arm64 library).
  */
-export function quantize(input: ArrayLike<number>, scale: number, zeroPoint: number, type: QuantType): Int32Array {
+export function quantize(input: ArrayLike<number>, scale: number, zeroPoint: number, type: QuantType, arch: string = process.arch): Int32Array {
   const [lo, hi] = type === 'int8' ? [-128, 127] : [0, 255];
-  return Int32Array.from(input, (x) => clamp(roundHalfAway(Math.fround(x) / Math.fround(scale)) + zeroPoint, lo, hi));
+  const round = arch === 'arm64' ? roundHalfEven : roundHalfAway;
+  return Int32Array.from(input, (x) => clamp(round(Math.fround(x) / Math.fround(scale)) + zeroPoint, lo, hi));
 }
 
 /** DEQUANTIZE int8/uint8 → float32: (float)(double(scale) * (q - zeroPoint)). */
