@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type http from 'node:http';
+import { readRegularFile } from '../config/bounded-read.js';
 import { isLoopbackHost } from '../config/schema.js';
 import type { Logger } from '../core/log.js';
 import type { CommandDispatcher } from '../commands/dispatcher.js';
@@ -49,7 +50,7 @@ export const MAX_SMALL_BODY = 16 * 1024;
 /** frame.jpg waits this long for the next frame, ms. */
 export const FRAME_WAIT_MS = 5000;
 
-const pipelineRoute = /^\/api\/pipelines\/([a-z0-9][a-z0-9_-]{0,62})\/(stream\.mjpeg|frame\.jpg|pause|resume|snapshot)$/;
+const pipelineRoute = /^\/api\/pipelines\/([a-z0-9][a-z0-9_-]{0,62})\/(stream\.mjpeg|frame\.jpg|config|pause|resume|snapshot)$/;
 const snapshotRoute = /^\/api\/snapshots\/([0-9a-f]{32})\.jpg$/;
 
 type Refusal = 'auth' | 'viewers' | 'events' | 'host' | 'origin' | 'body';
@@ -225,6 +226,10 @@ export class LiveServer {
       if (isSensorSource(pipeline.settings.source)) return sendError(response, 409, `pipeline ${name} is a sensor pipeline: it has no frames (see the series events)`);
       return action === 'frame.jpg' ? this.oneFrame(response, name) : this.stream(request, response, name);
     }
+    if (action === 'config') {
+      if (method !== 'GET') return sendError(response, 405, 'method not allowed', { allow: 'GET' });
+      return this.configFile(response, pipelineFile(pipeline.settings));
+    }
     if (method !== 'POST') return sendError(response, 405, 'method not allowed', { allow: 'POST' });
     return this.command(request, response, name, action as LiveCommand);
   }
@@ -303,6 +308,16 @@ export class LiveServer {
     }
     const answer = commandAnswer(command, await dispatcher.handle(JSON.stringify({ command })));
     sendJson(response, answer.status, answer.body);
+  }
+
+  /** The editor starts from the pipeline's own file: the one file /api/validate accepts for it, as large as it may send back. */
+  private async configFile(response: http.ServerResponse, file: string): Promise<void> {
+    const read = await readRegularFile(file, MAX_VALIDATE_BODY);
+    if ('refused' in read) {
+      const why = read.refused.kind === 'too-big' ? `larger than ${MAX_VALIDATE_BODY} bytes` : read.refused.kind === 'not-regular' ? read.refused.found : read.refused.code;
+      return sendError(response, 409, `the pipeline's file ${file} cannot be handed out: ${why}`);
+    }
+    sendJson(response, 200, { file, yaml: read.text });
   }
 
   private async validate(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {

@@ -282,6 +282,18 @@ describe('/api/validate', () => {
   }, 60_000);
 });
 
+describe('/api/pipelines/<name>/config', () => {
+  it("hands the editor the pipeline's own file, read-only", async () => {
+    const { pipelines } = (await request(setup.port, 'GET', '/api/state')).json<LiveState>();
+    const answer = await request(setup.port, 'GET', `/api/pipelines/${pipelines[0]!.name}/config`);
+    expect(answer.status).toBe(200);
+    expect(answer.json()).toEqual({ file: setup.yamlFile, yaml: setup.yamlText });
+    const write = await postJson(setup.port, `/api/pipelines/${pipelines[0]!.name}/config`, { yaml: 'version: 1' });
+    expect(write.status).toBe(405);
+    expect((await request(setup.port, 'GET', '/api/pipelines/nosuch/config')).status).toBe(404);
+  });
+});
+
 describe('/api/events', () => {
   it('streams state every second, prediction summaries and sensor windows', async () => {
     const events: Array<{ event: string; data: Record<string, unknown> }> = [];
