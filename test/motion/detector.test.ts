@@ -17,8 +17,9 @@ function run(detector: MotionDetector, count: number, make: (i: number) => Retur
 }
 
 describe('grey copy', () => {
-  // 60 rows: blocks of 4x4 (the one-word-a-block paths); 72 rows: blocks of 3 or 4 by 3 or 4 (the general path).
-  for (const [rows, size] of [[60, [80, 60]], [72, [96, 72]]] as const) {
+  // 60 rows: blocks of 4x4 (the one-word-a-block paths); 72 rows: blocks of 3 or 4 by 3 or 4 (the general path);
+  // 120 rows: 2x2 (two rows a block); 30 rows: 8x8 (more rows a block than the unrolled sums take).
+  for (const [rows, size] of [[60, [80, 60]], [72, [96, 72]], [120, [160, 120]], [30, [40, 30]]] as const) {
   it(`averages whole blocks of the luma, the same for every raw format (${rows} rows)`, () => {
     const luma = frame(texture(W, H, 40, 200), { seed: 1, noise: 10 });
     const grid = greyGrid(W, H, rows);
@@ -74,6 +75,17 @@ describe('grey copy', () => {
         }
       }
     }
+  });
+
+  it('gives the same grey copy of RGB whose width is not a multiple of 4 (no 4-pixel steps) as of its luma', () => {
+    const w = 318;
+    const luma = frame(texture(w, H, 40, 200), { seed: 2, noise: 10 });
+    const grid = greyGrid(w, H, 72);
+    const fromLuma = new Uint8Array(grid.width * grid.height);
+    const fromRgb = new Uint8Array(grid.width * grid.height);
+    downscaleGrey(encode(luma, 'gray8'), grid, fromLuma, greyScratch(grid));
+    downscaleGrey(encode(luma, 'rgb24'), grid, fromRgb, greyScratch(grid));
+    expect(fromRgb.reduce((m, v, k) => Math.max(m, Math.abs(v - fromLuma[k]!)), 0)).toBeLessThanOrEqual(1);
   });
 
   it('handles sizes that do not divide: every source pixel in exactly one block', () => {

@@ -42,7 +42,9 @@ pipelines:
     model: { file: ${sharedModel('coco_ssd_mobilenet_v1_1.0_quant_2018_06_29.tflite')} }
     preprocess: { resize: fill }
     postprocess: { kind: detect-ssd, threshold: 0.2, max_detections: 10 }
-    buffer: { policy: queue, size: 16 }
+    # Deep: on a loaded host the detector can take ~1 s a frame for a while; frames are timed at capture, so
+    # waiting delays the results without changing them, where a queue of 16 dropped whole cars.
+    buffer: { policy: queue, size: 64 }
     # min_area 0.003: the road markings' shimmer in the compressed video stays below it (docs/benchmarks.md, motion).
     motion: { min_area: 0.003 }
     track:

@@ -2,6 +2,9 @@
  * Runs a shipped example pipeline (pipelines/*.yaml) to the end of its video, as `edgepipe run` would with
  * EDGEPIPE_MODELS at the shared models: its own sinks replaced by a recorder of predictions, events and the zone
  * counts, `loop` off so the source ends with the file, and the `input` swapped when a test gives another video.
+ * The buffer queue is deeper (64 frames, ~32 MB of 768x432 i420): on a loaded shared host the detector can take
+ * ~1 s a frame for a while (measured with several video tests at once), and a queue of 16 then drops the frames
+ * of a whole car or visitor; frames are timed at capture, so a deeper queue delays the results without changing them.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -30,7 +33,7 @@ export async function runExample(name: string, options: { input?: string } = {})
   const predictions: Prediction[] = [];
   const events: TrackEvent[] = [];
   let counts: CountsSnapshot | undefined;
-  const pipeline = new Pipeline({ ...example, source, sinks: [] }, {
+  const pipeline = new Pipeline({ ...example, source, buffer: { policy: 'queue', size: 64 }, sinks: [] }, {
     runtime: config.runtime,
     logger: memoryLogger(),
     extraSinks: (p) => [{
