@@ -112,7 +112,8 @@ export function createCascadeStage(config: CascadeConfig, index: number): Cascad
   };
 
   async function drain(): Promise<void> {
-    for (let job = queue.shift(); job && !stopped; job = queue.shift()) {
+    while (!stopped && queue.length > 0) {
+      const job = queue.shift()!;
       const state = states.get(job.trackId);
       if (!state) {
         counters.discarded += 1;
