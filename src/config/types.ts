@@ -447,6 +447,8 @@ export interface TrackConfig {
   stationary: { windowMs: number; maxMove: number };
   filters: TrackFilterConfig[];
   masks: TrackMaskConfig[];
+  /** `beside`: result keeps every detection; `replace`: result holds only the tracked objects seen in the frame. */
+  output: 'beside' | 'replace';
 }
 
 export interface TrackFilterConfig {
