@@ -213,6 +213,15 @@ export const trackSchema = object(
       description: 'Polygons over known false positives; detections anchored inside are not tracked.',
       default: [],
     }),
+    output: oneOf(['beside', 'replace'], {
+      description: 'What a prediction\'s `result` holds once objects are tracked (`tracks` always lists the tracked objects).',
+      default: 'beside',
+      meanings: {
+        beside: 'every detection, as the detector reported it',
+        replace: 'only the tracked objects seen in this frame (their smoothed boxes): filtered, masked and not yet confirmed detections are left out',
+      },
+      synonyms: { both: 'beside', tracks: 'replace', tracks_only: 'replace', only_tracks: 'replace' },
+    }),
   },
   [
     {

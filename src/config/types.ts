@@ -459,6 +459,8 @@ export interface TrackConfig {
   stationary: { windowMs: number; maxMove: number };
   filters: TrackFilterConfig[];
   masks: TrackMaskConfig[];
+  /** `beside`: result keeps every detection; `replace`: result holds only the tracked objects seen in the frame. */
+  output: 'beside' | 'replace';
 }
 
 /** One `cascade:` entry (src/config/schema-cascade.ts has the meaning of each field). */

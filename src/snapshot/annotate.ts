@@ -12,6 +12,7 @@ import type { ImagePayload } from '../core/frame.js';
 import type { Result } from '../core/result.js';
 import { invalidOption } from '../runtime/errors.js';
 import { openSnapshotSource, type SnapshotSource } from './frame-source.js';
+import type { OverlayAnalytics } from './analytics-overlay.js';
 import { overlaySvg } from './overlay.js';
 
 export interface SnapshotOptions {
@@ -19,7 +20,11 @@ export interface SnapshotOptions {
   maxBytes: number;
   /** Widest snapshot, pixels (an integer of at least MIN_SNAPSHOT_WIDTH); default 1280. Never upscales. */
   maxWidth?: number;
+  /** Tracks, zones and lines to draw besides the result (src/snapshot/analytics-overlay.ts); source pixels. */
+  analytics?: OverlayAnalytics;
 }
+
+export type { OverlayAnalytics } from './analytics-overlay.js';
 
 export type SnapshotOutcome =
   | { jpeg: Buffer; width: number; height: number; quality: number }
@@ -41,7 +46,7 @@ export const SNAPSHOT_QUALITIES: ReadonlyArray<{ quality: number; minShare: numb
 ];
 
 /** Throws ERR_INVALID_OPTION naming the option; call it where the options are configured. */
-export function checkSnapshotOptions(options: SnapshotOptions, path = 'snapshot'): Required<SnapshotOptions> {
+export function checkSnapshotOptions(options: SnapshotOptions, path = 'snapshot'): Required<Omit<SnapshotOptions, 'analytics'>> {
   const { maxBytes, maxWidth = DEFAULT_SNAPSHOT_WIDTH } = options ?? ({} as SnapshotOptions);
   if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) throw invalidOption(`${path}.maxBytes`, 'a positive integer (bytes)', maxBytes);
   if (!Number.isSafeInteger(maxWidth) || maxWidth < MIN_SNAPSHOT_WIDTH) {
@@ -67,9 +72,9 @@ function message(error: unknown): string {
 }
 
 /** The annotated image at `width` as 3-channel RGB: drawn once per size, encoded at each quality. */
-async function annotate(source: SnapshotSource, result: Result, width: number, height: number): Promise<Buffer> {
+async function annotate(source: SnapshotSource, result: Result, width: number, height: number, analytics: OverlayAnalytics | undefined): Promise<Buffer> {
   const rgb = await source.rgb(width, height);
-  const svg = Buffer.from(overlaySvg(result, { width, height, scaleX: width / source.width, scaleY: height / source.height }));
+  const svg = Buffer.from(overlaySvg(result, { width, height, scaleX: width / source.width, scaleY: height / source.height }, analytics));
   const { data, info } = await sharp(rgb, { raw: { width, height, channels: 3 } })
     .composite([{ input: svg, left: 0, top: 0 }])
     .removeAlpha()
@@ -82,9 +87,9 @@ async function annotate(source: SnapshotSource, result: Result, width: number, h
 }
 
 /** The first quality that fits at `width`, or the smallest size encoded (bytes) when none does. */
-async function encode(source: SnapshotSource, result: Result, width: number, maxBytes: number): Promise<SnapshotOutcome | number> {
+async function encode(source: SnapshotSource, result: Result, width: number, maxBytes: number, analytics?: OverlayAnalytics): Promise<SnapshotOutcome | number> {
   const height = Math.max(1, Math.round((source.height * width) / source.width));
-  const annotated = await annotate(source, result, width, height);
+  const annotated = await annotate(source, result, width, height, analytics);
   let first = 0;
   let smallest = Infinity;
   for (const { quality, minShare } of SNAPSHOT_QUALITIES) {
@@ -120,7 +125,7 @@ export async function renderSnapshot(payload: ImagePayload, result: Result, opti
   let last = '';
   try {
     for (const width of snapshotWidths(source.width, maxWidth)) {
-      const outcome = await encode(source, result, width, maxBytes);
+      const outcome = await encode(source, result, width, maxBytes, options.analytics);
       if (typeof outcome !== 'number') return outcome;
       last = ` (the smallest try, ${width} px wide, took ${outcome} bytes)`;
     }

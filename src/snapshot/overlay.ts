@@ -4,6 +4,7 @@
  * the snapshot was downscaled to fit its byte limit.
  */
 import type { DetectedObject, Keypoint, Result } from '../core/result.js';
+import { placeShapes, trackShapes, type OverlayAnalytics } from './analytics-overlay.js';
 import { COCO_SKELETON, keypointColour } from './skeleton.js';
 import {
   FONT_FAMILY,
@@ -178,10 +179,13 @@ function shapesFor(result: Result, canvas: OverlayCanvas, m: Metrics): string[] 
   }
 }
 
-/** The overlay for `result` on a `canvas.width` x `canvas.height` image, as an SVG document. */
-export function overlaySvg(result: Result, canvas: OverlayCanvas): string {
+/**
+ * The overlay for `result` on a `canvas.width` x `canvas.height` image, as an SVG document; with `analytics`, also
+ * the zones and lines (under the result) and the tracks with their trails (over it).
+ */
+export function overlaySvg(result: Result, canvas: OverlayCanvas, analytics?: OverlayAnalytics): string {
   const m = metricsFor(canvas);
-  const shapes = shapesFor(result, canvas, m);
+  const shapes = [...placeShapes(analytics, canvas, m), ...shapesFor(result, canvas, m), ...trackShapes(analytics, canvas, m)];
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" width="${canvas.width}" height="${canvas.height}" viewBox="0 0 ${canvas.width} ${canvas.height}">` +
     `<g font-family="${FONT_FAMILY}" font-size="${m.font}">${shapes.join('')}</g></svg>`

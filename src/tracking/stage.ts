@@ -139,7 +139,11 @@ export function createTrackingStage(config: TrackConfig): TrackingStage {
         }
       }
       emit(update.events, frame);
-      return { ...prediction, analytics: { ...prediction.analytics, tracks: update.tracks.map(trackRecord) } };
+      const analytics = { ...prediction.analytics, tracks: update.tracks.map(trackRecord) };
+      if (config.output !== 'replace') return { ...prediction, analytics };
+      // In place of the detections: the tracked objects seen in this frame (coasting ones were not).
+      const objects = update.tracks.filter((t) => t.matched).map((t) => ({ index: t.index, ...(t.label === undefined ? {} : { label: t.label }), score: t.score, box: { ...t.box } }));
+      return { ...prediction, result: { ...prediction.result, objects }, analytics };
     },
     async stop(): Promise<void> {
       // A picture being made still belongs to the tracks that end now.

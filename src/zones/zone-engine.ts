@@ -10,7 +10,7 @@
 import type { LineCrossEvent, ZoneEngineEvent } from '../core/events.js';
 import type { Box } from '../postprocess/types.js';
 import { ZoneCounts, type CountsSnapshot } from './counts.js';
-import { anchorOf, pointInPolygon, type FrameSize } from './geometry.js';
+import { anchorOf, pointInPolygon, type FrameSize, type Point } from './geometry.js';
 import { LineSide } from './line-crossing.js';
 import { duplicateNames, resolveLine, resolveZone, type ResolvedLine, type ResolvedZone } from './resolve.js';
 import type { LineSpec, ZoneSpec, ZoneSubject } from './types.js';
@@ -73,6 +73,11 @@ export class ZoneEngine {
   /** Counts per zone and line (current and totals). */
   snapshot(): CountsSnapshot {
     return this.state.snapshot();
+  }
+
+  /** The zones and lines in pixels of the latest update's frame (empty before the first update). */
+  geometry(): { zones: ReadonlyArray<{ name: string; polygon: readonly Point[] }>; lines: ReadonlyArray<{ name: string; a: Point; b: Point }> } {
+    return { zones: this.zones, lines: this.lines };
   }
 
   /** Objects of `label` (default: every label) inside `zone` now. */

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ZONE_COLOUR } from '../../src/snapshot/analytics-overlay.js';
 import { classColour } from '../../src/snapshot/svg.js';
 import { BestSnapshots, renderBestSnapshot } from '../../src/tracking/best-snapshots.js';
 import { writeYoloLayoutModel } from '../helpers/image-models.js';
@@ -82,6 +83,7 @@ pipelines:
     postprocess: { kind: detect-yolo, threshold: 0.3, objectness: false, coordinates: normalized }
     buffer: { policy: queue, size: 8 }
     track: { min_hits: 3 }
+    zones: [ { name: door, points: [[20, 10], [180, 10], [180, 90], [20, 90]], min_time_s: 0 } ]
     sinks:
       - { kind: mqtt, url: "${broker.url}", device_id: best, outbox: { dir: ${path.join(dir, 'outbox')} }, events: { enabled: true }, snapshots: { enabled: true } }
 `;
@@ -91,7 +93,10 @@ pipelines:
     // The fixed box scores the same in every frame: the best is the first frame of the confirmed track (min_hits 3).
     expect(ends[0]).toMatchObject({ trackId: 1, snapshot: { frameId: 2 } });
     const topic = 'edgepipe/best/hall/snapshot/track/1';
-    await watcher.until(() => watcher.on('edgepipe/best/hall/events').length >= 2 && watcher.messages.some((m) => m.topic === topic), 'the event and its picture');
+    await watcher.until(
+      () => watcher.on('edgepipe/best/hall/events').length >= 2 && watcher.messages.some((m) => m.topic === topic) && watcher.messages.some((m) => m.topic === 'edgepipe/best/hall/snapshot'),
+      'the events, the track picture and the annotated snapshot',
+    );
     const end = watcher.on('edgepipe/best/hall/events').map((p) => JSON.parse(p) as Record<string, unknown>).find((e) => e['type'] === 'track_end')!;
     expect(end).toMatchObject({ track_id: 1, snapshot: { frame_id: 2, score: 0.898438, ref: topic } });
     expect(schemaErrors('track-event', JSON.stringify(end))).toEqual([]);
@@ -104,5 +109,17 @@ pipelines:
     expect(distance(pixel(image, 100, 50), [GREY.r, GREY.g, GREY.b])).toBeLessThanOrEqual(6);
     expect(distance(pixel(image, 190, 95), [GREY.r, GREY.g, GREY.b])).toBeLessThanOrEqual(6);
     expect(pipeline.report().stages?.['tracking']).toMatchObject({ bestSnapshotsKept: 1, bestSnapshotsDropped: 0 });
+
+    // The track events (track_start, zone_enter on frame 2) took an annotated snapshot: the zone's outline and the
+    // track are drawn on it.
+    const annotated = watcher.messages.filter((m) => m.topic === 'edgepipe/best/hall/snapshot');
+    expect(annotated.length).toBeGreaterThanOrEqual(1);
+    const shot = await decode(annotated[0]!.payload);
+    expect([shot.width, shot.height]).toEqual([200, 100]);
+    for (const [x, y] of [[20, 40], [20, 60], [100, 90], [180, 50]] as const) {
+      expect(distance(pixel(shot, x, y), ZONE_COLOUR), `zone edge ${x},${y}`).toBeLessThanOrEqual(50);
+    }
+    // The track's box (x 75..125), its right edge in the class colour.
+    expect(distance(pixel(shot, 125, 50), classColour(0))).toBeLessThanOrEqual(50);
   });
 });

@@ -33,6 +33,7 @@ import { OutboxStream } from './outbox-stream.js';
 import { PublishGate } from './publish-gate.js';
 import type { ConnectionLease } from './shared-connection.js';
 import { SnapshotPublisher, type SnapshotCounts } from './snapshots.js';
+import { analyticsOverlay, TrackTrails } from '../../snapshot/trails.js';
 import type { ControlOutcome, PipelineControl } from '../../commands/control.js';
 import { MqttCommands, type MqttCommandStats } from '../../commands/mqtt-commands.js';
 
@@ -111,6 +112,10 @@ export class MqttSink implements PredictionSink {
   private readonly events: OutboxStream | undefined;
   private readonly gate: PublishGate;
   private readonly snapshots: SnapshotPublisher | undefined;
+  /** Where tracked objects stood over the last predictions, drawn as trails on snapshots. */
+  private readonly trails = new TrackTrails();
+  /** A track event came since the last prediction: the next one takes a snapshot. */
+  private trackEventSeen = false;
   private readonly warn: (message: string) => void;
   private readonly flushTimeoutMs: number;
   private readonly stopTimeoutMs: number;
@@ -187,7 +192,7 @@ export class MqttSink implements PredictionSink {
     this.snapshots = config.snapshots.enabled
       ? new SnapshotPublisher(
           // Loaded on first use: sinks without snapshots never load the drawing code.
-          async (image, result) => (await import('../../snapshot/annotate.js')).annotatedSnapshot(image, result, { maxBytes }),
+          async (image, result, analytics) => (await import('../../snapshot/annotate.js')).annotatedSnapshot(image, result, { maxBytes, ...(analytics ? { analytics } : {}) }),
           (jpeg, done) => this.publishDirect(this.topics.snapshot, jpeg, 0, false, done),
         )
       : undefined;
@@ -317,7 +322,11 @@ export class MqttSink implements PredictionSink {
     if (this.events || this.snapshots) {
       const events = changes(this.lastSeen, result, this.config.threshold);
       for (const event of events) this.events?.enqueue(this.topics.events, (seq) => eventPayload(event, prediction, seq, this.device));
-      this.snapshots?.consider(prediction.frame, result, prediction.frameId, events.length > 0);
+      // Tracks (with trails) and zones are drawn when the pipeline has them; a track event of this frame (told
+      // before its prediction) takes a snapshot like a change event does.
+      const analytics = this.snapshots ? analyticsOverlay(prediction, this.trails) : undefined;
+      this.snapshots?.consider(prediction.frame, result, prediction.frameId, events.length > 0 || this.trackEventSeen, analytics);
+      this.trackEventSeen = false;
     }
     // Copies only when a later prediction is compared with this one (the caller may reuse the result).
     const kept = this.events || this.snapshots || this.config.mode === 'change' ? structuredClone(result) : undefined;
@@ -337,6 +346,8 @@ export class MqttSink implements PredictionSink {
    * events.enabled false.
    */
   event(event: TrackEvent): void {
+    // Snapshots follow track events also with the events topic off, as they follow change events.
+    this.trackEventSeen = true;
     if (!this.events) return;
     if (this.state !== 'running' || this.stopping) {
       this.droppedEvents += 1;

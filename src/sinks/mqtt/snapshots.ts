@@ -5,6 +5,7 @@
  */
 import type { FramePayload, ImagePayload } from '../../core/frame.js';
 import type { Result } from '../../core/result.js';
+import type { OverlayAnalytics } from '../../snapshot/analytics-overlay.js';
 
 export interface SnapshotCounts {
   /** Written to the connection. */
@@ -40,18 +41,18 @@ export class SnapshotPublisher {
    * with true when it was written to the connection.
    */
   constructor(
-    private readonly render: (image: ImagePayload, result: Result) => Promise<Buffer | undefined>,
+    private readonly render: (image: ImagePayload, result: Result, analytics?: OverlayAnalytics) => Promise<Buffer | undefined>,
     private readonly send: (jpeg: Buffer, done: (ok: boolean) => void) => void,
   ) {}
 
   /** Takes a snapshot of `frame` with `result` drawn on it, unless one is in flight (then it is dropped). */
-  offer(frame: FramePayload | undefined, result: Result): Promise<SnapshotOutcome> {
+  offer(frame: FramePayload | undefined, result: Result, analytics?: OverlayAnalytics): Promise<SnapshotOutcome> {
     const image = this.inFlight ? undefined : copyImage(frame);
     if (!image) {
       this.counts.dropped += 1;
       return Promise.resolve('dropped');
     }
-    const taken = this.take(image, structuredClone(result));
+    const taken = this.take(image, structuredClone(result), analytics && structuredClone(analytics));
     this.inFlight = taken.then(() => undefined).finally(() => (this.inFlight = undefined));
     return taken;
   }
@@ -71,11 +72,14 @@ export class SnapshotPublisher {
     });
   }
 
-  /** Each prediction: a snapshot when it raised an event or a command asked for one (and none is in flight). */
-  consider(frame: FramePayload | undefined, result: Result, frameId: number, event: boolean): void {
+  /**
+   * Each prediction: a snapshot when it raised an event or a command asked for one (and none is in flight).
+   * `analytics`: tracks, zones and lines to draw too.
+   */
+  consider(frame: FramePayload | undefined, result: Result, frameId: number, event: boolean, analytics?: OverlayAnalytics): void {
     const waiting = this.inFlight ? [] : this.requests.splice(0);
     if (!event && waiting.length === 0) return;
-    const taken = this.offer(frame, result);
+    const taken = this.offer(frame, result, analytics);
     if (waiting.length > 0) void taken.then((outcome) => waiting.forEach((settle) => settle({ frameId, outcome })));
   }
 
@@ -84,10 +88,10 @@ export class SnapshotPublisher {
     await this.inFlight;
   }
 
-  private async take(image: ImagePayload, result: Result): Promise<SnapshotOutcome> {
+  private async take(image: ImagePayload, result: Result, analytics: OverlayAnalytics | undefined): Promise<SnapshotOutcome> {
     let jpeg: Buffer | undefined;
     try {
-      jpeg = await this.render(image, result);
+      jpeg = await this.render(image, result, analytics);
     } catch {
       jpeg = undefined; // only invalid options throw, and those are checked by the config schema
     }
