@@ -158,7 +158,10 @@ describe('edgepipe demo --write-models DIR', () => {
     const stderr = result.stderr.split('\n').filter((line) => line !== '');
     expect(stderr.filter((line) => !/^warning: pipelines\/\S+: pipelines\[\d+\]\.source\.input: the camera device \/dev\/video\d+ does not exist now/.test(line))).toEqual([]);
     expect(result.code).toBe(0);
-    expect(result.stdout.trim()).toMatch(new RegExp(`^ok: \\d+ pipeline\\(s\\) in ${examples.length} file\\(s\\)$`, 'u'));
+    // Before the verdict, what the tracker of each analytics example will see (frame size, classes).
+    const lines = result.stdout.trim().split('\n');
+    expect(lines.at(-1)).toMatch(new RegExp(`^ok: \\d+ pipeline\\(s\\) in ${examples.length} file\\(s\\)$`, 'u'));
+    expect(lines.slice(0, -1).filter((line) => !/^pipeline [a-z0-9_-]+: (the tracker.* sees? \d+x\d+ frames|classes tracked: )/.test(line))).toEqual([]);
     // Without the written models the examples that need them are named, each with its field.
     const sharedOnly = await runCli(['validate', 'pipelines/'], { EDGEPIPE_MODELS: sharedModelsDir });
     expect(sharedOnly.code).toBe(2);
