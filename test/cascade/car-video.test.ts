@@ -7,8 +7,8 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { holdRealtimeVideoSlot, REALTIME_SLOT_WAIT_MS } from '../helpers/realtime-slot.js';
+import { describe, expect, it } from 'vitest';
+import { takeTurnsWithRealtimeVideoTests } from '../helpers/realtime-slot.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { TrackEndEvent, TrackEvent } from '../../src/core/events.js';
 import type { Prediction } from '../../src/core/frame.js';
@@ -23,13 +23,7 @@ const example = path.join(projectRoot, 'pipelines', 'cascade-cars.yaml');
 if (!hasSharedModels) console.warn(`cascade car-video test skipped: ${sharedModelsDir} (the shared models and videos) is absent`);
 
 describe.skipIf(!hasSharedModels || !runFfmpegTests)('pipelines/cascade-cars.yaml on car-detection.mp4 (COCO detector, then MobileNet on car crops)', () => {
-  let releaseSlot: (() => Promise<void>) | undefined;
-  beforeAll(async () => {
-    releaseSlot = await holdRealtimeVideoSlot();
-  }, REALTIME_SLOT_WAIT_MS);
-  afterAll(async () => {
-    await releaseSlot?.();
-  });
+  takeTurnsWithRealtimeVideoTests();
 
   it('every car track carries a classifier result within the budget of 4 crops a second', async () => {
     const config = parseConfig(example, readFileSync(example, 'utf8'), { env: { ...process.env, EDGEPIPE_MODELS: sharedModelsDir } });

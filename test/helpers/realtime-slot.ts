@@ -10,6 +10,7 @@
 import { open, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 
 const LOCK_PATH = path.join(os.tmpdir(), 'edgepipe-test-realtime-video.lock');
 const POLL_MS = 250;
@@ -46,4 +47,15 @@ export async function holdRealtimeVideoSlot(): Promise<() => Promise<void>> {
     else if (Date.now() > deadline) throw new Error(`the real-time video slot (${LOCK_PATH}) was held by process ${owner} for more than ${REALTIME_SLOT_WAIT_MS / 60_000} minutes`);
     else await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
+}
+
+/** Inside a describe: its tests run while this file holds the slot (taken before the first, given back after the last). */
+export function takeTurnsWithRealtimeVideoTests(): void {
+  let release: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    release = await holdRealtimeVideoSlot();
+  }, REALTIME_SLOT_WAIT_MS);
+  afterAll(async () => {
+    await release?.();
+  });
 }

@@ -15,8 +15,8 @@
 import path from 'node:path';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { holdRealtimeVideoSlot, REALTIME_SLOT_WAIT_MS } from '../helpers/realtime-slot.js';
+import { describe, expect, it } from 'vitest';
+import { takeTurnsWithRealtimeVideoTests } from '../helpers/realtime-slot.js';
 import { hasSharedModels, sharedModel } from '../helpers/shared-models.js';
 import { runFfmpegTests } from '../sources/camera-helpers.js';
 import { runYaml } from './helpers.js';
@@ -25,13 +25,7 @@ const dir = mkdtempSync(path.join(tmpdir(), 'edgepipe-car-video-'));
 const VIDEO_FRAMES = 377;
 
 describe.skipIf(!hasSharedModels || !runFfmpegTests)('car-detection.mp4: motion gating and tracking through the COCO detector', () => {
-  let releaseSlot: (() => Promise<void>) | undefined;
-  beforeAll(async () => {
-    releaseSlot = await holdRealtimeVideoSlot();
-  }, REALTIME_SLOT_WAIT_MS);
-  afterAll(async () => {
-    await releaseSlot?.();
-  });
+  takeTurnsWithRealtimeVideoTests();
 
   it('infers at most half of the frames and tracks each of the 4 cars as one track', async () => {
     const yaml = `

@@ -11,8 +11,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { holdRealtimeVideoSlot, REALTIME_SLOT_WAIT_MS } from '../helpers/realtime-slot.js';
+import { describe, expect, it } from 'vitest';
+import { takeTurnsWithRealtimeVideoTests } from '../helpers/realtime-slot.js';
 import { hasSharedModels, sharedModel } from '../helpers/shared-models.js';
 import { runFfmpegTests } from '../sources/camera-helpers.js';
 import { describeEvents, runExample } from './example-runner.js';
@@ -22,13 +22,7 @@ const HOLD_FRAME = 79; // 6.32 s at 12.5 fps
 const HOLD_FRAMES = 250; // 20 s
 
 describe.skipIf(!hasSharedModels || !runFfmpegTests)('parking-occupancy.yaml on car-detection.mp4', () => {
-  let releaseSlot: (() => Promise<void>) | undefined;
-  beforeAll(async () => {
-    releaseSlot = await holdRealtimeVideoSlot();
-  }, REALTIME_SLOT_WAIT_MS);
-  afterAll(async () => {
-    await releaseSlot?.();
-  });
+  takeTurnsWithRealtimeVideoTests();
 
   it('tracks the 4 passing cars as one track each, none parks in the bay', async () => {
     const { pipeline, predictions, events, counts } = await runExample('parking-occupancy.yaml');

@@ -4,20 +4,14 @@
  * 0:06-0:19, 0:23-0:44, 0:50-1:09) in real time through the COCO detector: what the example promises, each
  * visitor counted once at the table and once through the door, going out, and nothing else.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { holdRealtimeVideoSlot, REALTIME_SLOT_WAIT_MS } from '../helpers/realtime-slot.js';
+import { describe, expect, it } from 'vitest';
+import { takeTurnsWithRealtimeVideoTests } from '../helpers/realtime-slot.js';
 import { hasSharedModels } from '../helpers/shared-models.js';
 import { runFfmpegTests } from '../sources/camera-helpers.js';
 import { describeEvents, runExample } from './example-runner.js';
 
 describe.skipIf(!hasSharedModels || !runFfmpegTests)('people-counting-door.yaml on people-walk.mp4', () => {
-  let releaseSlot: (() => Promise<void>) | undefined;
-  beforeAll(async () => {
-    releaseSlot = await holdRealtimeVideoSlot();
-  }, REALTIME_SLOT_WAIT_MS);
-  afterAll(async () => {
-    await releaseSlot?.();
-  });
+  takeTurnsWithRealtimeVideoTests();
 
   it('counts 3 visits at the table, 3 loiterers and 3 people out through the door, none in', async () => {
     const { pipeline, predictions, events, counts } = await runExample('people-counting-door.yaml');

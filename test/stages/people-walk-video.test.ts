@@ -6,8 +6,8 @@
 import path from 'node:path';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { holdRealtimeVideoSlot, REALTIME_SLOT_WAIT_MS } from '../helpers/realtime-slot.js';
+import { describe, expect, it } from 'vitest';
+import { takeTurnsWithRealtimeVideoTests } from '../helpers/realtime-slot.js';
 import { hasSharedModels, sharedModel } from '../helpers/shared-models.js';
 import { runFfmpegTests } from '../sources/camera-helpers.js';
 import { runYaml } from './helpers.js';
@@ -15,13 +15,7 @@ import { runYaml } from './helpers.js';
 const dir = mkdtempSync(path.join(tmpdir(), 'edgepipe-people-walk-'));
 
 describe.skipIf(!hasSharedModels || !runFfmpegTests)('people-walk.mp4: motion gating and tracking through the COCO detector', () => {
-  let releaseSlot: (() => Promise<void>) | undefined;
-  beforeAll(async () => {
-    releaseSlot = await holdRealtimeVideoSlot();
-  }, REALTIME_SLOT_WAIT_MS);
-  afterAll(async () => {
-    await releaseSlot?.();
-  });
+  takeTurnsWithRealtimeVideoTests();
 
   it('gives exactly 3 person tracks with stable ids, and their start and end events', async () => {
     const yaml = `
