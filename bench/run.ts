@@ -6,7 +6,8 @@
  *                                 mqtt-command-rtt (a command's round trip, with and without TCP_NODELAY);
  *                                 config-load (event-loop lag loading large and hostile config files);
  *                                 camera-latest (a 30 fps camera into a model at ~10 fps: freshness of
- *                                 `buffer: latest` and throughput; camera-latest-queue: the same with `queue`);
+ *                                 `buffer: latest` and throughput; camera-latest-queue: the same with `queue`;
+ *                                 camera-latest-third: the camera at 3x the detector's measured rate, >= 30 fps);
  *                                 tracking (Tracker.update per frame for crowds of 10 to 500 objects);
  *                                 motion (motion detection per 640x480 frame, and on video/car-detection.mp4);
  *                                 c-comparison-optimized (c-comparison on MobileNet v2 quant and the COCO SSD
@@ -51,6 +52,7 @@ const benchmarks: Record<string, () => Promise<unknown[]>> = {
   'pipeline-quick': async () => pipelineBenchmarks(models, ['throughput', 'latency']),
   'camera': async () => [await cameraBenchmark(models)],
   'camera-latest': async () => [await cameraLatestBenchmark(models, { policy: 'latest', seconds: 40 })],
+  'camera-latest-third': async () => [await cameraLatestBenchmark(models, { policy: 'latest', seconds: 40, camera: 'third' })],
   'camera-latest-queue': async () => [await cameraLatestBenchmark(models, { policy: 'queue', seconds: 20 })],
   'mqtt-publish': async () => mqttBenchmarks(models),
   'mqtt-command-rtt': async () => commandRoundTrip(),
