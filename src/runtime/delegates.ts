@@ -2,9 +2,10 @@
  * Delegate descriptors: one YAML file per accelerator in delegates/ (see delegates/*.yaml for the fields).
  * They say which ABI a delegate uses, where its library lives per architecture and its default options.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { LineCounter, parseDocument, isMap, type Node as YamlNode } from 'yaml';
+import { readRegularFileSync, refusalText } from '../config/bounded-read.js';
 import { EdgepipeError, describeValue } from './errors.js';
 import { packageRoot } from './paths.js';
 
@@ -137,9 +138,13 @@ export function parseDelegateDescriptor(file: string, text: string): DelegateDes
   return descriptor;
 }
 
+/** A descriptor is a few dozen lines; anything this big is not one. */
+export const MAX_DESCRIPTOR_BYTES = 64 * 1024;
+
 /**
  * Loads every *.yaml in the given folders; a later folder overrides an earlier one by name (so
- * /etc/edgepipe/delegates can adjust a shipped descriptor).
+ * /etc/edgepipe/delegates can adjust a shipped descriptor). Regular files only, at most MAX_DESCRIPTOR_BYTES: a
+ * FIFO named `npu.yaml` in /etc/edgepipe/delegates would otherwise hold the service's start forever.
  */
 export function loadDelegateDescriptors(dirs: readonly string[] = [builtinDelegatesDir]): Map<string, DelegateDescriptor> {
   const out = new Map<string, DelegateDescriptor>();
@@ -147,7 +152,11 @@ export function loadDelegateDescriptors(dirs: readonly string[] = [builtinDelega
     if (!existsSync(dir)) continue;
     for (const entry of readdirSync(dir).filter((f) => f.endsWith('.yaml') || f.endsWith('.yml')).sort()) {
       const file = path.join(dir, entry);
-      const descriptor = parseDelegateDescriptor(file, readFileSync(file, 'utf8'));
+      const read = readRegularFileSync(file, MAX_DESCRIPTOR_BYTES);
+      if ('refused' in read) {
+        throw new EdgepipeError('ERR_DELEGATE_DESCRIPTOR', `${file}: cannot read this delegate descriptor: ${refusalText(read.refused, 'it', 'a delegate descriptor')}`, { exitCode: 2 });
+      }
+      const descriptor = parseDelegateDescriptor(file, read.text);
       out.set(descriptor.name, descriptor);
     }
   }

@@ -1,9 +1,10 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  builtinDelegatesDir, loadDelegateDescriptors, locateDelegateLibrary, parseDelegateDescriptor,
+  MAX_DESCRIPTOR_BYTES, builtinDelegatesDir, loadDelegateDescriptors, locateDelegateLibrary, parseDelegateDescriptor,
 } from '../../src/runtime/delegates.js';
 
 describe('delegate descriptors', () => {
@@ -55,5 +56,18 @@ describe('delegate descriptors', () => {
     const descriptors = loadDelegateDescriptors([builtinDelegatesDir, dir]);
     expect(descriptors.get('xnnpack')!.options).toEqual({ uint8: true });
     expect(descriptors.get('xnnpack')!.file).toBe(path.join(dir, 'xnnpack.yaml'));
+  });
+
+  it('refuses a FIFO or an oversized file among the descriptors instead of waiting on it or reading it all', () => {
+    const fifoDir = mkdtempSync(path.join(tmpdir(), 'edgepipe-delegates-fifo-'));
+    const fifo = path.join(fifoDir, 'npu.yaml');
+    // mkfifo(1): Node has no API for it. A readFileSync of it would wait for a writer forever.
+    execFileSync('mkfifo', [fifo]);
+    expect(() => loadDelegateDescriptors([fifoDir])).toThrow(`${fifo}: cannot read this delegate descriptor: it is a FIFO (named pipe), not a regular file`);
+
+    const bigDir = mkdtempSync(path.join(tmpdir(), 'edgepipe-delegates-big-'));
+    const big = path.join(bigDir, 'npu.yaml');
+    writeFileSync(big, `# ${'x'.repeat(MAX_DESCRIPTOR_BYTES)}\nversion: 1\n`);
+    expect(() => loadDelegateDescriptors([bigDir])).toThrow(`${big}: cannot read this delegate descriptor: it is 65,550 bytes (64.0 KiB), more than the 64 KiB limit for a delegate descriptor`);
   });
 });
