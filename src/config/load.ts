@@ -8,6 +8,7 @@ import { readRegularFile, refusalText } from './bounded-read.js';
 import { crossFileProblems } from './cross-checks.js';
 import { formatCount, maxConfigFileBytes, maxProblemsPerFile } from './limits.js';
 import { parseFile, type ParseOptions, type ParsedFile } from './parse.js';
+import { sharedConnectionProblems } from './shared-connections.js';
 import { ConfigError, sortProblems, type ConfigProblem, type Position } from './problems.js';
 import { referenceProblems, referenceWarnings } from './references.js';
 import type { ConfigFile, RuntimeConfig } from './types.js';
@@ -73,6 +74,7 @@ export async function checkConfigFiles(paths: readonly string[], options: LoadOp
   }
   for (const file of parsed) problems.push(...file.problems);
   problems.push(...crossFileProblems(parsed));
+  problems.push(...sharedConnectionProblems(parsed));
   // Pipelines whose model file, labels or delegates are reported: loading the model would only repeat it.
   const unusable = new Set<string>();
   const warnings: ConfigProblem[] = [];
