@@ -48,7 +48,9 @@ export class EventHub {
 
   /** Ends every stream (the server stops). */
   closeAll(): void {
-    for (const client of this.clients) client.destroy();
+    // Ended, not destroyed: a browser sees a complete response (no network error in its console) and reconnects
+    // after `retry`; the endpoint's stop closes the sockets of any that do not drain.
+    for (const client of this.clients) client.end();
     this.clients.clear();
   }
 
