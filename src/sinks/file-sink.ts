@@ -40,9 +40,12 @@ export interface FileSinkOptions extends SinkContext {
   snapshots?: Partial<SnapshotFileLimits>;
 }
 
-/** The file sink's stats: the lines', and its pictures' once it had one. */
+/**
+ * The file sink's stats: the lines', and its pictures' once it had one (`pictures`: the MQTT sink's `snapshots`
+ * counts other things; schema/stats.schema.json).
+ */
 export interface FileSinkStats extends SinkStats {
-  snapshots?: SnapshotFileCounts & { pending: number; files: number; bytes: number; lastError?: string };
+  pictures?: SnapshotFileCounts & { pending: number; files: number; bytes: number; lastError?: string };
 }
 
 export class FileSink implements PredictionSink {
@@ -170,7 +173,7 @@ export class FileSink implements PredictionSink {
     const stats: FileSinkStats = { ...this.counts, pending: this.queue.length, ...(this.lastError === undefined ? {} : { lastError: this.lastError }) };
     const p = this.pictures;
     if (p.counts.written + p.counts.dropped + p.counts.errors + p.pending > 0) {
-      stats.snapshots = { ...p.counts, pending: p.pending, ...p.held, ...(p.lastError === undefined ? {} : { lastError: p.lastError }) };
+      stats.pictures = { ...p.counts, pending: p.pending, ...p.held, ...(p.lastError === undefined ? {} : { lastError: p.lastError }) };
     }
     return stats;
   }

@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { RemovedEvent, TrackEndEvent, TrackStartEvent } from '../../src/core/events.js';
 import { FileSink, type FileSinkOptions } from '../../src/sinks/file-sink.js';
 import { removeTempDirs, tempDir } from '../sources/helpers.js';
+import { jsonSchemaErrors, type Json, type JsonSchema } from '../../src/config/json-schema-check.js';
 import { schemaErrors } from './mqtt-fixtures.js';
 import { Tmpfs, tmpfsOrSkip } from './tmpfs.js';
 
@@ -91,9 +92,14 @@ describe('file sink: best pictures of end events', () => {
       dropped: 0,
       errors: 0,
       pending: 0,
-      snapshots: { written: 1, removed: 0, dropped: 0, errors: 0, pending: 0, files: 1, bytes: 30_000 },
+      pictures: { written: 1, removed: 0, dropped: 0, errors: 0, pending: 0, files: 1, bytes: 30_000 },
     });
     expect(warnings).toEqual([]);
+    // As the MQTT stats carry it (snake_case), valid against schema/stats.schema.json's sink counters.
+    const statsSchema = JSON.parse(readFileSync(new URL('../../schema/stats.schema.json', import.meta.url), 'utf8')) as { properties: { sinks: { additionalProperties: JsonSchema } } };
+    const snake = JSON.parse(JSON.stringify(sink.stats()).replace(/"lastError"/g, '"last_error"')) as Json;
+    expect(jsonSchemaErrors(statsSchema.properties.sinks.additionalProperties, snake)).toEqual([]);
+    expect(jsonSchemaErrors(statsSchema.properties.sinks.additionalProperties, { written: 0, dropped: 0, errors: 0, pending: 0, pictures: { written: 1 } })).not.toEqual([]);
   });
 
   it('keeps at most max files and bytes of its pipeline, removing the oldest (counted), also those found from an earlier run', async () => {
@@ -117,7 +123,7 @@ describe('file sink: best pictures of end events', () => {
     await sink.stop();
     const stamps = [10, 11, 12, 13].map((id) => new Date(AT + id).toISOString().replace(/[-:.]/g, ''));
     expect(pictures(dir)).toEqual([`door-track-11-${stamps[1]}.jpg`, `door-track-12-${stamps[2]}.jpg`, `door-track-13-${stamps[3]}.jpg`, 'hall-track-1-20261206T000000000Z.jpg']);
-    expect(sink.stats().snapshots).toMatchObject({ written: 4, removed: 3, files: 3, bytes: 30_000 });
+    expect(sink.stats().pictures).toMatchObject({ written: 4, removed: 3, files: 3, bytes: 30_000 });
 
     // Bytes bind before the count: 35,000 bytes hold one 20,000-byte picture and one 10,000.
     const { sink: second } = sinkIn(dir, { snapshots: { maxFiles: 10, maxBytes: 35_000 } });
@@ -126,7 +132,7 @@ describe('file sink: best pictures of end events', () => {
     expect(await second.flush()).toBe(true);
     await second.stop();
     expect(pictures(dir).filter((n) => n.startsWith('door-'))).toEqual([`door-track-13-${stamps[3]}.jpg`, `door-track-20-${new Date(AT + 20).toISOString().replace(/[-:.]/g, '')}.jpg`]);
-    expect(second.stats().snapshots).toMatchObject({ written: 1, removed: 2, files: 2, bytes: 30_000 });
+    expect(second.stats().pictures).toMatchObject({ written: 1, removed: 2, files: 2, bytes: 30_000 });
   });
 
   it('drops pictures beyond the waiting queue (counted): their lines are written without a ref', async () => {
@@ -139,7 +145,7 @@ describe('file sink: best pictures of end events', () => {
     await sink.stop();
     expect(lines(file).map((l) => refOf(l) !== undefined)).toEqual([true, true, true, false, false]);
     expect(pictures(dir)).toHaveLength(3);
-    expect(sink.stats()).toMatchObject({ written: 5, dropped: 0, snapshots: { written: 3, dropped: 2, errors: 0 } });
+    expect(sink.stats()).toMatchObject({ written: 5, dropped: 0, pictures: { written: 3, dropped: 2, errors: 0 } });
   });
 
   it('a file where the snapshots folder should be: the write fails, counted and logged once per 10 s, every line written', async () => {
@@ -152,8 +158,8 @@ describe('file sink: best pictures of end events', () => {
     expect(await sink.flush()).toBe(true);
     await sink.stop();
     expect(lines(file).map((l) => l['track_id'])).toEqual([1, 2]);
-    expect(sink.stats()).toMatchObject({ written: 2, errors: 0, snapshots: { written: 0, errors: 2 } });
-    expect(sink.stats().snapshots!.lastError).toBe(`cannot write ${path.join(dir, 'snapshots', `door-track-2-${STAMP}.jpg`)}: already exists`);
+    expect(sink.stats()).toMatchObject({ written: 2, errors: 0, pictures: { written: 0, errors: 2 } });
+    expect(sink.stats().pictures!.lastError).toBe(`cannot write ${path.join(dir, 'snapshots', `door-track-2-${STAMP}.jpg`)}: already exists`);
     expect(warnings[0]).toBe(`sink door/file: cannot write ${path.join(dir, 'snapshots', `door-track-1-${STAMP}.jpg`)}: already exists (the event line names it all the same)`);
   });
 });
@@ -174,7 +180,7 @@ describe.skipIf(!canMount)('file sink pictures on a full disk (a real 1 MiB tmpf
         [2, 'string'],
       ]);
       expect(await disk.list('snapshots', '')).toEqual([`door-track-1-${STAMP}.jpg`]);
-      expect(sink.stats()).toMatchObject({ written: 2, dropped: 0, errors: 0, snapshots: { written: 1, errors: 1, files: 1 } });
+      expect(sink.stats()).toMatchObject({ written: 2, dropped: 0, errors: 0, pictures: { written: 1, errors: 1, files: 1 } });
       expect(warnings.some((w) => /^sink door\/file: cannot write .*door-track-2-.*\.jpg: no space left on device \(the event line names it all the same\)$/.test(w))).toBe(true);
 
       await disk.unfill();
@@ -182,7 +188,7 @@ describe.skipIf(!canMount)('file sink pictures on a full disk (a real 1 MiB tmpf
       expect(await sink.flush()).toBe(true);
       await sink.stop();
       expect(await disk.list('snapshots', '.jpg')).toHaveLength(2);
-      expect(sink.stats()).toMatchObject({ written: 3, snapshots: { written: 2, errors: 1, files: 2, bytes: 140_000 } });
+      expect(sink.stats()).toMatchObject({ written: 3, pictures: { written: 2, errors: 1, files: 2, bytes: 140_000 } });
     } finally {
       disk.unmount();
     }
