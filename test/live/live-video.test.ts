@@ -197,6 +197,24 @@ describe.skipIf(skip)('live view page with people-walk.mp4 through the COCO dete
     expect(fetched).toMatchObject({ status: 200, type: 'image/jpeg', head: [0xff, 0xd8, 0xff] });
     expect(fetched.length).toBeLessThanOrEqual(48 * 1024);
     await page.screenshot({ path: path.join(dir, 'video-events.png'), fullPage: true });
+
+    // The file sink stores the same picture beside its file and names it in its track_end line.
+    const line = await (async () => {
+      const deadline = Date.now() + WAIT_MS;
+      for (;;) {
+        const found = readFileSync(predictionsFile, 'utf8')
+          .split('\n')
+          .filter((l) => l.includes('"type":"track_end"'))
+          .map((l) => JSON.parse(l) as { track_id: number; snapshot?: { ref?: string } })
+          .find((l) => l.snapshot?.ref !== undefined);
+        if (found) return found;
+        if (Date.now() > deadline) throw new Error(`no track_end line naming a picture in ${predictionsFile} within ${WAIT_MS} ms`);
+        await page.waitForTimeout(200); // polling interval
+      }
+    })();
+    expect(line.snapshot!.ref).toMatch(new RegExp(`^snapshots/hall-track-${line.track_id}-\\d{8}T\\d{9}Z\\.jpg$`));
+    const stored = await sharp(path.join(dir, line.snapshot!.ref!)).metadata();
+    expect([stored.format, stored.width, stored.height]).toEqual(['jpeg', 320, 180]);
     expect(errors).toEqual([]);
     await page.close();
   }, 240_000);
