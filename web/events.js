@@ -26,7 +26,8 @@ export function eventList(container) {
       event.track_id !== undefined ? `#${event.track_id}` : null,
       where !== null ? `in ${where}` : null,
       event.direction ? `(${event.direction})` : null,
-      typeof event.score === 'number' ? `score ${event.score.toFixed(2)}` : null,
+      // An end event's own score is that of the frame where the tracker gave up (often 0): its best says more.
+      typeof event.best_score === 'number' ? `best score ${event.best_score.toFixed(2)}` : typeof event.score === 'number' ? `score ${event.score.toFixed(2)}` : null,
     ]
       .filter((part) => part !== null)
       .join(' ');

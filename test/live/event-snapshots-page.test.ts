@@ -92,14 +92,14 @@ describe.skipIf(!hasChromium)('recent events on the page', () => {
     const { page, errors } = await browser.page();
     expect((await page.goto(`http://127.0.0.1:${setup.port}/`))?.status()).toBe(200);
     const [replayed] = await waitForEvents(page, 1);
-    expect(replayed).toMatchObject({ width: 160, height: 120, text: 'track_end person #11 score 0.70' });
+    expect(replayed).toMatchObject({ width: 160, height: 120, text: 'track_end person #11 best score 0.93' });
     expect(replayed!.src).toMatch(/^\/api\/snapshots\/[0-9a-f]{32}\.jpg$/);
 
     sink.event!(trackEnd(12, new Uint8Array(during)));
     const shown = await waitForEvents(page, 2);
     expect(shown.map((s) => [s.text, s.width, s.height])).toEqual([
-      ['track_end person #12 score 0.70', 240, 100],
-      ['track_end person #11 score 0.70', 160, 120],
+      ['track_end person #12 best score 0.93', 240, 100],
+      ['track_end person #11 best score 0.93', 160, 120],
     ]);
     for (const event of shown) {
       expect(near(event.left, RED), `left of ${event.src}: ${event.left}`).toBe(true);
@@ -122,7 +122,7 @@ describe.skipIf(!hasChromium)('recent events on the page', () => {
     await page.waitForFunction((n) => Number(document.body.getAttribute('data-state-events')) > n, countBefore, { timeout: WAIT_MS });
     sink.event!(trackEnd(13, new Uint8Array(before)));
     const after = await waitForEvents(page, 3);
-    expect(after.map((s) => s.text)).toEqual(['track_end person #13 score 0.70', 'track_end person #12 score 0.70', 'track_end person #11 score 0.70']);
+    expect(after.map((s) => s.text)).toEqual(['track_end person #13 best score 0.93', 'track_end person #12 best score 0.93', 'track_end person #11 best score 0.93']);
     expect(new Set(after.map((s) => s.id)).size).toBe(3);
     expect(errors).toEqual([]);
     await page.close();

@@ -184,7 +184,7 @@ describe.skipIf(skip)('live view page with people-walk.mp4 through the COCO dete
       return { src: img.getAttribute('src') ?? '', width: img.naturalWidth, height: img.naturalHeight, drawn, what: img.closest('li')?.querySelector('.event-what')?.textContent ?? '' };
     }, [...colour]);
     console.log(`track_end picture: ${JSON.stringify(shown)}`);
-    expect(shown.what).toMatch(/^track_end person #\d+ score 0\.\d\d$/);
+    expect(shown.what).toMatch(/^track_end person #\d+ best score 0\.\d\d$/);
     // The tracker's picture: 320 px wide (the 768x432 video scaled down), the person's box drawn on it.
     expect(shown.width).toBeLessThanOrEqual(320);
     expect(shown.width / shown.height).toBeCloseTo(768 / 432, 1);
