@@ -88,7 +88,7 @@ function connect() {
   });
   source.addEventListener('track', (event) => {
     const data = parse(event);
-    if (data) addEvent(data);
+    if (data) addEvent(data, event.lastEventId);
   });
   source.addEventListener('error', () => {
     // EventSource retries by itself while the server is reachable; a refusal (401) closes it for good.

@@ -397,7 +397,12 @@ export const sinkSchema = union(
       {},
     ),
     file: object(
-      { title: 'Sink: file', description: 'JSON lines appended to a file, rotated by size.', required: true },
+      {
+        title: 'Sink: file',
+        description:
+          "JSON lines appended to a file, rotated by size. End events' best pictures (with `track`) go to a `snapshots` folder beside the file, named in the event lines; at most 500 pictures, 20 MiB per pipeline, the oldest removed (docs/analytics.md#events).",
+        required: true,
+      },
       {
         path: string({
           description: 'The file to append to. Relative to this YAML file.',

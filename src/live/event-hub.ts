@@ -22,8 +22,8 @@ export class EventHub {
     return this.clients.size;
   }
 
-  /** Opens a stream; false (nothing written) when MAX_EVENT_CLIENTS are open. */
-  open(request: http.IncomingMessage, response: http.ServerResponse, first?: { event: string; data: unknown }): boolean {
+  /** Opens a stream, writing `first` (the state, the recent events) at once; false (nothing written) when MAX_EVENT_CLIENTS are open. */
+  open(request: http.IncomingMessage, response: http.ServerResponse, first: ReadonlyArray<HubMessage> = []): boolean {
     if (this.clients.size >= MAX_EVENT_CLIENTS) return false;
     // Exempt from the idle timeout (a quiet stream is fine); bounded in number above.
     request.socket.setTimeout(0);
@@ -35,24 +35,23 @@ export class EventHub {
     response.on('close', close);
     request.on('close', close);
     response.on('error', () => response.destroy());
-    if (first) this.write(response, first.event, first.data);
+    for (const message of first) this.writeText(response, frame(message.event, message.data, message.id));
     return true;
   }
 
-  broadcast(event: string, data: unknown): void {
+  /** `id`: the SSE event id (the browser's MessageEvent.lastEventId), for messages a client may see twice. */
+  broadcast(event: string, data: unknown, id?: string): void {
     if (this.clients.size === 0) return;
-    const text = frame(event, data);
+    const text = frame(event, data, id);
     for (const client of this.clients) this.writeText(client, text);
   }
 
   /** Ends every stream (the server stops). */
   closeAll(): void {
-    for (const client of this.clients) client.destroy();
+    // Ended, not destroyed: a browser sees a complete response (no network error in its console) and reconnects
+    // after `retry`; the endpoint's stop closes the sockets of any that do not drain.
+    for (const client of this.clients) client.end();
     this.clients.clear();
-  }
-
-  private write(client: http.ServerResponse, event: string, data: unknown): void {
-    this.writeText(client, frame(event, data));
   }
 
   private writeText(client: http.ServerResponse, text: string): void {
@@ -68,7 +67,13 @@ export class EventHub {
   }
 }
 
-/** One SSE message; the data is one line of JSON (JSON.stringify escapes newlines). */
-function frame(event: string, data: unknown): string {
-  return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+export interface HubMessage {
+  event: string;
+  data: unknown;
+  id?: string;
+}
+
+/** One SSE message; the data is one line of JSON (JSON.stringify escapes newlines); ids are ours (no newline). */
+function frame(event: string, data: unknown, id?: string): string {
+  return `${id === undefined ? '' : `id: ${id}\n`}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 }

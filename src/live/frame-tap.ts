@@ -34,7 +34,9 @@ export const MAX_WAITING_FRAMES = 8;
 export interface TapEvents {
   /** Whether anyone listens to events (SSE): then frames are attached for series and prediction summaries. */
   listening(): boolean;
-  emit(event: 'prediction' | 'series' | 'track', data: unknown): void;
+  emit(event: 'prediction' | 'series', data: unknown): void;
+  /** A track event of this pipeline, whether or not anyone listens (the live view keeps the recent ones). */
+  track(event: TrackEvent): void;
 }
 
 /** Event kinds sent at most this often per pipeline, ms (4 per second). */
@@ -108,9 +110,7 @@ export class FrameTap {
         written += 1;
         tap.offer(prediction);
       },
-      event: (event: TrackEvent) => {
-        if (this.events.listening()) this.events.emit('track', event);
-      },
+      event: (event: TrackEvent) => this.events.track(event),
       notice: (notice: ServiceNotice) => {
         if (notice.kind === 'reload') this.lastReload = { outcome: notice.ok ? 'ok' : 'refused', time: new Date(notice.atMs).toISOString(), message: notice.message };
       },

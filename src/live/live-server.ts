@@ -12,6 +12,7 @@ import { readRegularFile } from '../config/bounded-read.js';
 import { isLoopbackHost } from '../config/schema.js';
 import type { Logger } from '../core/log.js';
 import type { CommandDispatcher } from '../commands/dispatcher.js';
+import type { TrackEvent } from '../core/events.js';
 import type { Pipeline } from '../pipeline/pipeline.js';
 import type { Supervisor } from '../pipeline/supervisor.js';
 import { isSensorSource } from '../config/sensor-channels.js';
@@ -25,7 +26,8 @@ import { hostOf, readJsonBody, SECURITY_HEADERS, sendError, sendJson } from './h
 import { buildLiveState, FpsMeter, pipelineFile, type LiveState } from './live-state.js';
 import { streamMjpeg } from './mjpeg.js';
 import { commandAnswer, liveDispatcher, type LiveCommand } from './pipeline-commands.js';
-import { SnapshotStore } from './snapshot-store.js';
+import { RecentEvents } from './recent-events.js';
+import { EVENT_SNAPSHOT_LIMITS, SnapshotStore } from './snapshot-store.js';
 import { StaticFiles } from './static-files.js';
 import { validateText } from './validate-text.js';
 
@@ -70,7 +72,11 @@ export class LiveServer {
   private readonly hub = new EventHub();
   private readonly taps = new Map<string, FrameTap>();
   private readonly dispatchers = new Map<string, CommandDispatcher>();
+  /** Frames taken with the snapshot button. */
   private readonly snapshots = new SnapshotStore();
+  /** Track events' best pictures, and the recent events that name them. */
+  private readonly eventSnapshots = new SnapshotStore(EVENT_SNAPSHOT_LIMITS);
+  private readonly recent = new RecentEvents(this.eventSnapshots);
   private readonly fps = new FpsMeter();
   private readonly version = packageVersion();
   private readonly maxViewers: number;
@@ -136,6 +142,11 @@ export class LiveServer {
     family('edgepipe_live_frames_skipped_total', 'counter', "Frames a viewer missed because its connection had not drained the previous one.", per((t) => t.skipped));
     family('edgepipe_live_encode_errors_total', 'counter', 'Frames the live view could not draw.', per((t) => t.encodeErrors));
     family('edgepipe_live_event_clients', 'gauge', 'Server-Sent Events streams open now.', [[{}, this.hub.size]]);
+    const stores: Array<[string, SnapshotStore]> = [['button', this.snapshots], ['event', this.eventSnapshots]];
+    family('edgepipe_live_snapshots', 'gauge', 'Snapshots the live view keeps now, by kind (button: the snapshot button; event: track events\' best pictures).', stores.map(([kind, s]) => [{ kind }, s.size]));
+    family('edgepipe_live_snapshot_bytes', 'gauge', 'Bytes of the snapshots the live view keeps now, by kind.', stores.map(([kind, s]) => [{ kind }, s.heldBytes]));
+    family('edgepipe_live_snapshots_evicted_total', 'counter', 'Snapshots removed (the oldest first) to keep the store within its bounds, by kind.', stores.map(([kind, s]) => [{ kind }, s.counts.evicted]));
+    family('edgepipe_live_snapshots_refused_total', 'counter', 'Snapshots not kept because the picture alone was over the size limit, by kind.', stores.map(([kind, s]) => [{ kind }, s.counts.refused]));
     family('edgepipe_live_refused_total', 'counter', 'Live view requests refused, by reason.', Object.entries(this.refusals).map(([reason, n]) => [{ reason }, n]));
     return `${lines.join('\n')}\n`;
   }
@@ -149,10 +160,20 @@ export class LiveServer {
     let tap = this.taps.get(name);
     if (!tap) {
       const hub = this.hub;
-      tap = new FrameTap(name, { listening: () => hub.size > 0, emit: (event, data) => hub.broadcast(event, data) });
+      tap = new FrameTap(name, {
+        listening: () => hub.size > 0,
+        emit: (event, data) => hub.broadcast(event, data),
+        track: (event) => this.trackEvent(event),
+      });
       this.taps.set(name, tap);
     }
     return tap;
+  }
+
+  /** Kept for replay (with its picture, when it has one) and sent to the open event streams. */
+  private trackEvent(event: TrackEvent): void {
+    const entry = this.recent.add(event);
+    this.hub.broadcast('track', entry.record, entry.id);
   }
 
   private pipeline(name: string): Pipeline | undefined {
@@ -197,7 +218,8 @@ export class LiveServer {
     }
     if (pathname === '/api/events') {
       if (method !== 'GET') return sendError(response, 405, 'method not allowed', { allow: 'GET' });
-      if (!this.hub.open(request, response, { event: 'state', data: this.state() })) {
+      const recent = this.recent.list().map((entry) => ({ event: 'track', data: entry.record, id: entry.id }));
+      if (!this.hub.open(request, response, [{ event: 'state', data: this.state() }, ...recent])) {
         return this.refuse(response, 'events', 503, 'too many event streams are open; try again later');
       }
       this.startStateTimer();
@@ -210,8 +232,8 @@ export class LiveServer {
     const snapshot = snapshotRoute.exec(pathname);
     if (snapshot) {
       if (!read) return sendError(response, 405, 'method not allowed', { allow: 'GET, HEAD' });
-      const jpeg = this.snapshots.get(snapshot[1]!);
-      if (!jpeg) return sendError(response, 404, 'no such snapshot (only the last 32 are kept)');
+      const jpeg = this.snapshots.get(snapshot[1]!) ?? this.eventSnapshots.get(snapshot[1]!);
+      if (!jpeg) return sendError(response, 404, "no such snapshot (the live view keeps the last 32 of the snapshot button and the last 64 events' pictures)");
       response.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'image/jpeg', 'content-length': jpeg.byteLength });
       response.end(method === 'HEAD' ? undefined : jpeg);
       return;

@@ -32,7 +32,9 @@ export function liveDispatcher(name: string, pipeline: () => Pipeline | undefine
       if (!frame) {
         return { ok: false, error: { code: 'unavailable', message: `snapshot: no frame within ${SNAPSHOT_WAIT_MS / 1000} s (paused, or the source is down?)` } };
       }
-      return { ok: true, message: `/api/snapshots/${store.add(frame.jpeg)}.jpg` };
+      const id = store.add(frame.jpeg);
+      if (!id) return { ok: false, error: { code: 'failed', message: `snapshot: the frame's JPEG (${frame.jpeg.byteLength} bytes) is larger than the live view keeps` } };
+      return { ok: true, message: `/api/snapshots/${id}.jpg` };
     },
     state: () => current()?.state() ?? { pipeline: name, state: 'stopped', paused: false },
   };

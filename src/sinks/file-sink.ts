@@ -3,7 +3,7 @@
  * queues (bounded); one background writer appends batches with fs.promises, one write at a time. A failing disk
  * (full, removed, read-only) is retried with backoff and never crashes the service: accepted lines wait in the
  * queue, new ones are dropped, counted and logged (one line per DROP_WARN_MS) once it is full, and writing resumes
- * when the disk is back.
+ * when the disk is back. End events' best pictures go to `snapshots/` beside the file (file-snapshots.ts).
  */
 import { mkdir, open, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
@@ -16,6 +16,7 @@ import { predictionLine } from './json-lines.js';
 import { trackEventLine } from '../events/record.js';
 import type { TrackEvent } from '../core/events.js';
 import { LineQueue, type LineQueueLimits } from './line-queue.js';
+import { SnapshotFiles, type SnapshotFileCounts, type SnapshotFileLimits } from './file-snapshots.js';
 import type { PredictionSink, SinkContext, SinkStats } from './types.js';
 import { RepeatLimiter } from '../runtime/repeat-limiter.js';
 
@@ -35,6 +36,16 @@ export interface FileSinkOptions extends SinkContext {
   flushTimeoutMs?: number;
   /** stop() waits this long for accepted lines to reach the disk, then counts the rest as dropped, ms (default 5,000). */
   stopTimeoutMs?: number;
+  /** Bounds of the end events' pictures beside the file (default 500 files, 20 MiB, 16 waiting). */
+  snapshots?: Partial<SnapshotFileLimits>;
+}
+
+/**
+ * The file sink's stats: the lines', and its pictures' once it had one (`pictures`: the MQTT sink's `snapshots`
+ * counts other things; schema/stats.schema.json).
+ */
+export interface FileSinkStats extends SinkStats {
+  pictures?: SnapshotFileCounts & { pending: number; files: number; bytes: number; lastError?: string };
 }
 
 export class FileSink implements PredictionSink {
@@ -70,6 +81,7 @@ export class FileSink implements PredictionSink {
   private pumpActive = false;
   private pumpDone: Promise<void> = Promise.resolve();
   private readonly halt = new AbortController();
+  private readonly pictures: SnapshotFiles;
 
   constructor(pipelineName: string, config: FileSinkConfig, options: FileSinkOptions = {}) {
     this.name = `${pipelineName}/file`;
@@ -84,6 +96,7 @@ export class FileSink implements PredictionSink {
     this.stopTimeoutMs = options.stopTimeoutMs ?? 5000;
     this.warn = options.warn ?? defaultSinkWarn;
     this.dropWarn = new RepeatLimiter(this.warn, { windowMs: DROP_WARN_MS });
+    this.pictures = new SnapshotFiles(this.path, pipelineName, options.snapshots, this.warn, this.name);
   }
 
   /** Creates the parent folders and opens the file for appending. Rejects (ERR_SINK_OPEN) naming the path. */
@@ -107,8 +120,19 @@ export class FileSink implements PredictionSink {
     this.accept(predictionLine(prediction));
   }
 
-  /** A track event as one line among the predictions (same queue, order and counters). */
+  /**
+   * A track event as one line among the predictions (same queue, order and counters). An end event's picture is
+   * queued for snapshots/ and the line names it (`snapshot.ref`, relative to this file's folder).
+   */
   event(event: TrackEvent): void {
+    const snapshot = 'snapshot' in event ? event.snapshot : undefined;
+    if (snapshot?.jpeg && this.state === 'running') {
+      const ref = this.pictures.add(event.trackId, snapshot.atMs, snapshot.jpeg);
+      if (ref) {
+        this.accept(trackEventLine({ ...event, snapshot: { ...snapshot, ref } } as TrackEvent));
+        return;
+      }
+    }
     this.accept(trackEventLine(event));
   }
 
@@ -129,7 +153,7 @@ export class FileSink implements PredictionSink {
 
   flush(): Promise<boolean> {
     if (this.state === 'new') return Promise.resolve(true);
-    return within(this.delivered(), this.flushTimeoutMs);
+    return within(Promise.all([this.delivered(), this.pictures.idle()]), this.flushTimeoutMs);
   }
 
   /** Resolves once every line accepted so far is settled (written, or given up at stop) and fsync'd. */
@@ -145,15 +169,23 @@ export class FileSink implements PredictionSink {
     return this.stopping;
   }
 
-  stats(): SinkStats {
-    return { ...this.counts, pending: this.queue.length, ...(this.lastError === undefined ? {} : { lastError: this.lastError }) };
+  stats(): FileSinkStats {
+    const stats: FileSinkStats = { ...this.counts, pending: this.queue.length, ...(this.lastError === undefined ? {} : { lastError: this.lastError }) };
+    const p = this.pictures;
+    if (p.counts.written + p.counts.dropped + p.counts.errors + p.pending > 0) {
+      stats.pictures = { ...p.counts, pending: p.pending, ...p.held, ...(p.lastError === undefined ? {} : { lastError: p.lastError }) };
+    }
+    return stats;
   }
 
   private async shutdown(): Promise<void> {
     const wasRunning = this.state === 'running';
     this.state = 'stopped';
     if (!wasRunning) return;
+    const stopBy = performance.now() + this.stopTimeoutMs;
     const flushed = this.delivered();
+    // The pictures share the stop budget with the lines; those not written by then are dropped, counted.
+    const pictures = this.pictures.idle();
     if (!(await within(flushed, this.stopTimeoutMs))) {
       const lost = this.queue.clear();
       this.counts.dropped += lost;
@@ -162,6 +194,7 @@ export class FileSink implements PredictionSink {
       this.warn(`sink ${this.name}: stopped with ${lost} prediction(s) not written to ${this.path}: ${this.lastError ?? 'the disk is too slow'}`);
       await flushed;
     }
+    if (!(await within(pictures, Math.max(0, stopBy - performance.now())))) this.pictures.halt();
     await this.pumpDone;
     await this.closeHandle(true);
   }

@@ -37,6 +37,8 @@ export interface LiveSetupOptions {
   fps?: number;
   /** Leave the sensor pipeline out. */
   noSensor?: boolean;
+  /** Serve this folder as the page (default: a placeholder page in the test's folder). */
+  webRoot?: string;
   /** Limits of the HTTP endpoint. */
   limits?: ConstructorParameters<typeof HttpEndpoint>[0]['limits'];
 }
@@ -104,7 +106,7 @@ export async function startLive(options: LiveSetupOptions = {}): Promise<LiveSet
   const live = new LiveServer({
     supervisors: () => (supervisor ? [supervisor] : []),
     logger,
-    webRoot: web,
+    webRoot: options.webRoot ?? web,
     ...(options.token ? { token: options.token } : {}),
     ...(options.maxViewers ? { maxViewers: options.maxViewers } : {}),
     ...(options.maxFps ? { maxFps: options.maxFps } : {}),

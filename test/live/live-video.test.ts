@@ -2,7 +2,9 @@
  * The live view's page against `edgepipe run` with a shared video (video/people-walk.mp4: people walk in, stand
  * and walk out) through the COCO SSD detector with tracking: the live image shows the predicted boxes in their
  * class's colour (checked on the pixels along a box the detector reported, read from the file sink), and a zone
- * clicked on the live image validates. With EDGEPIPE_WRITE_SCREENSHOT=1 it also writes docs/live-view.png (the
+ * clicked on the live image validates; once the first visitor has walked out, the recent events list the
+ * person's track_end with its best picture, the tracker's own JPEG (at most 320 px wide and 48 KiB, with the
+ * person's box drawn in its class's colour). With EDGEPIPE_WRITE_SCREENSHOT=1 it also writes docs/live-view.png (the
  * README's picture); normal runs leave the tree alone.
  */
 import type { ChildProcess } from 'node:child_process';
@@ -151,6 +153,69 @@ describe.skipIf(skip)('live view page with people-walk.mp4 through the COCO dete
     expect(await page.textContent('#editor-status')).toMatch(/^No problems/);
     await page.screenshot({ path: path.join(dir, 'video-editor.png'), fullPage: true });
     expect(errors.filter((e) => !(how === 'pasted' && configNotOffered('hall').test(e)))).toEqual([]);
+    await page.close();
+  }, 240_000);
+
+  it("lists a person's track_end with the tracker's best picture once a visitor has left", async () => {
+    const { page, errors } = await browser.page();
+    expect((await page.goto(base))?.status()).toBe(200);
+    // The first visitor leaves about 20 s into the video (it loops): the event is replayed if it came already.
+    const item = 'li.event-track_end img.thumb';
+    await page.waitForSelector(item, { state: 'attached', timeout: 150_000 });
+    await page.locator(item).first().scrollIntoViewIfNeeded();
+    await page.waitForFunction((selector) => {
+      const img = document.querySelector<HTMLImageElement>(selector);
+      return img !== null && img.complete && img.naturalWidth > 0;
+    }, item, { timeout: WAIT_MS });
+    const index = latestPerson()?.index ?? 0;
+    const colour = classColour(index);
+    const shown = await page.$eval(item, (node, colour) => {
+      const img = node as HTMLImageElement;
+      const canvas = document.createElement('canvas');
+      canvas.width = img.naturalWidth;
+      canvas.height = img.naturalHeight;
+      const g = canvas.getContext('2d')!;
+      g.drawImage(img, 0, 0);
+      const data = g.getImageData(0, 0, canvas.width, canvas.height).data;
+      let drawn = 0;
+      for (let i = 0; i < data.length; i += 4) {
+        if (Math.abs(data[i]! - colour[0]!) <= 60 && Math.abs(data[i + 1]! - colour[1]!) <= 60 && Math.abs(data[i + 2]! - colour[2]!) <= 60) drawn += 1;
+      }
+      return { src: img.getAttribute('src') ?? '', width: img.naturalWidth, height: img.naturalHeight, drawn, what: img.closest('li')?.querySelector('.event-what')?.textContent ?? '' };
+    }, [...colour]);
+    console.log(`track_end picture: ${JSON.stringify(shown)}`);
+    expect(shown.what).toMatch(/^track_end person #\d+ best score 0\.\d\d$/);
+    // The tracker's picture: 320 px wide (the 768x432 video scaled down), the person's box drawn on it.
+    expect(shown.width).toBeLessThanOrEqual(320);
+    expect(shown.width / shown.height).toBeCloseTo(768 / 432, 1);
+    expect(shown.drawn).toBeGreaterThan(100);
+    const fetched = await page.evaluate(async (src) => {
+      const response = await fetch(src);
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      return { status: response.status, type: response.headers.get('content-type'), length: bytes.length, head: Array.from(bytes.slice(0, 3)) };
+    }, shown.src);
+    expect(fetched).toMatchObject({ status: 200, type: 'image/jpeg', head: [0xff, 0xd8, 0xff] });
+    expect(fetched.length).toBeLessThanOrEqual(48 * 1024);
+    await page.screenshot({ path: path.join(dir, 'video-events.png'), fullPage: true });
+
+    // The file sink stores the same picture beside its file and names it in its track_end line.
+    const line = await (async () => {
+      const deadline = Date.now() + WAIT_MS;
+      for (;;) {
+        const found = readFileSync(predictionsFile, 'utf8')
+          .split('\n')
+          .filter((l) => l.includes('"type":"track_end"'))
+          .map((l) => JSON.parse(l) as { track_id: number; snapshot?: { ref?: string } })
+          .find((l) => l.snapshot?.ref !== undefined);
+        if (found) return found;
+        if (Date.now() > deadline) throw new Error(`no track_end line naming a picture in ${predictionsFile} within ${WAIT_MS} ms`);
+        await page.waitForTimeout(200); // polling interval
+      }
+    })();
+    expect(line.snapshot!.ref).toMatch(new RegExp(`^snapshots/hall-track-${line.track_id}-\\d{8}T\\d{9}Z\\.jpg$`));
+    const stored = await sharp(path.join(dir, line.snapshot!.ref!)).metadata();
+    expect([stored.format, stored.width, stored.height]).toEqual(['jpeg', 320, 180]);
+    expect(errors).toEqual([]);
     await page.close();
   }, 240_000);
 });
