@@ -122,4 +122,28 @@ pipelines:
     // The track's box (x 75..125), its right edge in the class colour.
     expect(distance(pixel(shot, 125, 50), classColour(0))).toBeLessThanOrEqual(50);
   });
+
+  it('with the events topic off, the best picture is still published (snapshots on)', async () => {
+    const model = writeYoloLayoutModel(dir, 'yolo-quiet.tflite', 3, 8, [{ cx: 0.5, cy: 0.5, w: 0.25, h: 0.5, classIndex: 0, score: 0.9 }]);
+    const yaml = `
+version: 1
+pipelines:
+  - name: quiet
+    source: { kind: images, path: ${await frames()} }
+    model: { file: ${model} }
+    preprocess: { resize: fill }
+    postprocess: { kind: detect-yolo, threshold: 0.3, objectness: false, coordinates: normalized }
+    buffer: { policy: queue, size: 8 }
+    track: { min_hits: 3 }
+    sinks:
+      - { kind: mqtt, url: "${broker.url}", device_id: quiet, outbox: { dir: ${path.join(dir, 'outbox-quiet')} }, events: { enabled: false }, snapshots: { enabled: true } }
+`;
+    const { events } = await runYaml(path.join(dir, 'quiet.yaml'), yaml);
+    expect(events.filter((e) => e.type === 'track_end')).toHaveLength(1);
+    const topic = 'edgepipe/quiet/quiet/snapshot/track/1';
+    await watcher.until(() => watcher.messages.some((m) => m.topic === topic), 'the track picture');
+    const image = await decode(watcher.messages.find((m) => m.topic === topic)!.payload);
+    expect([image.width, image.height]).toEqual([200, 100]);
+    expect(watcher.on('edgepipe/quiet/quiet/events')).toEqual([]);
+  });
 });

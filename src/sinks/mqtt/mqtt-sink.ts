@@ -342,19 +342,20 @@ export class MqttSink implements PredictionSink {
 
   /**
    * A track event on the events topic, through the events outbox like the change events (QoS events.qos, fsync-ed,
-   * kept until acknowledged, one seq for both). Dropped and counted before start and after stop; ignored with
-   * events.enabled false.
+   * kept until acknowledged, one seq for both). Dropped and counted before start and after stop; with
+   * events.enabled false only its best picture is published (snapshots on).
    */
   event(event: TrackEvent): void {
     // Snapshots follow track events also with the events topic off, as they follow change events.
     this.trackEventSeen = true;
-    if (!this.events) return;
+    if (!this.events && !this.snapshots) return;
     if (this.state !== 'running' || this.stopping) {
-      this.droppedEvents += 1;
+      if (this.events) this.droppedEvents += 1;
       return;
     }
+    // The best picture goes out with snapshots on, whether or not the events topic is.
     const published = this.trackPicture(event);
-    this.events.enqueue(this.topics.events, (seq) => trackEventPayload(published, seq, this.device));
+    this.events?.enqueue(this.topics.events, (seq) => trackEventPayload(published, seq, this.device));
   }
 
   /**
