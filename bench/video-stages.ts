@@ -43,8 +43,11 @@ export interface StageVariant {
 }
 
 export const DEFAULT_VARIANTS: StageVariant[] = [
-  { label: 'rgb24', source: 'output: rgb24', preprocess: 'resize: fill' },
-  { label: 'i420', source: 'output: i420', preprocess: 'resize: fill' },
+  // Before: full frames, resized by the preprocessor (sharp, lanczos3).
+  { label: 'rgb24 full frame', source: 'output: rgb24, decoder_resize: false', preprocess: 'resize: fill' },
+  { label: 'i420 full frame', source: 'output: i420, decoder_resize: false', preprocess: 'resize: fill' },
+  // After: ffmpeg resizes to 300x300 rgb24 while decoding (the default when nothing reads the full frame).
+  { label: 'decoder resize', source: 'output: rgb24', preprocess: 'resize: fill' },
 ];
 
 /** The int8 rewrite of the COCO SSD, written once to .cache/bench (as c-comparison-optimized does). */
@@ -171,6 +174,7 @@ export async function videoStageRun(models: string, detector: string, video: str
     video,
     variant: variant.label,
     delegate: pipeline.delegate,
+    decoder_resize: (pipeline as unknown as { source?: { decoderResize?: { width: number; height: number } } }).source?.decoderResize ?? 'off',
     frames: samples.length,
     fps: r3((samples.length / wallMs) * 1000),
     // Per frame, ms. ffmpeg's figure is its CPU over the frames the pipeline read in the window (10 ms ticks).
