@@ -196,7 +196,7 @@ export async function videoStageRun(models: string, detector: string, video: str
 }
 
 /** Every video x variant, `rounds` times, alternating. */
-export async function videoStagesBenchmark(root: string, models: string, variants: StageVariant[] = DEFAULT_VARIANTS, rounds = 2): Promise<Record<string, unknown>[]> {
+export async function videoStagesBenchmark(root: string, models: string, variants: StageVariant[] = DEFAULT_VARIANTS, rounds = 3): Promise<Record<string, unknown>[]> {
   const heap = applyHeapSetting();
   const detector = optimizedDetector(root, models);
   const results: Record<string, unknown>[] = [];
