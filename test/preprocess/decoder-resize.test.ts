@@ -77,3 +77,29 @@ describe('decoder resize: preprocessing a resized frame', () => {
       .rejects.toThrow('raw frame: resized by the decoder from 300x400 to 30x20 rgb24, which is not this pipeline\'s preprocessing (contain to 30x20); set source.decoder_resize: false');
   });
 });
+
+describe('tensor writer: tables that change nothing copy whole rows', () => {
+  const identity = new Uint8Array(256).map((_, i) => i);
+  const shifted = new Uint8Array(256).map((_, i) => Math.min(255, i + 1));
+  const tensor = { width: 8, height: 6, channels: 3, layout: 'nhwc', dtype: 'uint8' } as const;
+  // A 5x3 window at (2, 1) of a 9-pixel-wide frame, placed at (1, 2) of the tensor; the rest is the pad colour.
+  const frame = bytes(9 * 4 * 3, 3);
+  const view = { data: frame, width: 5, height: 3, channels: 3, order: 'rgb', offset: (1 * 9 + 2) * 3, rowStride: 9 * 3 } as const;
+
+  function expected(lut: Uint8Array): Uint8Array {
+    const out = new Uint8Array(8 * 6 * 3);
+    for (let y = 0; y < 6; y += 1) for (let x = 0; x < 8; x += 1) for (let c = 0; c < 3; c += 1) {
+      const inside = x >= 1 && x < 6 && y >= 2 && y < 5;
+      out[(y * 8 + x) * 3 + c] = lut[inside ? frame[view.offset + (y - 2) * view.rowStride + (x - 1) * 3 + c]! : [10, 20, 30][c]!]!;
+    }
+    return out;
+  }
+
+  it.each([['identity', identity], ['shifted by one', shifted]])('%s tables: the same bytes as a lookup per byte', async (_, lut) => {
+    const { createTensorWriter } = await import('../../src/preprocess/tensor-writer.js');
+    const writer = createTensorWriter(tensor, 'rgb', [lut, lut, lut], [10, 20, 30]);
+    const target = new Uint8Array(8 * 6 * 3).fill(99);
+    writer.write(view, 1, 2, target);
+    expect(Array.from(target)).toEqual(Array.from(expected(lut)));
+  });
+});
