@@ -22,7 +22,7 @@ import { applyHeapSetting, countCollections } from './collections.js';
 const CLOCK_TICKS_PER_S = 100;
 
 /** CPU seconds (user + system) of this process's ffmpeg children, from /proc/<pid>/stat. */
-export function childrenCpuSeconds(): number {
+function childrenCpuSeconds(): number {
   let total = 0;
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;

@@ -27,7 +27,6 @@ import { Pipeline } from '../src/pipeline/pipeline.js';
 import { summarise } from '../src/runtime/timing.js';
 import { callbackSink } from '../src/sinks/callback-sink.js';
 import { RawFrameSplitter } from '../src/sources/frame-splitter.js';
-import { childrenCpuSeconds } from './camera.js';
 import { applyHeapSetting } from './collections.js';
 
 const MODEL = 'coco_ssd_mobilenet_v1_1.0_quant_2018_06_29.tflite';
@@ -75,6 +74,18 @@ function wrapSplitter(): void {
       splitter.ms += performance.now() - start;
     }
   };
+}
+
+/** CPU seconds (utime + stime) of one process from /proc/<pid>/stat; 0 when it is gone. */
+function processCpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
 }
 
 /** CPU seconds of each thread of this process (/proc/self/task/<tid>/stat utime + stime, 10 ms ticks). */
@@ -153,7 +164,9 @@ export async function videoStageRun(models: string, detector: string, video: str
   await pipeline.start();
   await waitUntil(() => seen >= warmup, 'the warm-up frames', 120_000);
   const cpu0 = process.cpuUsage();
-  const ff0 = childrenCpuSeconds();
+  // This pipeline's ffmpeg only (one that a previous run left exiting would be counted by a scan of children).
+  const ffmpegPid = (pipeline as unknown as { source?: { pid?: number } }).source?.pid;
+  const ff0 = processCpuSeconds(ffmpegPid);
   const threads0 = threadCpuSeconds();
   splitter.ms = 0;
   const framesIn0 = pipeline.report().framesIn;
@@ -161,7 +174,7 @@ export async function videoStageRun(models: string, detector: string, video: str
   measuring = true;
   await waitUntil(() => samples.length >= frames, 'the measured frames', 600_000);
   const wallMs = performance.now() - wall0;
-  const ff1 = childrenCpuSeconds();
+  const ff1 = (pipeline as unknown as { source?: { pid?: number } }).source?.pid === ffmpegPid ? processCpuSeconds(ffmpegPid) : Number.NaN;
   const threads1 = threadCpuSeconds();
   const cpu = process.cpuUsage(cpu0);
   const splitMs = splitter.ms;
