@@ -13,6 +13,7 @@
  *                                 c-comparison-optimized (c-comparison on MobileNet v2 quant and the COCO SSD
  *                                 rewritten by edgepipe optimize, XNNPACK, 1 thread);
  *                                 live-view (pipeline throughput with 0, 1, 4 live viewers; capture-to-client delay);
+ *                                 video-stages (where a frame's time goes on the shared videos, optimised detector);
  *                                 default: all
  * Real models come from ../shared/models; a benchmark whose model is absent is reported as skipped.
  * The pipeline and camera benchmarks run with edgepipe's heap setting (src/runtime/heap.ts, as `edgepipe run`);
@@ -31,6 +32,7 @@ import { liveViewBenchmark } from './live-view.js';
 import { pipelineBenchmarks } from './pipeline.js';
 import { mqttBenchmarks } from './mqtt.js';
 import { trackingBenchmark } from './tracking.js';
+import { videoStagesBenchmark } from './video-stages.js';
 import { packageRoot } from '../src/runtime/paths.js';
 
 const root = packageRoot();
@@ -59,6 +61,7 @@ const benchmarks: Record<string, () => Promise<unknown[]>> = {
   'tracking': async () => trackingBenchmark(),
   'motion': async () => motionBenchmarks(models),
   'live-view': async () => [await liveViewBenchmark(models)],
+  'video-stages': async () => videoStagesBenchmark(root, models),
   'config-load': async () => configLoadBenchmark(path.join(root, 'test', 'fixtures', 'config', 'models', 'placeholder.tflite')),
 };
 

@@ -94,6 +94,14 @@ export const sourceSchema = union(
           },
           synonyms: { rgb: 'rgb24', gray: 'gray8', grey: 'gray8', yuv420p: 'i420', jpeg: 'mjpeg' },
         }),
+        decoder_resize: boolean({
+          description:
+            'Let ffmpeg resize each frame to the model\'s input size while decoding, when the resize is all the preprocessing ' +
+            'does (`fill`, no roi, rotate or flip) and nothing reads the full frame (no motion, track, cascade, snapshots or ' +
+            'live view): results keep the full frame\'s coordinates, and preprocessing costs a fraction (docs/benchmarks.md). ' +
+            '`false`: full frames always, resized by the preprocessor.',
+          default: true,
+        }),
         rtsp_transport: oneOf(['tcp', 'udp'], { description: 'RTSP only: how the video travels.', default: 'tcp' }),
         io_timeout_ms: integer({
           description:

@@ -207,7 +207,8 @@ export interface CameraSourceConfig {
   /** What `command` writes on stdout: raw frames of `width` x `height`, or concatenated JPEGs. */
   commandOutput?: 'rgb24' | 'bgr24' | 'gray8' | 'i420' | 'nv12' | 'yuyv' | 'mjpeg';
   /** `command` reads something that ends: its exit 0 after a frame ends the source (or repeats it with `loop`). */
-  finite: boolean;
+  finite: boolean;  /** ffmpeg may resize frames to the model's input size when nothing reads the full frame (default true). */
+  decoderResize: boolean;
 }
 
 /** Exponential backoff with jitter between restarts of the producer. */

@@ -10,7 +10,18 @@ export type RawPixelFormat = 'rgb24' | 'bgr24' | 'gray8' | 'i420' | 'nv12' | 'yu
 
 export type ImagePayload =
   | { kind: 'encoded'; bytes: Uint8Array }
-  | { kind: 'raw'; format: RawPixelFormat; width: number; height: number; data: Uint8Array };
+  | {
+      kind: 'raw';
+      format: RawPixelFormat;
+      width: number;
+      height: number;
+      data: Uint8Array;
+      /**
+       * The decoder already resized the frame (`fill`) from this size to `width` x `height`, the model's input size
+       * (src/preprocess/decoder-resize.ts): results are in this size's coordinates, as without the resize.
+       */
+      scaledFrom?: { width: number; height: number };
+    };
 
 /**
  * A window of sensor samples (src/sources/series): `steps` x `channels` values, step-major, every gap already

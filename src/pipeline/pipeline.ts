@@ -43,6 +43,7 @@ import { createStages } from '../stages/index.js';
 import { AutoOptimizer, DEFAULT_AUTO_OPTIMIZE, type AutoOptimizeSettings } from './model-optimize.js';
 import { defaultCacheRoot } from '../optimize/auto-cache.js';
 import type { Stage } from '../stages/types.js';
+import { decoderResize } from '../preprocess/decoder-resize.js';
 
 export type PipelineState = 'starting' | 'running' | 'ended' | 'failed' | 'stopping' | 'stopped';
 
@@ -296,6 +297,10 @@ export class Pipeline {
 
     const demand = new DemandGate();
     this.demand = demand;
+    // The camera's decoder resizes to the model's size when nothing reads the full frame (decoder-resize.ts).
+    const decode = decoderResize(config, input, { sinks: this.sinks, extraStages: this.context.extraStages !== undefined });
+    const decodeTo = 'width' in decode ? decode : undefined;
+    if (decodeTo) this.context.logger.log('info', `pipeline ${this.name}: the decoder resizes frames to ${decodeTo.width}x${decodeTo.height}`);
     let retry: SourceRetry | undefined;
     const source = createSource(this.name, config.source, {
       warn: (message: string) => (retry ? retry.warn(message) : this.context.logger.log('warn', message)),
@@ -303,6 +308,7 @@ export class Pipeline {
       // The pipeline retries the source (SourceRetry), with the model kept: a camera's own supervisor gives up after
       // one run without a frame instead of five, so the two retry layers do not multiply.
       maxEmptyRuns: 1,
+      ...(decodeTo ? { decodeTo } : {}),
     });
     let permanent: Error | undefined;
     retry = new SourceRetry(source, {

@@ -112,7 +112,28 @@ export function createImagePreprocessor(
     return createImageGeometry(frame);
   }
 
-  async function runRaw(image: RawImage, target: ImageTensorArray): Promise<FrameGeometry> {
+  /**
+   * A frame the decoder resized to the tensor's size (decoder-resize.ts): planned at its full size, so the geometry
+   * maps results back to full-frame coordinates, and written as it is when that plan is the same resize.
+   */
+  function runScaled(image: RawImage, from: { width: number; height: number }, target: ImageTensorArray): FrameGeometry {
+    checkRawFrame(image);
+    const frame = planFrame(plan, from.width, from.height);
+    if (image.format !== 'rgb24' || !extractsWholeFrame(frame) || frame.rotate !== 0 || frame.flip !== 'none' || frame.crop ||
+      frame.resizeWidth !== image.width || frame.resizeHeight !== image.height || frame.left !== 0 || frame.top !== 0) {
+      throw new EdgepipeError(
+        'ERR_RAW_FRAME',
+        `raw frame: resized by the decoder from ${from.width}x${from.height} to ${image.width}x${image.height} ${image.format}, ` +
+          `which is not this pipeline's preprocessing (${plan.resize} to ${plan.tensorWidth}x${plan.tensorHeight}); set source.decoder_resize: false`,
+      );
+    }
+    const data = image.data;
+    writer.write({ data, width: image.width, height: image.height, channels: 3, order: 'rgb', offset: 0, rowStride: image.width * 3 }, 0, 0, target);
+    return createImageGeometry(frame);
+  }
+
+  async function runRaw(image: RawImage & { scaledFrom?: { width: number; height: number } }, target: ImageTensorArray): Promise<FrameGeometry> {
+    if (image.scaledFrom) return runScaled(image, image.scaledFrom, target);
     checkRawFrame(image);
     const frame = planFrame(plan, image.width, image.height);
     const e = frame.extract;

@@ -69,19 +69,39 @@ export function createTensorWriter(
     return view.order === 'bgr' ? 2 - rgbIndex : rgbIndex;
   }
 
+  // A uint8 RGB NHWC tensor whose tables change nothing (e.g. the COCO SSD: mean 127.5, std 127.5, scale 1/128,
+  // zero point 128) takes RGB rows as they are: one copy a row instead of a table lookup a byte (0.6 ms of JS for
+  // 300x300 in the video-stages benchmark).
+  const copiesRows = tensor.dtype === 'uint8' && tensor.layout === 'nhwc' && C === 3 && colour === 'rgb' &&
+    luts.every((lut) => lut.every((value, i) => value === i));
+
+  function pad(c: number, left: number, top: number, vw: number, vh: number, target: ImageTensorArray): void {
+    const base = tensor.layout === 'nhwc' ? c : c * plane;
+    if (top > 0) fillRect(target, base, step, W, 0, 0, W, top, pads[c]!);
+    if (top + vh < H) fillRect(target, base, step, W, 0, top + vh, W, H, pads[c]!);
+    if (left > 0) fillRect(target, base, step, W, 0, top, left, top + vh, pads[c]!);
+    if (left + vw < W) fillRect(target, base, step, W, left + vw, top, W, top + vh, pads[c]!);
+  }
+
   return {
     write(view: PixelView, left: number, top: number, target: ImageTensorArray): void {
       const { data, width: vw, height: vh, channels: vc, rowStride } = view;
       if (left < 0 || top < 0 || left + vw > W || top + vh > H) {
         throw new Error(`internal: a ${vw}x${vh} image at (${left}, ${top}) does not fit the ${W}x${H} tensor`);
       }
+      if (copiesRows && vc === 3 && view.order === 'rgb') {
+        for (let c = 0; c < C; c += 1) pad(c, left, top, vw, vh, target);
+        const rowBytes = vw * 3;
+        for (let y = 0; y < vh; y += 1) {
+          const s = view.offset + y * rowStride;
+          target.set(data.subarray(s, s + rowBytes), ((top + y) * W + left) * 3);
+        }
+        return;
+      }
       for (let c = 0; c < C; c += 1) {
         const base = tensor.layout === 'nhwc' ? c : c * plane;
         const lut = luts[c]!;
-        if (top > 0) fillRect(target, base, step, W, 0, 0, W, top, pads[c]!);
-        if (top + vh < H) fillRect(target, base, step, W, 0, top + vh, W, H, pads[c]!);
-        if (left > 0) fillRect(target, base, step, W, 0, top, left, top + vh, pads[c]!);
-        if (left + vw < W) fillRect(target, base, step, W, left + vw, top, W, top + vh, pads[c]!);
+        pad(c, left, top, vw, vh, target);
         if (colour === 'gray' && vc === 3) {
           // Luma weights in the view's byte order.
           const [w0, w2] = view.order === 'bgr' ? [7471, 19595] : [19595, 7471];

@@ -24,7 +24,7 @@ import { LineTail, RateLimitedWarn } from './child-log.js';
 import { ChildSupervisor, judgeEndedRun, type AfterRun, type ChildRunEnd, type StallKill, type SupervisedRunCounters } from './child-supervisor.js';
 import { DemandQueue } from './demand-queue.js';
 import { sourceError } from './errors.js';
-import { cameraInputKind, FfmpegOutputSize, ffmpegLogLevel, isExpectedFfmpegWarning, producerCommand, type ProducerCommand } from './ffmpeg-args.js';
+import { cameraInputKind, FfmpegOutputSize, ffmpegLogLevel, isExpectedFfmpegWarning, producerCommand, type DecoderResize, type ProducerCommand } from './ffmpeg-args.js';
 import { RawFrameSplitter } from './frame-splitter.js';
 import { defaultWarn } from './images-source.js';
 import { MjpegSplitter } from './mjpeg-splitter.js';
@@ -73,6 +73,8 @@ export class CameraSource implements FrameSource {
   private readonly clock: Clock;
   private readonly warn: (message: string) => void;
   private readonly command: ProducerCommand;
+  /** ffmpeg resizes to the model's input size (SourceContext.decodeTo); frames then carry `scaledFrom`. */
+  private readonly decodeTo: DecoderResize | undefined;
   private readonly maxEmptyRuns: number;
   private readonly stateSubject = new BehaviorSubject<SourceState>('ended');
   private readonly demand: (() => Promise<void>) | undefined;
@@ -91,7 +93,8 @@ export class CameraSource implements FrameSource {
     this.config = config;
     this.clock = context.clock ?? systemClock;
     this.warn = context.warn ?? defaultWarn;
-    this.command = producerCommand(config);
+    this.decodeTo = config.command === undefined && config.output !== 'mjpeg' ? context.decodeTo : undefined;
+    this.command = producerCommand(config, this.decodeTo);
     this.finite = config.command ? config.finite : cameraInputKind(config.input) === 'file';
     // A file without realtime is read as fast as it is taken; a finite command paces itself or is held the same way.
     const paced = this.finite && (config.command !== undefined || !config.realtime);
@@ -110,6 +113,11 @@ export class CameraSource implements FrameSource {
 
   get stats(): Readonly<CameraStats> {
     return { ...this.counters };
+  }
+
+  /** The size ffmpeg resizes frames to, when it does (diagnostics and tests). */
+  get decoderResize(): DecoderResize | undefined {
+    return this.decodeTo;
   }
 
   /** The producer's pid while one runs (for diagnostics and tests). */
@@ -196,7 +204,10 @@ export class CameraSource implements FrameSource {
     run.sizeFromLog = undefined;
     const output = this.command.output;
     if (output.kind === 'mjpeg') run.mjpeg = new MjpegSplitter();
-    else if (output.width !== undefined && output.height !== undefined) {
+    else if (this.decodeTo && (this.config.width === undefined || this.config.height === undefined)) {
+      // The output size is known, but not the frame's own (its coordinate space): wait for ffmpeg to log the input.
+      run.sizeFromLog = new FfmpegOutputSize();
+    } else if (output.width !== undefined && output.height !== undefined) {
       run.raw = new RawFrameSplitter(rawFrameBytes(output.format, output.width, output.height));
     } else run.sizeFromLog = new FfmpegOutputSize();
   }
@@ -228,11 +239,26 @@ export class CameraSource implements FrameSource {
   private splitRaw(run: Run, chunk: Buffer): void {
     const output = this.command.output;
     if (output.kind !== 'raw' || !run.raw) return;
+    if (this.decodeTo) {
+      const { width, height } = this.decodeTo;
+      const scaledFrom = this.fullSize(run)!;
+      for (const data of run.raw.push(chunk)) {
+        if (run.closed) return;
+        this.emit(run, { kind: 'raw', format: 'rgb24', width, height, data, scaledFrom });
+      }
+      return;
+    }
     const size = run.sizeFromLog?.size ?? { width: output.width!, height: output.height! };
     for (const data of run.raw.push(chunk)) {
       if (run.closed) return;
       this.emit(run, { kind: 'raw', format: output.format, width: size.width, height: size.height, data });
     }
+  }
+
+  /** With decodeTo: the size the frame would have without it (configured, else ffmpeg's upright input size). */
+  private fullSize(run: Run): { width: number; height: number } | undefined {
+    if (this.config.width !== undefined && this.config.height !== undefined) return { width: this.config.width, height: this.config.height };
+    return run.sizeFromLog?.inputSize;
   }
 
   private emit(run: Run, image: ImagePayload): void {
@@ -274,9 +300,10 @@ export class CameraSource implements FrameSource {
     }
     const { level } = ffmpegLogLevel(line);
     if (level === 'info' || level === 'verbose' || level === 'debug' || level === 'trace') {
-      const size = run.sizeFromLog && !run.raw ? run.sizeFromLog.take(line) : undefined;
+      const logged = run.sizeFromLog && !run.raw ? run.sizeFromLog.take(line) : undefined;
+      const size = this.decodeTo ? (this.fullSize(run) && this.decodeTo) : logged;
       const output = this.command.output;
-      if (size && output.kind === 'raw') {
+      if (size && output.kind === 'raw' && !run.raw) {
         run.raw = new RawFrameSplitter(rawFrameBytes(output.format, size.width, size.height));
         const held = run.unsized;
         run.unsized = [];

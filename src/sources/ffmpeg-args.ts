@@ -33,14 +33,28 @@ export function cameraInputKind(input: string): CameraInputKind {
 
 const ffmpegPixelFormat = { rgb24: 'rgb24', gray8: 'gray', i420: 'yuv420p' } as const;
 
-/** The program and arguments of the producer, ffmpeg's or the configured `command`. */
-export function producerCommand(config: CameraSourceConfig): ProducerCommand {
+/**
+ * A size ffmpeg resizes every frame to (`fill`, rgb24) in its own scaler, for a model whose input is that size, when
+ * nothing downstream reads the full frame (src/preprocess/decoder-resize.ts decides). One bilinear pass from the
+ * decoded YUV straight to the model's RGB, in place of a full-size RGB conversion, a full-size copy through the
+ * pipe and sharp's resize (docs/benchmarks.md, "Resizing in the decoder").
+ */
+export interface DecoderResize {
+  width: number;
+  height: number;
+}
+
+/** The program and arguments of the producer, ffmpeg's or the configured `command`. `decodeTo`: ffmpeg only. */
+export function producerCommand(config: CameraSourceConfig, decodeTo?: DecoderResize): ProducerCommand {
   if (config.command) {
     const [program, ...args] = config.command;
     const out = config.commandOutput;
     const output: ProducerOutput =
       out === undefined || out === 'mjpeg' ? { kind: 'mjpeg' } : { kind: 'raw', format: out, width: config.width, height: config.height };
     return { program: program!, args, ffmpegLog: false, output };
+  }
+  if (decodeTo && config.output !== 'mjpeg') {
+    return { program: 'ffmpeg', args: ffmpegArgs(config, decodeTo), ffmpegLog: true, output: { kind: 'raw', format: 'rgb24', width: decodeTo.width, height: decodeTo.height } };
   }
   return { program: 'ffmpeg', args: ffmpegArgs(config), ffmpegLog: true, output: ffmpegOutput(config) };
 }
@@ -57,7 +71,7 @@ function ffmpegOutput(config: CameraSourceConfig): ProducerOutput {
  * The log level is `info` with level prefixes: the `Output #0` stream line gives the frame size when the config
  * does not, and the prefix lets the source forward only warnings and errors.
  */
-export function ffmpegArgs(config: CameraSourceConfig): string[] {
+export function ffmpegArgs(config: CameraSourceConfig, decodeTo?: DecoderResize): string[] {
   const kind = cameraInputKind(config.input);
   const args = ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'level+info'];
   const sized = config.width !== undefined && config.height !== undefined;
@@ -87,6 +101,14 @@ export function ffmpegArgs(config: CameraSourceConfig): string[] {
       break;
   }
   const filters: string[] = [];
+  if (decodeTo) {
+    // Frames the rate filter drops are not scaled. The configured width and height stay the frame's coordinate
+    // space (the source says so on each frame); one resample from the decoded size is both cheaper and sharper.
+    if (config.fps !== undefined && kind !== 'v4l2') filters.push(`fps=${config.fps}`);
+    filters.push(`scale=${decodeTo.width}:${decodeTo.height}:flags=bilinear`);
+    args.push('-vf', filters.join(','), '-an', '-sn', '-dn', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1');
+    return args;
+  }
   if (sized) filters.push(`scale=${config.width}:${config.height}`);
   if (config.fps !== undefined && kind !== 'v4l2') filters.push(`fps=${config.fps}`);
   // The JPEG encoder wants full-range YUV; yuvj420p says so (its "deprecated format" warning is expected).
@@ -103,19 +125,38 @@ export function ffmpegArgs(config: CameraSourceConfig): string[] {
  * after `Output #0`. Feed lines in order; returns the size once seen, else undefined.
  */
 export class FfmpegOutputSize {
-  private inOutput = false;
+  private section: 'none' | 'input' | 'output' = 'none';
   size: { width: number; height: number } | undefined;
+  /**
+   * The first input's video size as shown upright (width and height swapped when its display matrix rotates by 90
+   * or 270 degrees, as ffmpeg's autorotation does): the frame's size before any scaling. Known once the `Output #0`
+   * section starts (the rotation is logged after the stream line).
+   */
+  inputSize: { width: number; height: number } | undefined;
+  private inputSeen: { width: number; height: number } | undefined;
+  private inputTurned = false;
 
   take(line: string): { width: number; height: number } | undefined {
     if (this.size) return this.size;
-    if (/\bOutput #0\b/.test(line)) this.inOutput = true;
-    else if (this.inOutput && /Stream #0:\d+.*: Video: /.test(line)) {
-      // ", 320x240" (a size follows ", "; "0x18424752" in the codec tag does not).
-      const match = /, (\d+)x(\d+)(?=[\s,[]|$)/.exec(line);
-      if (match) this.size = { width: Number(match[1]), height: Number(match[2]) };
+    if (/\bInput #0\b/.test(line)) this.section = 'input';
+    else if (/\bOutput #0\b/.test(line)) {
+      this.section = 'output';
+      if (this.inputSeen) this.inputSize = this.inputTurned ? { width: this.inputSeen.height, height: this.inputSeen.width } : this.inputSeen;
+    } else if (this.section === 'input' && !this.inputSeen && /Stream #0:\d+.*: Video: /.test(line)) {
+      this.inputSeen = videoSize(line);
+    } else if (this.section === 'input' && this.inputSeen && /rotation of -?(90|270)(\.0+)? degrees/.test(line)) {
+      this.inputTurned = true;
+    } else if (this.section === 'output' && /Stream #0:\d+.*: Video: /.test(line)) {
+      this.size = videoSize(line);
     }
     return this.size;
   }
+}
+
+/** ", 320x240" in a stream line (a size follows ", "; "0x18424752" in the codec tag does not). */
+function videoSize(line: string): { width: number; height: number } | undefined {
+  const match = /, (\d+)x(\d+)(?=[\s,[]|$)/.exec(line);
+  return match ? { width: Number(match[1]), height: Number(match[2]) } : undefined;
 }
 
 /** `[warning] text` -> level and text; lines without a known prefix count as `info` continuation lines. */

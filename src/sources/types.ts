@@ -61,4 +61,9 @@ export interface SourceContext {
    * engine, which retries failed sources itself (src/pipeline/source-retry.ts), sets 1 so retries do not multiply.
    */
   maxEmptyRuns?: number;
+  /**
+   * Camera sources run by ffmpeg: resize every frame to this size (`fill`, rgb24) in the decoder. Only when nothing
+   * downstream reads the full frame (src/preprocess/decoder-resize.ts decides); frames then carry `scaledFrom`.
+   */
+  decodeTo?: { width: number; height: number };
 }

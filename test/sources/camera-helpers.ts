@@ -30,6 +30,7 @@ export function cameraConfig(options: Partial<CameraSourceConfig> = {}): CameraS
     startTimeoutMs: 30000,
     restart: { initialMs: 50, maxMs: 200 },
     finite: false,
+    decoderResize: true,
     ...options,
   };
 }
