@@ -46,7 +46,7 @@ export const DEFAULT_VARIANTS: StageVariant[] = [
   { label: 'rgb24 full frame', source: 'output: rgb24, decoder_resize: false', preprocess: 'resize: fill' },
   { label: 'i420 full frame', source: 'output: i420, decoder_resize: false', preprocess: 'resize: fill' },
   // After: ffmpeg resizes to 300x300 rgb24 while decoding (the default when nothing reads the full frame).
-  { label: 'decoder resize', source: 'output: rgb24', preprocess: 'resize: fill' },
+  { label: 'decoder resize', source: 'output: rgb24, decoder_resize: true', preprocess: 'resize: fill' },
 ];
 
 /** The int8 rewrite of the COCO SSD, written once to .cache/bench (as c-comparison-optimized does). */

@@ -98,9 +98,10 @@ export const sourceSchema = union(
           description:
             'Let ffmpeg resize each frame to the model\'s input size while decoding, when the resize is all the preprocessing ' +
             'does (`fill`, no roi, rotate or flip) and nothing reads the full frame (no motion, track, cascade, snapshots or ' +
-            'live view): results keep the full frame\'s coordinates, and preprocessing costs a fraction (docs/benchmarks.md). ' +
-            '`false`: full frames always, resized by the preprocessor.',
-          default: true,
+            'live view): results keep the full frame\'s coordinates, and a frame costs ~15% less CPU. Off by default: on the ' +
+            '2-vCPU VM it was measured on, frames per second as fast as the pipeline goes came out lower, unexplained ' +
+            '(docs/benchmarks.md, "Where a frame\'s time goes"); turn it on where CPU matters more, after measuring.',
+          default: false,
         }),
         rtsp_transport: oneOf(['tcp', 'udp'], { description: 'RTSP only: how the video travels.', default: 'tcp' }),
         io_timeout_ms: integer({

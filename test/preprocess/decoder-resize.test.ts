@@ -11,7 +11,7 @@ import { bytes, config, tensorInfo } from './tensors.js';
 
 const model = tensorInfo('uint8', [1, 300, 300, 3], { scale: 0.0078125, zeroPoint: 128 });
 
-function pipeline(extra: string, source = '{ kind: camera, input: /data/clip.mp4 }') {
+function pipeline(extra: string, source = '{ kind: camera, input: /data/clip.mp4, decoder_resize: true }') {
   const yaml = `
 version: 1
 pipelines:
@@ -28,7 +28,7 @@ describe('decoder resize: when', () => {
 
   it('a file into a fill preprocess with nothing reading the frame: resized to the model input', () => {
     expect(decoderResize(pipeline(''), model, none)).toEqual({ width: 300, height: 300 });
-    expect(decoderResize(pipeline('    preprocess: { resize: fill }', '{ kind: camera, input: /dev/video0, output: i420 }'), model, none)).toEqual({ width: 300, height: 300 });
+    expect(decoderResize(pipeline('    preprocess: { resize: fill }', '{ kind: camera, input: /dev/video0, output: i420, decoder_resize: true }'), model, none)).toEqual({ width: 300, height: 300 });
   });
 
   it.each([
@@ -41,10 +41,11 @@ describe('decoder resize: when', () => {
     expect(decoderResize(pipeline(extra), model, none)).toEqual({ reason });
   });
 
-  it('not when the config says decoder_resize: false, for mjpeg or gray8 output, or a command', () => {
+  it('not unless the config says decoder_resize: true (the default is false), nor for mjpeg or gray8 output, or a command', () => {
     expect(decoderResize(pipeline('', '{ kind: camera, input: /data/clip.mp4, decoder_resize: false }'), model, none)).toEqual({ reason: 'decoder_resize: false' });
-    expect(decoderResize(pipeline('', '{ kind: camera, input: /data/clip.mp4, output: mjpeg }'), model, none)).toEqual({ reason: 'output mjpeg' });
-    expect(decoderResize(pipeline('', '{ kind: camera, input: /data/clip.mp4, output: gray8 }'), model, none)).toEqual({ reason: 'output gray8' });
+    expect(decoderResize(pipeline('', '{ kind: camera, input: /data/clip.mp4 }'), model, none)).toEqual({ reason: 'decoder_resize: false' });
+    expect(decoderResize(pipeline('', '{ kind: camera, input: /data/clip.mp4, output: mjpeg, decoder_resize: true }'), model, none)).toEqual({ reason: 'output mjpeg' });
+    expect(decoderResize(pipeline('', '{ kind: camera, input: /data/clip.mp4, output: gray8, decoder_resize: true }'), model, none)).toEqual({ reason: 'output gray8' });
   });
 
   it('not when a sink may ask for frames (snapshots, the live view: wantsFrame defined even while false), nor with outside stages', () => {
