@@ -36,13 +36,29 @@ CROSS=aarch64-linux-gnu
 # machine exceeds, so their verdicts would be timeouts of qemu's making. `--full` runs everything.
 ARM64_TESTS=(
   test/helpers/emulation.test.ts
+  # TFLite's arm64 library under the reader, writer, C harness and corruption runs
+  test/tflite
+  # sharp's arm64 libvips: decoding, orientation, resizing, YUV, tensors
+  test/preprocess
+  # the postprocessors, on real models and on written outputs
+  test/postprocess
+  # the addon and the arm64 TFLite library: interpreter, real models, delegates (plugins built with $CC)
   test/runtime/interpreter.test.ts
   test/runtime/real-models.test.ts
   test/runtime/delegate-plugins.test.ts
-  test/tflite/harness.test.ts
-  test/tflite/real-models.test.ts
-  test/preprocess/real-model.test.ts
-  test/boards/detect.test.ts
+  test/runtime/delegates.test.ts
+  test/runtime/delegates-qnn.test.ts
+  test/runtime/model-file.test.ts
+  # the requantising rewrite and its kernels on arm64 (the pipeline-level files skip themselves: the probe)
+  test/optimize/convert.test.ts
+  test/optimize/fully-connected.test.ts
+  test/optimize/real-models.test.ts
+  test/optimize/auto-cache.test.ts
+  # the prebuilt arm64 binary: loading, glibc symbol versions
+  test/native
+  # board detection, devices and thermal zones on this machine
+  test/boards
+  # the CLI's user errors
   test/cli/cli-errors.test.ts
 )
 # vitest's per-test limits (vitest.config.ts) are set for native speed; emulation is ~10 times slower.
@@ -193,7 +209,8 @@ run_tests() {
   start=$(seconds)
   log "vitest under arm64 Node v$NODE_ARM64_VERSION (${BINFMT}), files: ${files[*]:-all}"
   (cd "$WORK" && in_arm64 env PATH="$NODE_DIR/bin:$PATH" CC="$CROSS-gcc" \
-    "$ARM_NODE" node_modules/vitest/vitest.mjs run --testTimeout="$VITEST_TIMEOUT_MS" --hookTimeout="$VITEST_TIMEOUT_MS" "${files[@]}") || status=$?
+    "$ARM_NODE" node_modules/vitest/vitest.mjs run --testTimeout="$VITEST_TIMEOUT_MS" --hookTimeout="$VITEST_TIMEOUT_MS" \
+    --reporter=default --reporter=json --outputFile.json="$CACHE/report.json" ${ARM64_VITEST_ARGS:-} "${files[@]}") || status=$?
   log "arm64 tests took $(( $(seconds) - start )) s, exit $status"
   return "$status"
 }
