@@ -59,6 +59,6 @@ export const PROBE_UNDER_EMULATION =
 export const EMULATION_SLOWDOWN = 10;
 
 /** `ms` natively, EMULATION_SLOWDOWN times it under emulation: for a test's explicit time limit. */
-export function timeLimit(ms: number): number {
-  return detected === undefined ? ms : ms * EMULATION_SLOWDOWN;
+export function timeLimit(ms: number, emulated: boolean = detected !== undefined): number {
+  return emulated ? ms * EMULATION_SLOWDOWN : ms;
 }
