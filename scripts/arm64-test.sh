@@ -24,16 +24,15 @@ NODE_DIR="$CACHE/node-v$NODE_ARM64_VERSION"
 ARM_NODE="$NODE_DIR/bin/node"
 CROSS=aarch64-linux-gnu
 
-# The CI part: the tests that run arm64 machine code of ours or of our dependencies, chosen to fit CI's time
-# (measured under qemu-user on 2 cores, see docs/boards.md "The suite on arm64"): the addon and the arm64 TFLite
-# library (interpreter, real models, plugin delegates built with the cross compiler), the C harness against the
-# arm64 library, sharp's arm64 libvips feeding a real model, the CLI's user errors, board detection on this
-# machine, and the emulation detection itself. Left out: the pure-TypeScript
-# logic that behaves the same on every architecture (config, events, tracking, zones, motion, postprocess maths,
-# sinks, sources, services) and tests whose cost is dozens of emulated Node children each (CLI end to end, probe
-# command, corruption runs): every Node start costs ~10 s of CPU under qemu. The model probe's own tests are left
-# out too: each probe child is held to the probe's 20 s limit, which an emulated Node start on a busy 2-core
-# machine exceeds, so their verdicts would be timeouts of qemu's making. `--full` runs everything.
+# The CI part: whole folders and files that run arm64 machine code of ours or of our dependencies (the addon, the
+# arm64 TFLite library and its kernels' rounding, sharp's libvips, the C plugins and harness built with $CC, the
+# prebuilt binary), chosen to fit CI's time (measured under qemu-user on 2 cores, docs/boards.md "The suite on
+# arm64" has the figures per folder). Left out, with the reasons in docs/boards.md: the same TypeScript on every
+# architecture (config, events, tracking, zones, motion, sinks, sources, services); everything that starts a
+# Pipeline or a model-loading CLI command (pipeline, stages, cascade, live, service, optimize auto and CLI): the
+# model probe is a child Node process held to a 20 s wall-clock limit that an emulated start exceeds on a loaded
+# host (those tests say so and skip under emulation); the real-time video tests; the CLI end to end (every emulated
+# Node start costs seconds of CPU). `--full` runs everything.
 ARM64_TESTS=(
   test/helpers/emulation.test.ts
   # TFLite's arm64 library under the reader, writer, C harness and corruption runs
