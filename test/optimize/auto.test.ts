@@ -21,6 +21,7 @@ import { readModelGraph } from '../../src/tflite/model-graph.js';
 import { writeModelGraph } from '../../src/tflite/graph-writer.js';
 import { builtinOperatorCode } from '../../src/tflite/builtin-ops.js';
 import { pipelineConfig } from '../helpers/pipeline-config.js';
+import { needsRealHardware, PROBE_UNDER_EMULATION } from '../helpers/emulation.js';
 import { until } from '../sources/helpers.js';
 import { uint8Network } from './uint8-models.js';
 
@@ -105,7 +106,7 @@ describe('model.optimize in the YAML', () => {
   });
 });
 
-describe('model.optimize: auto', () => {
+describe.skipIf(needsRealHardware(PROBE_UNDER_EMULATION))('model.optimize: auto', () => {
   it('converts at the first start (cache miss), swaps to XNNPACK; a second start reuses the cached model without converting', async () => {
     const cacheDir = path.join(dir, 'cache-swap');
     const { file, sha256 } = writeModelFile('net.tflite', uint8Network({ metadata: true, seed: AGREEING_SEED }));

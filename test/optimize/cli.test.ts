@@ -6,6 +6,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readModel } from '../../src/tflite/index.js';
 import { runCli } from '../helpers/cli.js';
+import { needsRealHardware, PROBE_UNDER_EMULATION } from '../helpers/emulation.js';
 import { uint8Network } from './uint8-models.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'edgepipe-optimize-cli-'));
@@ -22,7 +23,7 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('edgepipe optimize (CLI)', () => {
+describe.skipIf(needsRealHardware(PROBE_UNDER_EMULATION))('edgepipe optimize (CLI)', () => {
   it('rewrites, reports nodes, time and agreement on the calibration images, and writes the model', async () => {
     const out = path.join(dir, 'net.int8.tflite');
     const r = await runCli(['optimize', model, '-o', out, '--calibration', images, '--runs', '5']);

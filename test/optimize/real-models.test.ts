@@ -7,7 +7,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { evaluate, optimizeModelBytes } from '../../src/optimize/index.js';
 import { Model } from '../../src/runtime/index.js';
 import { readModel } from '../../src/tflite/index.js';
+import { onArch } from '../helpers/arch-results.js';
 import { runCli } from '../helpers/cli.js';
+import { needsRealHardware, PROBE_UNDER_EMULATION, timeLimit } from '../helpers/emulation.js';
 import { hasSharedModels, sharedModel } from '../helpers/shared-models.js';
 
 const images = hasSharedModels ? readdirSync(sharedModel('images')).sort().map((f) => path.join(sharedModel('images'), f)) : [];
@@ -30,11 +32,17 @@ describe.skipIf(!hasSharedModels)('edgepipe optimize on the shared models', () =
     expect(e.before.delegate).toBe('cpu');
     expect(e.after.delegate).toBe('xnnpack');
     expect(e.after.delegatedNodes).toBeGreaterThanOrEqual(60);
-    expect(e.agreement.details).toBe(`${images.length} of ${images.length} inputs with the same top-1 class`);
-    // Alternating invokes in one process: a loaded machine slows both alike; measured 6-8x here.
-    expect(e.after.invokeMs.p50).toBeLessThan(e.before.invokeMs.p50 / 2);
+    // On arm64 TFLite's uint8 kernels rank no_person_96x96.png's top two the other way round (102 at 12/256 over
+    // 289 at 10/256; x86 and both rewrites on XNNPACK: 289 first): a near-tie on an image with no class above 5%.
+    const agreeing = onArch({ x64: images.length, arm64: images.length - 1 });
+    expect(e.agreement.details).toBe(`${agreeing} of ${images.length} inputs with the same top-1 class`);
+    // Alternating invokes in one process: a loaded machine slows both alike; measured 6-8x here. Under qemu-user
+    // XNNPACK's Neon kernels are emulated instruction by instruction and run no faster than the plain ones.
+    if (!needsRealHardware('qemu-user emulates Neon instruction by instruction: measured 1485 ms after, 1463 ms before')) {
+      expect(e.after.invokeMs.p50).toBeLessThan(e.before.invokeMs.p50 / 2);
+    }
     expect(readModel(optimized).metadata?.labels).toEqual(readModel(bytes).metadata?.labels);
-  }, 120_000);
+  }, timeLimit(120_000));
 
   it('COCO SSD: boxes of the people-walk video frames match (class, IoU), labels kept, post-process still runs', async () => {
     const frames = path.join(scratch, 'frames');
@@ -54,14 +62,14 @@ describe.skipIf(!hasSharedModels)('edgepipe optimize on the shared models', () =
     expect(after.metadata?.labelsFrom).toEqual(readModel(bytes).metadata?.labelsFrom);
     expect(after.metadata?.labels?.length).toBe(readModel(bytes).metadata?.labels?.length);
     expect(after.customOps).toEqual(['TFLite_Detection_PostProcess']);
-  }, 180_000);
+  }, timeLimit(180_000));
 
   it('DeepLab v3: pixel classes agree, XNNPACK takes the rewrite', async () => {
     const { evaluation: e } = await compare('deeplabv3_mnv2_dm05_pascal_quant.tflite', images.filter((f) => f.endsWith('grace_hopper.png')));
     expect(e.kind).toBe('segmentation');
     expect(e.after.delegatedNodes).toBeGreaterThanOrEqual(60);
     expect(e.agreement.agreement).toBeGreaterThanOrEqual(0.98);
-  }, 120_000);
+  }, timeLimit(120_000));
 
   it('refuses an int8 model and one it cannot carry, with the reason', () => {
     const tf2 = readFileSync(sharedModel('tf2_mobilenet_v2_1.0_224_ptq.tflite'));
@@ -73,7 +81,7 @@ describe.skipIf(!hasSharedModels)('edgepipe optimize on the shared models', () =
   });
 });
 
-describe.skipIf(!hasSharedModels)('edgepipe optimize (CLI) on the shared models', () => {
+describe.skipIf(!hasSharedModels || needsRealHardware(PROBE_UNDER_EMULATION))('edgepipe optimize (CLI) on the shared models', () => {
   it('does not write a model whose agreement is below --min-agreement, saying why (exit 1)', async () => {
     const out = path.join(scratch, 'ssd.tflite');
     // On the shared stills two small boxes of kite_and_cold.jpg rank differently (docs/optimize.md): below 100%.
@@ -84,5 +92,5 @@ describe.skipIf(!hasSharedModels)('edgepipe optimize (CLI) on the shared models'
       /edgepipe optimize: not written: agreement \d+\.\d% \(\d+ of \d+ boxes matched \(same class, IoU >= 0\.5\), \d+ with IoU >= 0\.9\) is below --min-agreement 100\.0%/,
     );
     expect(existsSync(out)).toBe(false);
-  }, 180_000);
+  }, timeLimit(180_000));
 });
