@@ -39,7 +39,7 @@ const rawFile = path.join(dir, 'scene.rgb');
 writeFileSync(rawFile, Buffer.concat(Array.from({ length: FRAMES }, (_, i) => frameBytes(i > 0))));
 const { model, labels } = writeSpotDetector(dir);
 
-function yaml(detectOn: 'frame' | 'regions'): string {
+function yaml(detectOn: 'frame' | 'regions', extra = ''): string {
   return `
 version: 1
 pipelines:
@@ -49,7 +49,7 @@ pipelines:
     preprocess: { resize: fill, mean: [0, 0, 0], std: [255, 255, 255] }
     postprocess: { kind: detect-yolo, threshold: 0.5, iou: 0.45, objectness: false, coordinates: normalized }
     buffer: { policy: queue, size: 8 }
-    motion: { detect_on: ${detectOn}, keepalive_s: 0, min_area: ${MIN_AREA}, region_margin: ${MARGIN} }
+    motion: { detect_on: ${detectOn}, keepalive_s: 0, min_area: ${MIN_AREA}, region_margin: ${MARGIN}${extra} }
     sinks: [{ kind: file, path: ${path.join(dir, `${detectOn}.jsonl`)} }]
 `;
 }
@@ -115,5 +115,13 @@ describe('motion detect_on: regions in a pipeline', () => {
       wholeTooMany: 0,
     });
     expect(report.drops).toEqual({});
+  });
+
+  it('infers the whole frame, once, when the regions are more than max_regions, and counts it', async () => {
+    const run = await runYaml(path.join(dir, 'too-many.yaml'), yaml('regions', ', max_regions: 1'));
+    expect(run.predictions).toHaveLength(FRAMES);
+    // The whole frame, as with detect_on: frame: the spots are lost again.
+    expect(run.predictions.map((p) => (p.result.kind === 'detect' ? p.result.objects.length : -1))).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(run.pipeline.report().stages?.['motion']).toMatchObject({ regionFrames: 0, regionCrops: 0, wholeFrames: FRAMES, wholeTooMany: FRAMES - 1, wholeCover: 0 });
   });
 });
