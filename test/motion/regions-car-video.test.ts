@@ -3,13 +3,14 @@
  * detector (300x300 input), every frame in order (`realtime: false`, a deep queue), once with the whole frame and
  * once with crops. Motion is found the same way in both runs, so the same frames are inferred: per frame, the best
  * score of a vehicle-like class (the detector calls cars seen from above "cell phone" or "suitcase") is compared.
- * Skips, saying so, without ../shared/models or ffmpeg.
+ * Skips, saying so, without ../shared/models or ffmpeg. The tracks with regions: regions-car-tracks.test.ts.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Prediction } from '../../src/core/frame.js';
+import { takeTurnsWithRealtimeVideoTests } from '../helpers/realtime-slot.js';
 import { hasSharedModels, sharedModel } from '../helpers/shared-models.js';
 import { runFfmpegTests } from '../sources/camera-helpers.js';
 import { runYaml } from '../stages/helpers.js';
@@ -37,6 +38,8 @@ function best(predictions: readonly Prediction[]): Map<number, number> {
 }
 
 describe.skipIf(!hasSharedModels || !runFfmpegTests)('car-detection.mp4: detect_on regions against the whole frame (COCO SSD)', () => {
+  // Not real time, but two detector runs flat out: they would starve the real-time video tests, so it takes turns.
+  takeTurnsWithRealtimeVideoTests();
   it('finds the cars on at least as many frames, with a higher mean best score', async () => {
     const whole = await runYaml(path.join(dir, 'frame.yaml'), yaml('frame'));
     const regions = await runYaml(path.join(dir, 'regions.yaml'), yaml('regions'));
