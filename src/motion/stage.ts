@@ -76,6 +76,8 @@ export function createMotionStage(config: MotionConfig): MotionStage {
   let areaSum = 0;
   // Planned only when the pipeline says the model's input size (a detector on images).
   let input: StageContext['modelInput'];
+  let context: StageContext | undefined;
+  let warnedEncoded = false;
   const regions: RegionCounters | undefined =
     config.detectOn === 'regions' ? { regionFrames: 0, regionCrops: 0, wholeFrames: 0, wholeCover: 0, wholeTooMany: 0 } : undefined;
   const whole = (): StageDecision => {
@@ -96,13 +98,19 @@ export function createMotionStage(config: MotionConfig): MotionStage {
   };
   return {
     name: 'motion',
-    start(context: StageContext): void {
-      input = context.modelInput;
+    start(given: StageContext): void {
+      context = given;
+      input = given.modelInput;
     },
     gate(frame: Frame, view: GateView): StageDecision {
       const payload = frame.payload;
       if (payload.kind !== 'raw') {
         unjudged += 1;
+        // Validation refuses encoded sources with regions; a board profile's camera command can still give JPEG.
+        if (regions && !warnedEncoded && context) {
+          warnedEncoded = true;
+          context.logger.log('warn', `pipeline ${context.pipeline}: motion.detect_on: regions, but the source gives encoded frames (JPEG, PNG), which motion does not judge: each is inferred whole`);
+        }
         return whole();
       }
       const found = detector.detect(payload);

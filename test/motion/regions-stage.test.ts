@@ -68,4 +68,16 @@ describe('motion stage, detect_on: regions', () => {
     expect(plain.gate!(raw(1, [[300, 200]]), { latest: undefined })).toEqual({ infer: true });
     expect(Object.keys(plain.counters())).not.toContain('regionFrames');
   });
+
+  it('warns once when encoded frames arrive anyway (a board profile\'s camera command giving JPEG) and infers them whole', () => {
+    const stage = createMotionStage(config);
+    const given = context({ width: 96, height: 96 });
+    stage.start!(given);
+    const jpeg = { ...raw(0, []), payload: { kind: 'encoded', bytes: new Uint8Array([0xff, 0xd8]) } } as Frame;
+    expect(stage.gate!(jpeg, { latest: undefined })).toEqual({ infer: true });
+    expect(stage.gate!(jpeg, { latest: undefined })).toEqual({ infer: true });
+    const warnings = (given.logger as ReturnType<typeof memoryLogger>).entries.filter((e) => e.level === 'warn').map((e) => e.message);
+    expect(warnings).toEqual(['pipeline p: motion.detect_on: regions, but the source gives encoded frames (JPEG, PNG), which motion does not judge: each is inferred whole']);
+    expect(stage.counters()).toMatchObject({ unjudged: 2, wholeFrames: 2 });
+  });
 });
