@@ -9,7 +9,8 @@
  *
  * Video: `video/car-detection.mp4` (768x432, 12.5 fps, 4 cars seen from above at about 0:05-0:08, 0:15-0:18 and
  * 0:25-0:27, see ../shared/models/README.md) decoded by ffmpeg to raw i420 as a camera source would deliver it:
- * the share of frames with motion, inside and outside those windows.
+ * the share of frames with motion, inside and outside those windows; and, for `detect_on: regions` with a 300x300
+ * detector, the crops planned per frame with motion and what planning them costs.
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -18,6 +19,7 @@ import { promisify } from 'node:util';
 import { motionDefaults } from '../src/config/schema-motion.js';
 import { MotionDetector, motionSettings } from '../src/motion/index.js';
 import type { RawImage } from '../src/motion/grey.js';
+import { planCrops } from '../src/motion/region-crops.js';
 
 const run = promisify(execFile);
 
@@ -113,11 +115,57 @@ async function carVideo(models: string): Promise<unknown> {
   };
 }
 
+/**
+ * `detect_on: regions` planned on video/car-detection.mp4 (min_area 0.003, as the tracking test) for a 300x300
+ * detector (the COCO SSD): inferences per frame with motion, fall-backs, and what planning the crops costs.
+ */
+async function carRegions(models: string): Promise<unknown> {
+  const file = path.join(models, 'video', 'car-detection.mp4');
+  if (!existsSync(file)) return { name: 'motion-regions-plan', skipped: `${file} is absent` };
+  const W = 768;
+  const H = 432;
+  const frames = await ffmpegFrames(['-i', file], W, H, 'yuv420p', ['-an']);
+  const detector = new MotionDetector(motionSettings({ minArea: 0.003 }));
+  const settings = { input: { width: 300, height: 300 }, maxRegions: motionDefaults.maxRegions, margin: motionDefaults.regionMargin };
+  const plans: Array<Parameters<typeof planCrops>[0]> = [];
+  for (const data of frames) {
+    const result = detector.detect({ format: 'i420', width: W, height: H, data });
+    if (result.motion) plans.push(result.regions);
+  }
+  const counts = { regions: 0, crops: 0, cover: 0, too_many: 0 };
+  const rounds = 200;
+  const start = process.cpuUsage();
+  for (let r = 0; r < rounds; r += 1) {
+    for (const regions of plans) {
+      const plan = planCrops(regions, { width: W, height: H }, settings);
+      if (r > 0) continue;
+      if (plan.kind === 'regions') {
+        counts.regions += 1;
+        counts.crops += plan.crops.length;
+      } else counts[plan.reason] += 1;
+    }
+  }
+  const used = process.cpuUsage(start);
+  return {
+    name: 'motion-regions-plan',
+    frames: frames.length,
+    frames_with_motion: plans.length,
+    input: '300x300',
+    region_frames: counts.regions,
+    crops: counts.crops,
+    whole_cover: counts.cover,
+    whole_too_many: counts.too_many,
+    inferences_per_motion_frame: round((counts.crops + counts.cover + counts.too_many) / Math.max(1, plans.length), 3),
+    plan_us_per_frame: round(((used.user + used.system) / rounds / Math.max(1, plans.length)), 2),
+  };
+}
+
 export async function motionBenchmarks(models: string): Promise<unknown[]> {
   const out: unknown[] = [];
   for (const format of ['i420', 'rgb24'] as const) {
     for (const height of [120, 180]) out.push(await stepCost(format, height));
   }
   out.push(await carVideo(models));
+  out.push(await carRegions(models));
   return out;
 }

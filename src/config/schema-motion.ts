@@ -15,6 +15,9 @@ export const motionDefaults = {
   contrast: true,
   lightingLimit: 0.4,
   keepaliveS: 1,
+  detectOn: 'frame',
+  maxRegions: 4,
+  regionMargin: 16,
 } as const;
 
 const point = list(number({ description: 'A coordinate.', min: 0 }), {
@@ -131,6 +134,29 @@ export const motionSchema = object(
       max: 3600,
       default: motionDefaults.keepaliveS,
     }),
+    detect_on: oneOf(['frame', 'regions'], {
+      description:
+        'What the detector sees on a frame with motion: the whole frame shrunk to the model\'s input, or one crop per ' +
+        'motion region at the input size, so small objects far away keep their pixels (N regions cost N inferences; ' +
+        'docs/analytics.md). Detectors (detect-ssd, detect-yolo) on raw frames only.',
+      default: motionDefaults.detectOn,
+      meanings: {
+        frame: 'the whole frame, one inference',
+        regions: 'a crop around each motion region, one inference each, merged into one result (the whole frame when the regions cover more than half of it or there are more than max_regions)',
+      },
+    }),
+    max_regions: integer({
+      description: 'detect_on: regions: a frame with more motion regions than this (after merging) is inferred whole, once.',
+      min: 1,
+      max: 8,
+      default: motionDefaults.maxRegions,
+    }),
+    region_margin: integer({
+      description: 'detect_on: regions: source pixels added around each motion region before it is cropped (the part of an object that did not move).',
+      min: 0,
+      max: 512,
+      default: motionDefaults.regionMargin,
+    }),
     masks: list(maskSchema, {
       expected: 'a list of masks (each a map with points)',
       description: 'Regions where changes never count as motion.',
@@ -169,4 +195,38 @@ export function motionSourceProblems(
       }
     });
   });
+}
+
+/** What `motionRegionProblems` reads of the pipeline besides its motion section. */
+export interface RegionPipeline {
+  postprocess: { kind: string };
+  source: { kind: string; output?: string; command?: readonly string[]; commandOutput?: string };
+  preprocess: { roi?: unknown };
+}
+
+/**
+ * `detect_on: regions` needs a detector (crops give boxes that map back to the frame; a class or a mask of a crop
+ * means nothing for the frame) and raw frames (the motion stage judges only those: encoded frames are always
+ * inferred whole, so regions would never be used). It replaces `preprocess.roi` (both choose what the model sees).
+ */
+export function motionRegionProblems(motion: Infer<typeof motionSchema>, pipeline: RegionPipeline, report: (field: string, message: string) => void): void {
+  if (!motion.enabled || motion.detectOn !== 'regions') return;
+  const field = 'motion.detect_on';
+  const kind = pipeline.postprocess.kind;
+  if (kind !== 'detect-ssd' && kind !== 'detect-yolo') {
+    report(field, `regions crops the frame for a detector; postprocess ${kind} finds no boxes to map back to the frame: use detect_on: frame, or detect-ssd or detect-yolo`);
+  }
+  const source = pipeline.source;
+  if (source.kind === 'images') {
+    report(field, 'regions needs raw frames; an images source gives encoded images (JPEG, PNG), which the motion stage does not judge (every one is inferred whole): use detect_on: frame');
+  } else if (source.kind === 'camera') {
+    const output = source.command ? source.commandOutput : source.output;
+    if (output === 'mjpeg') {
+      const what = source.command ? 'command_output' : 'output';
+      report(field, `regions needs raw frames; the camera's ${what} mjpeg gives JPEG frames, which the motion stage does not judge (every one is inferred whole): use ${what}: ${source.command ? 'i420, nv12 or rgb24' : 'i420 or rgb24'}, or detect_on: frame`);
+    }
+  }
+  if (pipeline.preprocess.roi !== undefined) {
+    report(field, 'regions chooses the crops the model sees, which preprocess.roi also does: remove preprocess.roi, or use detect_on: frame');
+  }
 }

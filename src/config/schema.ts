@@ -10,7 +10,7 @@ import { postprocessSchema, preprocessSchema, sinkSchema, sourceSchema } from '.
 import { linesSchema, pipelineZoneProblems, zonesSchema } from './schema-zones.js';
 import { trackSchema } from './schema-track.js';
 import { cascadePipelineProblems, cascadeSchema } from './schema-cascade.js';
-import { motionSchema, motionSourceProblems } from './schema-motion.js';
+import { motionRegionProblems, motionSchema, motionSourceProblems } from './schema-motion.js';
 
 /** Pipeline names become MQTT topic levels and file names: no `+`, `#`, `/`, spaces or capitals. */
 export const pipelineNamePattern = /^[a-z0-9][a-z0-9_-]{0,62}$/;
@@ -468,6 +468,7 @@ export const pipelineSchema = object(
         const source = value.source;
         const sized = source.kind === 'synthetic' || source.kind === 'camera' ? source : { kind: source.kind };
         if (value.motion) motionSourceProblems(value.motion, sized, isSensorSource(source), report);
+        if (value.motion && !isSensorSource(source)) motionRegionProblems(value.motion, value, report);
         if (!isSensorSource(source)) return;
         const kind = source.kind;
         const aSource = `${/^[aeiou]/u.test(kind) ? 'an' : 'a'} ${kind} source`;

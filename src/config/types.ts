@@ -137,6 +137,12 @@ export interface MotionConfig {
   lightingLimit: number;
   /** Seconds between inferences without motion while objects are tracked; 0 = never. */
   keepaliveS: number;
+  /** What the detector sees on a frame with motion: the whole frame, or a crop per motion region. */
+  detectOn: 'frame' | 'regions';
+  /** `regions`: more regions than this (1-8) and the frame is inferred whole. */
+  maxRegions: number;
+  /** `regions`: source pixels added around each region, 0-512. */
+  regionMargin: number;
   masks: MotionMaskConfig[];
 }
 

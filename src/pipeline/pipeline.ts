@@ -39,6 +39,7 @@ import type { PipelineControl } from '../commands/control.js';
 import { pipelineControl } from './pipeline-control.js';
 import { buildPreprocess, inferFrame, type Inferred, type Preprocess, type Prepared } from './chain.js';
 import { StageRunner } from './stage-runner.js';
+import { CropTensors, cropInputSize, cropMerge, preprocessCrops } from './region-chain.js';
 import { createStages } from '../stages/index.js';
 import { AutoOptimizer, DEFAULT_AUTO_OPTIMIZE, type AutoOptimizeSettings } from './model-optimize.js';
 import { defaultCacheRoot } from '../optimize/auto-cache.js';
@@ -200,6 +201,7 @@ export class Pipeline {
       // A hot SoC throttles from the first frame on, and the first stats line has the temperature.
       await this.thermal.refresh();
       const chain = await this.buildChain(model, runner);
+      const modelInput = this.regions ? cropInputSize(config, runner.inputs[runner.frameInput]!) : undefined;
       this.postprocessor = chain.postprocessor;
       const warn = (message: string): void => context.logger.log('warn', message);
       this.sinks = [...config.sinks.map((sink) => createSink(this.name, sink, { warn, control: this.control, stats: () => this.peek() })), ...(context.extraSinks?.(this.name) ?? [])];
@@ -216,6 +218,7 @@ export class Pipeline {
         drop: (reason) => this.stats.drop(reason),
         warn: (key, message) => this.dropLog.log(key, message),
         openModel: (spec) => openSecondaryModel(spec, { pipeline: config, runtime: context.runtime, logger: context.logger, ...(context.descriptors ? { descriptors: context.descriptors } : {}) }),
+        ...(modelInput ? { modelInput } : {}),
       });
       await this.stages.start();
       this.run(model, runner, chain);
@@ -236,6 +239,11 @@ export class Pipeline {
       refused: runner.refused.map((r) => `${r.delegate} (${r.stage}): ${r.reason}`),
       ...(this.postprocessor?.scores ? { scores: this.postprocessor.scores } : {}),
     });
+  }
+
+  /** `motion.detect_on: regions` on a detector: frames with motion may be inferred as crops. */
+  private get regions(): boolean {
+    return this.config.motion?.enabled === true && this.config.motion.detectOn === 'regions' && cropMerge(this.config) !== undefined;
   }
 
   private startOptimizer(model: Model, runner: ModelRunner, startRunner: (on: Model) => Promise<ModelRunner>): void {
@@ -287,6 +295,8 @@ export class Pipeline {
     const slotCount = runner.size + 1;
     const staging = Array.from({ length: slotCount }, () => typedView(input.dtype as Dtype, new ArrayBuffer(input.bytes)));
     const sha256 = createHash('sha256').update(model.bytes).digest('hex');
+    const merge = this.regions ? cropMerge(config) : undefined;
+    const cropTensors = merge ? new CropTensors(input, slotCount * (config.motion?.maxRegions ?? 1)) : undefined;
     let seen = 0;
     let lastAcceptedMs = -Infinity;
     const minIntervalMs = config.maxFps > 0 ? 1000 / config.maxFps : 0;
@@ -364,10 +374,12 @@ export class Pipeline {
           stages: {
             preprocess: async (frame, slot) => {
               const start = performance.now();
-              const geometry = await chain.preprocess(frame.payload, staging[slot]!);
+              const boxes = cropTensors ? stages.cropsOf(frame) : undefined;
+              const crops = boxes ? await preprocessCrops(frame.payload, boxes, chain.preprocess, staging[slot]!, cropTensors!) : undefined;
+              const geometry = crops ? crops[0]!.geometry : await chain.preprocess(frame.payload, staging[slot]!);
               const end = performance.now();
               this.optimizer?.offer(staging[slot]!);
-              return { slot, frame, geometry, queueMs: start - frame.capturedMonoMs, preprocessMs: end - start, preparedMonoMs: end };
+              return { slot, frame, geometry, queueMs: start - frame.capturedMonoMs, preprocessMs: end - start, preparedMonoMs: end, ...(crops ? { crops } : {}) };
             },
             infer: (prepared, releaseSlot) =>
               inferFrame(prepared, releaseSlot, {
@@ -381,6 +393,7 @@ export class Pipeline {
                 dropLog: this.dropLog,
                 paused: () => this.paused,
                 attachFrames: this.attachFrames,
+                ...(merge && cropTensors ? { crops: { tensors: cropTensors, merge } } : {}),
               }),
           },
         }),

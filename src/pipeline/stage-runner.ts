@@ -6,6 +6,7 @@
 import type { CountsSnapshot, TrackEvent } from '../core/events.js';
 import type { Frame, Prediction } from '../core/frame.js';
 import type { Logger } from '../core/log.js';
+import type { Box } from '../core/result.js';
 import type { DropReason } from '../core/stats-report.js';
 import type { GateView, Stage, StageContext } from '../stages/types.js';
 
@@ -22,6 +23,8 @@ export interface StageRunnerOptions {
   warn: (key: string, message: string) => void;
   /** Opens second models for the stages (cascades); absent: stages cannot (StageContext.openModel). */
   openModel?: StageContext['openModel'];
+  /** The model's image input in source pixels, for gates that plan crops (StageContext.modelInput). */
+  modelInput?: StageContext['modelInput'];
 }
 
 export class StageRunner {
@@ -32,6 +35,8 @@ export class StageRunner {
   private readonly started: Stage[] = [];
   private readonly view: { latest: Prediction | undefined } = { latest: undefined };
   private lastProcessedMonoMs = -Infinity;
+  /** Crops a gate asked for, by admitted frame (a WeakMap: a frame dropped before inference takes them with it). */
+  private readonly crops = new WeakMap<Frame, readonly Box[]>();
 
   constructor(
     private readonly stages: readonly Stage[],
@@ -75,6 +80,7 @@ export class StageRunner {
         emit: (event) => this.options.emit(later.reduce((e, s) => s.decorate!(e), event)),
         counts: (snapshot) => this.options.counts(snapshot),
         ...(this.options.openModel ? { openModel: this.options.openModel } : {}),
+        ...(this.options.modelInput ? { modelInput: this.options.modelInput } : {}),
       });
     }
   }
@@ -90,9 +96,13 @@ export class StageRunner {
     }
   }
 
-  /** Whether `frame` goes on to inference: the first gate that says no decides, and its reason is counted. */
+  /**
+   * Whether `frame` goes on to inference: the first gate that says no decides, and its reason is counted. The
+   * crops a gate asked for are then `cropsOf(frame)`.
+   */
   admit(frame: Frame): boolean {
     const view: GateView = this.view;
+    let crops: readonly Box[] | undefined;
     for (const stage of this.gates) {
       let decision;
       try {
@@ -106,8 +116,15 @@ export class StageRunner {
         this.skips[decision.reason] = (this.skips[decision.reason] ?? 0) + 1;
         return false;
       }
+      if (decision.crops && decision.crops.length > 0) crops = decision.crops;
     }
+    if (crops) this.crops.set(frame, crops);
     return true;
+  }
+
+  /** The crops (source pixels) a gate asked `frame` to be inferred as; undefined: the whole frame. */
+  cropsOf(frame: Frame): readonly Box[] | undefined {
+    return this.crops.get(frame);
   }
 
   /**

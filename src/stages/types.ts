@@ -24,7 +24,11 @@ import type { Box, ScoredClassResult } from '../core/result.js';
 
 /** A gate's verdict on one frame. */
 export type GateDecision =
-  | { infer: true }
+  /**
+   * `crops` (source pixels, inside the frame): infer each crop instead of the whole frame, one inference each,
+   * and merge their detections into the frame's one prediction (motion `detect_on: regions`; detectors only).
+   */
+  | { infer: true; crops?: readonly Box[] }
   /**
    * Skip preprocessing and inference for this frame; no prediction is made. `reason`: snake_case, a few stable
    * values per gate (`no_motion`), the label of the skip counter.
@@ -50,6 +54,11 @@ export interface StageContext {
   emit(event: TrackEvent): void;
   /** Tells the sinks the zone and line counts after an update that changed them (state: retained MQTT topics). */
   counts(snapshot: CountsSnapshot): void;
+  /**
+   * The model's image input in source pixels (width and height swapped for a 90/270 `preprocess.rotate`): what a
+   * gate's `crops` are planned for. Absent where the model takes no image.
+   */
+  readonly modelInput?: { width: number; height: number };
   /**
    * Opens a second model for the stage (cascades): its own interpreter, on the delegate chain with failover and
    * health checks like the pipeline's model, fed by the same preprocessing code. Rejects (failing the pipeline's

@@ -39,7 +39,7 @@ const shapes = {
     keys<T.PipelineConfig>()('name', 'origin', 'source', 'model', 'preprocess', 'postprocess', 'track', 'cascade', 'buffer', 'motion', 'every', 'maxFps', 'statsIntervalS', 'zones', 'lines', 'sinks'),
     optional<T.PipelineConfig>()('track', 'cascade', 'motion', 'zones', 'lines'),
   ),
-  motion: shape(keys<T.MotionConfig>()('enabled', 'height', 'threshold', 'minArea', 'alpha', 'contrast', 'lightingLimit', 'keepaliveS', 'masks')),
+  motion: shape(keys<T.MotionConfig>()('enabled', 'height', 'threshold', 'minArea', 'alpha', 'contrast', 'lightingLimit', 'keepaliveS', 'detectOn', 'maxRegions', 'regionMargin', 'masks')),
   mask: shape(keys<T.MotionMaskConfig>()('name', 'units', 'points'), optional<T.MotionMaskConfig>()('name')),
   images: shape(keys<T.ImagesSourceConfig>()('kind', 'path', 'loop', 'fps', 'watch')),
   synthetic: shape(keys<T.SyntheticSourceConfig>()('kind', 'width', 'height', 'fps', 'pattern', 'frames')),
