@@ -9,27 +9,22 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config/load.js';
-import type { CountsSnapshot, TrackEvent } from '../../src/core/events.js';
-import type { Prediction } from '../../src/core/frame.js';
-import { memoryLogger } from '../../src/core/log.js';
-import { Pipeline } from '../../src/pipeline/pipeline.js';
-import { callbackSink } from '../../src/sinks/callback-sink.js';
 import { predictionPayload } from '../../src/sinks/mqtt/envelope.js';
 import { trackEventPayload } from '../../src/sinks/mqtt/messages.js';
 import { schemaErrors } from '../sinks/mqtt-fixtures.js';
 import { writeYoloLayoutModel } from '../helpers/image-models.js';
+import { runYaml, type Run } from './helpers.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'edgepipe-track-relabel-'));
 
-async function run(group: string): Promise<{ predictions: Prediction[]; events: TrackEvent[]; counts: CountsSnapshot[] }> {
+async function run(group: string): Promise<Run> {
   const model = writeYoloLayoutModel(dir, 'yolo.tflite', 3, 8, [{ cx: 0.5, cy: 0.5, w: 0.25, h: 0.5, classIndex: 1, score: 0.9 }]);
   const labels = path.join(dir, 'labels.txt');
   writeFileSync(labels, 'car\ncell phone\nsuitcase\n');
   const frames = path.join(dir, 'frames');
   mkdirSync(frames, { recursive: true });
   for (let i = 0; i < 4; i++) await sharp({ create: { width: 200, height: 100, channels: 3, background: '#555555' } }).png().toFile(path.join(frames, `f${i}.png`));
-  const config = parseConfig(path.join(dir, 'lot.yaml'), `
+  return runYaml(path.join(dir, 'lot.yaml'), `
 version: 1
 pipelines:
   - name: lot
@@ -41,25 +36,6 @@ pipelines:
     track: { min_hits: 2, merge_classes: [${group}] }
     zones: [ { name: bay, points: [[0, 0], [1, 0], [1, 1], [0, 1]], units: fraction, min_time_s: 0, classes: [car] } ]
 `);
-  const predictions: Prediction[] = [];
-  const events: TrackEvent[] = [];
-  const counts: CountsSnapshot[] = [];
-  const pipeline = new Pipeline(config.pipelines[0]!, {
-    runtime: config.runtime,
-    logger: memoryLogger(),
-    extraSinks: (p) => [{
-      ...callbackSink(p, (x) => predictions.push(x)),
-      event: (e: TrackEvent) => void events.push(e),
-      zoneCounts: (snapshot: CountsSnapshot) => void counts.push(structuredClone(snapshot)),
-    }],
-  });
-  await pipeline.start();
-  try {
-    await pipeline.finished;
-  } finally {
-    await pipeline.stop();
-  }
-  return { predictions, events, counts };
 }
 
 describe('a named merge group', () => {
