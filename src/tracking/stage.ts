@@ -74,7 +74,10 @@ export function trackRecord(t: TrackedObject): PredictionTrack {
 export function trackEvent(pipeline: string, event: TrackEvent, frameId: number): PipelineTrackEvent | undefined {
   const t = event.track;
   const base = {
-    pipeline, trackId: t.id, label: t.label ?? String(t.index), ...(t.detectedLabel === undefined ? {} : { detectedLabel: t.detectedLabel }), score: t.score, atMs: event.atMs, firstSeenMs: t.firstSeenMs, box: { ...t.box }, frameId };
+    pipeline, trackId: t.id, label: t.label ?? String(t.index),
+    ...(t.detectedLabel === undefined ? {} : { detectedLabel: t.detectedLabel }),
+    score: t.score, atMs: event.atMs, firstSeenMs: t.firstSeenMs, box: { ...t.box }, frameId,
+  };
   const snapshot = { frameId: t.best.frameId, atMs: t.best.wallMs, score: t.best.score };
   switch (event.kind) {
     case 'start':
