@@ -88,7 +88,9 @@ export function createCascadeStage(config: CascadeConfig, index: number): Cascad
   let lastWarnMs = -Infinity;
   let unwarned = 0;
 
-  const wants = (t: Track): boolean => config.classes.includes(t.label ?? '') || config.classes.includes(String(t.index));
+  // A track of a named merge group is labelled with the group's name; the detector's class still selects it.
+  const wants = (t: Track): boolean =>
+    config.classes.includes(t.label ?? '') || config.classes.includes(t.detected_label ?? '') || config.classes.includes(String(t.index));
 
   const warn = (message: string): void => {
     // At most one line per 10 s: a broken model fails every crop.

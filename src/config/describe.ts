@@ -56,8 +56,10 @@ export function describeExpected(schema: Schema): string {
         return `a list of ${schema.minItems} to ${schema.maxItems} ${pluralNoun(schema.items)}`;
       }
       return `a list of ${pluralNoun(schema.items)}`;
-    case 'object':
-      return 'a map of fields';
+    case 'object': {
+      const shorthand = schema.shorthand === undefined ? undefined : schema.fields[schema.shorthand];
+      return shorthand === undefined ? 'a map of fields' : `a map of fields, or ${describeExpected(shorthand)}`;
+    }
     case 'union':
       return `a map with a kind (${Object.keys(schema.variants).join(', ')})`;
   }

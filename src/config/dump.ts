@@ -35,6 +35,11 @@ function toYamlForm(schema: Schema, value: unknown, objPath: string, secrets: Re
       return variant ? { kind, ...(toYamlForm(variant, value, objPath, secrets) as object) } : value;
     }
     case 'object': {
+      // Written back in the short form when only the shorthand field is set, as it may have been written.
+      const keys = Object.keys(record).filter((key) => record[key] !== undefined);
+      if (schema.shorthand !== undefined && keys.length === 1 && keys[0] === camelCase(schema.shorthand)) {
+        return toYamlForm(schema.fields[schema.shorthand]!, record[keys[0]], join(keys[0]), secrets);
+      }
       const out: Record<string, unknown> = {};
       for (const [key, field] of Object.entries(schema.fields)) {
         const camel = camelCase(key);

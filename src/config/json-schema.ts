@@ -87,8 +87,11 @@ function convert(schema: Schema): JsonSchema {
       if (schema.unique) out['uniqueItems'] = true;
       return out;
     }
-    case 'object':
-      return { title: schema.title, ...objectBody(schema), ...base };
+    case 'object': {
+      const shorthand = schema.shorthand === undefined ? undefined : schema.fields[schema.shorthand];
+      if (shorthand === undefined) return { title: schema.title, ...objectBody(schema), ...base };
+      return { title: schema.title, ...base, oneOf: [objectBody(schema), convert(shorthand)] };
+    }
     case 'union': {
       const kinds = Object.keys(schema.variants);
       return {

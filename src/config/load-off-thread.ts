@@ -5,9 +5,7 @@
  * capped and it has a time limit, so a file that is within the size and node limits but still costly cannot
  * take the process down either.
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { compiledWorkerFile, runWorkerOnce } from '../core/run-worker-once.js';
 import { EdgepipeError } from '../runtime/errors.js';
 import { registerSecret } from '../runtime/secrets.js';
 import type { LoadOptions } from './load.js';
@@ -41,44 +39,32 @@ export interface OffThreadOptions extends LoadOptions {
   maxHeapMb?: number;
 }
 
-/** The compiled worker; run from the sources (vitest), the one in dist/, so tests need `npm run build` first. */
-function workerFile(): string {
-  const compiled = import.meta.url.endsWith('.ts') ? new URL('../../dist/config/load-worker.js', import.meta.url) : new URL('./load-worker.js', import.meta.url);
-  const file = fileURLToPath(compiled);
-  if (!existsSync(file)) throw new EdgepipeError('ERR_CONFIG_LOAD', `${file} is missing; run \`npm run build\``);
-  return file;
-}
-
-/** loadConfigFiles (same results, same ConfigError) with the work on a worker thread; the results are frozen. */
-export function loadConfigFilesOffThread(paths: readonly string[], options: OffThreadOptions = {}): Promise<ConfigFile[]> {
+/**
+ * loadConfigFiles (same results, same ConfigError) with the work on a worker thread; the results are frozen. Run
+ * from the sources (vitest), the worker is the one in dist/, so tests need `npm run build` first.
+ */
+export async function loadConfigFilesOffThread(paths: readonly string[], options: OffThreadOptions = {}): Promise<ConfigFile[]> {
   const timeoutMs = options.timeoutMs ?? 60_000;
   const maxHeapMb = options.maxHeapMb ?? 512;
+  // `env` goes in the request only: the worker's own process.env stays this process's, as on this thread.
   const env = { ...(options.env ?? process.env) };
   const request: LoadRequest = { paths: [...paths], env, checkFiles: options.checkFiles ?? true };
-  return new Promise<ConfigFile[]>((resolve, reject) => {
-    // `env` goes in the request only: the worker's own process.env stays this process's, as on this thread.
-    const worker = new Worker(workerFile(), { workerData: request, resourceLimits: { maxOldGenerationSizeMb: maxHeapMb } });
-    let settled = false;
-    const settle = (outcome: () => void): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      outcome();
-      void worker.terminate();
-    };
-    const refuse = (message: string, cause?: unknown): void =>
-      settle(() => reject(new EdgepipeError('ERR_CONFIG_LOAD', message, { exitCode: 2, ...(cause === undefined ? {} : { cause }) })));
-    const timer = setTimeout(() => refuse(`loading the configuration took more than ${timeoutMs % 1000 === 0 ? `${timeoutMs / 1000} s` : `${timeoutMs} ms`}; refused`), timeoutMs);
-    worker.once('message', (response: LoadResponse) => {
+  const end = await runWorkerOnce<LoadResponse>(compiledWorkerFile(import.meta.url, 'load-worker.js'), { workerData: request, timeoutMs, maxHeapMb });
+  const refuse = (message: string, cause?: unknown): EdgepipeError =>
+    new EdgepipeError('ERR_CONFIG_LOAD', message, { exitCode: 2, ...(cause === undefined ? {} : { cause }) });
+  switch (end.kind) {
+    case 'answered': {
+      const response = end.message;
       for (const secret of response.secrets) registerSecret(secret);
-      if (response.kind === 'configs') settle(() => resolve(response.configs.map((config) => deepFreeze(config))));
-      else if (response.kind === 'problems') settle(() => reject(new ConfigError(response.problems)));
-      else refuse(`loading the configuration failed: ${response.message}`);
-    });
-    worker.once('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'ERR_WORKER_OUT_OF_MEMORY') refuse(`loading the configuration needed more than ${maxHeapMb} MB of memory; refused`, error);
-      else refuse(`loading the configuration failed: ${error.message}`, error);
-    });
-    worker.once('exit', (code) => refuse(`loading the configuration failed: the worker exited with code ${code}`));
-  });
+      if (response.kind === 'configs') return response.configs.map((config) => deepFreeze(config));
+      if (response.kind === 'problems') throw new ConfigError(response.problems);
+      throw refuse(`loading the configuration failed: ${response.message}`);
+    }
+    case 'missing': throw new EdgepipeError('ERR_CONFIG_LOAD', `${end.file} is missing; run \`npm run build\``);
+    case 'timeout': throw refuse(`loading the configuration took more than ${timeoutMs % 1000 === 0 ? `${timeoutMs / 1000} s` : `${timeoutMs} ms`}; refused`);
+    case 'out-of-memory': throw refuse(`loading the configuration needed more than ${maxHeapMb} MB of memory; refused`, end.error);
+    case 'threw': throw refuse(`loading the configuration failed: ${end.error.message}`, end.error);
+    case 'exited': throw refuse(`loading the configuration failed: the worker exited with code ${end.code}`);
+    case 'aborted': throw refuse('loading the configuration was cancelled'); // no signal is given: cannot happen
+  }
 }

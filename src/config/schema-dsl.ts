@@ -92,6 +92,11 @@ export interface ObjectSchema<P extends Presence = Presence, F extends Fields = 
   readonly fields: F;
   /** Typed by the `object` builder; `never` here keeps the recursive schema types finite. */
   readonly checks: readonly ObjectCheck<never>[];
+  /**
+   * A field the map may be written as alone (`[car, truck]` for `{ classes: [car, truck] }`): a value that is not
+   * a map is checked as that field, at the same path, and becomes a map of only it (defaults and checks left out).
+   */
+  readonly shorthand?: string;
 }
 
 /** Maps discriminated by `kind`: each variant lists its other fields. */
@@ -212,7 +217,7 @@ export function list<I extends Schema, const O extends ListOptions>(
   >;
 }
 
-export function object<const F extends Fields, const O extends DocOptions & { title: string }>(
+export function object<const F extends Fields, const O extends DocOptions & { title: string; shorthand?: keyof F & string }>(
   options: O,
   fields: F,
   checks: readonly ObjectCheck<InferFields<F>>[] = [],

@@ -4,6 +4,11 @@
  */
 import { integer, list, number, object, oneOf, string } from './schema-dsl.js';
 
+/** The YAML path of class `i` of merge group `g` within `track`, as the group was written (list or map). */
+export function mergeClassPath(group: { as?: string }, g: number, i: number): string {
+  return group.as === undefined ? `merge_classes[${g}][${i}]` : `merge_classes[${g}].classes[${i}]`;
+}
+
 const className = string({
   description: 'A label of the model, or a class index.',
   expected: 'a label or a class index',
@@ -12,6 +17,41 @@ const className = string({
 
 const score = (description: string, fallback: number) => number({ description, min: 0, max: 1, default: fallback });
 const iou = (description: string, fallback: number) => number({ description, min: 0, max: 1, default: fallback });
+
+/** `[car, truck]`, or `{ as: car, classes: [car, truck, cell phone] }` to report the group's tracks as `car`. */
+const mergeGroupSchema = object(
+  {
+    title: 'Track merge group',
+    description:
+      'Classes whose overlapping detections are one object; written as the list of classes alone, or as a map that ' +
+      'also names the group (`as`): its tracks are reported with that label.',
+    required: true,
+    shorthand: 'classes',
+    example: { as: 'car', classes: ['car', 'truck', 'cell phone', 'suitcase'] },
+  },
+  {
+    as: string({
+      description: 'The label this group\'s tracks are reported with (predictions, events, zone counts); a class of the group or a name of its own.',
+      expected: 'a label to report',
+    }),
+    classes: list(className, {
+      description: 'Classes whose overlapping detections are one object.',
+      expected: 'a list of labels or class indices',
+      minItems: 1,
+      unique: true,
+      required: true,
+      example: ['car', 'truck', 'bus'],
+    }),
+  },
+  [
+    {
+      run(value, report) {
+        // The map form is there to name the group; without a name, the list alone says the same.
+        if (value.as === undefined) report('as', 'missing required field; expected a label to report (or write the classes alone as a list)');
+      },
+    },
+  ],
+);
 
 const filterSchema = object(
   {
@@ -149,25 +189,17 @@ export const trackSchema = object(
       max: 3_600_000,
       default: 1000,
     }),
-    merge_classes: list(
-      list(className, {
-        description: 'Classes whose overlapping detections are one object.',
-        expected: 'a list of labels or class indices',
-        minItems: 1,
-        unique: true,
-        required: true,
-        example: ['car', 'truck', 'bus'],
-      }),
-      {
-        description:
-          'Groups of classes the detector confuses for one object (a car also reported as a truck): within a group, ' +
-          'overlapping detections are merged into the best-scoring one before tracking, and with `match: class` a track ' +
-          'takes detections of any class of its group. The track\'s label is the class detected most often over its life.',
-        expected: 'a list of class groups (each a list of labels)',
-        default: [],
-        example: [['car', 'truck', 'bus']],
-      },
-    ),
+    merge_classes: list(mergeGroupSchema, {
+      description:
+        'Groups of classes the detector confuses for one object (a car also reported as a truck): within a group, ' +
+        'overlapping detections are merged into the best-scoring one before tracking, and with `match: class` a track ' +
+        'takes detections of any class of its group. A group is a list of classes, or a map `{ as: name, classes: [...] }` ' +
+        'whose tracks are reported under `as` (the class detected most often stays in `detected_label`); without `as`, ' +
+        'the track\'s label is the class detected most often over its life.',
+      expected: 'a list of class groups (each a list of labels, or a map with as and classes)',
+      default: [],
+      example: [['car', 'truck', 'bus'], { as: 'car', classes: ['car', 'cell phone', 'suitcase'] }],
+    }),
     merge_overlap: number({
       description: 'Least overlap (0 to 1, measured as `merge_measure` says) for two detections of one group to be merged.',
       min: 0,
@@ -235,12 +267,24 @@ export const trackSchema = object(
         // A class in two groups would make the groups one: say which, so the person merges them or picks one.
         const seen = new Map<string, number>();
         value.mergeClasses.forEach((group, g) =>
-          group.forEach((name, i) => {
+          group.classes.forEach((name, i) => {
             const first = seen.get(name);
             if (first === undefined) seen.set(name, g);
-            else report(`merge_classes[${g}][${i}]`, `"${name}" is already in merge_classes[${first}]; expected each class in one group at most (join the two groups)`);
+            else report(`${mergeClassPath(group, g, i)}`, `"${name}" is already in merge_classes[${first}]; expected each class in one group at most (join the two groups)`);
           }),
         );
+        // A name that is another group's class, or another group's name, would report two groups as one label.
+        const named = new Map<string, number>();
+        value.mergeClasses.forEach((group, g) => {
+          if (group.as === undefined) return;
+          const owner = seen.get(group.as);
+          const twice = named.get(group.as);
+          if (owner !== undefined && owner !== g) {
+            report(`merge_classes[${g}].as`, `"${group.as}" is a class of merge_classes[${owner}]; expected a class of this group or a name no other group has`);
+          } else if (twice !== undefined) {
+            report(`merge_classes[${g}].as`, `"${group.as}" already names merge_classes[${twice}]; expected one name per group (join the two groups)`);
+          } else named.set(group.as, g);
+        });
       },
     },
   ],

@@ -445,6 +445,12 @@ export interface ScalarConfig {
   above?: number;
 }
 
+/** One `track.merge_classes` group. */
+export interface TrackMergeGroupConfig {
+  as?: string;
+  classes: string[];
+}
+
 /** See src/config/schema-track.ts and src/tracking. Thresholds 0..1, times in ms, areas in source pixels². */
 export interface TrackConfig {
   /** Labels or class indices to track; empty = all. */
@@ -459,8 +465,11 @@ export interface TrackConfig {
   minHits: number;
   maxAgeMs: number;
   tentativeMaxAgeMs: number;
-  /** Groups of labels or class indices whose overlapping detections are merged before tracking (src/tracking/merge.ts). */
-  mergeClasses: string[][];
+  /**
+   * Groups of labels or class indices whose overlapping detections are merged before tracking (src/tracking/merge.ts);
+   * `as`: the label the group's tracks are reported with (absent when the group was written as a list).
+   */
+  mergeClasses: TrackMergeGroupConfig[];
   mergeOverlap: number;
   mergeMeasure: 'iou' | 'smaller';
   stationary: { windowMs: number; maxMove: number };

@@ -178,6 +178,11 @@ function checkObject(
   variantOf?: VariantOf,
 ): Checked<Record<string, unknown>> {
   const node = where.node;
+  const shorthand = schema.shorthand === undefined ? undefined : schema.fields[schema.shorthand];
+  if (node.kind !== 'map' && shorthand !== undefined) {
+    const value = check(shorthand, where, anchor, context);
+    return value === invalid ? invalid : { [camelCase(schema.shorthand!)]: value };
+  }
   if (node.kind !== 'map') {
     context.problems.mismatch(node.pos, where.yaml, describeExpected(schema), describeReceived(node));
     return invalid;

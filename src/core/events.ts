@@ -51,8 +51,10 @@ export interface TrackEventBase {
   pipeline: string;
   /** The tracker's id of the object, stable over its life; unique within the pipeline's run. */
   trackId: number;
-  /** The object's label when the event was raised (the most frequent over its life so far). */
+  /** The object's label when the event was raised (the most frequent over its life so far, or its merge group's name). */
   label: string;
+  /** With `label` a merge group's name (`track.merge_classes[].as`): the class the detector reported most often. */
+  detectedLabel?: string;
   /** The object's score in the frame that raised the event, 0..1. */
   score: number;
   /** When it happened: capture time of the deciding frame, wall ms. */

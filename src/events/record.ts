@@ -72,6 +72,7 @@ export function trackEventRecord(event: TrackEvent): Record<string, unknown> {
     ...(event.frameId === undefined ? {} : { frame_id: event.frameId }),
     track_id: event.trackId,
     label: event.label,
+    ...(event.detectedLabel === undefined ? {} : { detected_label: event.detectedLabel }),
     score: round(event.score, 6),
     first_seen_ms: wallMs(event.firstSeenMs),
     ...(event.box ? { box: boxRecord(event.box) } : {}),

@@ -103,6 +103,7 @@ function tracksRecord(prediction: Prediction): Record<string, unknown> {
       track_id: t.track_id,
       index: t.index,
       ...(t.label === undefined ? {} : { label: t.label }),
+      ...(t.detected_label === undefined ? {} : { detected_label: t.detected_label }),
       score: score(t.score),
       best_score: score(t.best_score),
       box: { x: px(t.box.x), y: px(t.box.y), width: px(t.box.width), height: px(t.box.height) },

@@ -2,7 +2,7 @@
 // with its metadata entries and its packed associated files re-appended as a zip archive.
 import { Builder, type Offset } from 'flatbuffers';
 import { CUSTOM_OPERATOR_CODE, PLACEHOLDER_FOR_GREATER_OP_CODES } from './builtin-ops.js';
-import { float32Vector, int32Vector, int64Vector, offsetVector, optionalString } from './flat-builder.js';
+import { byteVector, float32Vector, int32Vector, int64Vector, offsetVector, optionalString } from './flat-builder.js';
 import type { GraphOperator, GraphOptions, GraphSubgraph, GraphTensor, ModelGraph } from './model-graph.js';
 import { MODEL_FILE_IDENTIFIER, tensorTypeCode } from './schema.js';
 import { buildZip, concatBytes } from './zip-writer.js';
@@ -63,7 +63,7 @@ export function writeModelGraph(graph: ModelGraph): Uint8Array {
     return b.endObject();
   }));
   const buffers = offsetVector(b, graph.buffers.map((data, i) => {
-    const vector = data.length === 0 || !used.has(i) ? 0 : rawBytes(b, data, BUFFER_ALIGNMENT);
+    const vector = data.length === 0 || !used.has(i) ? 0 : byteVector(b, data, BUFFER_ALIGNMENT);
     b.startObject(3); // Buffer
     b.addFieldOffset(0, vector, 0);
     return b.endObject();
@@ -126,7 +126,7 @@ function tensorTable(b: Builder, t: GraphTensor): Offset {
 
 function operatorTable(b: Builder, op: GraphOperator, opcodeIndex: number): Offset {
   const options = op.options === undefined ? 0 : optionsTable(b, op.options);
-  const customOptions = op.customOptions === undefined ? 0 : rawBytes(b, op.customOptions, 1);
+  const customOptions = op.customOptions === undefined ? 0 : byteVector(b, op.customOptions, 1);
   const inputs = int32Vector(b, op.inputs);
   const outputs = int32Vector(b, op.outputs);
   b.startObject(7); // Operator
@@ -157,23 +157,13 @@ function optionsTable(b: Builder, o: GraphOptions): Offset {
   o.fieldOffsets.forEach((off, slot) => {
     if (off !== 0) byOffset.set(off, [...(byOffset.get(off) ?? []), slot]);
   });
-  b.startObject(o.fieldOffsets.length);
+  // Padding before startObject, so that it is not counted in the table: the table reads back with the same bytes.
   const length = o.inline.length;
   b.prep(4, length);
+  b.startObject(o.fieldOffsets.length);
   for (let i = length - 1; i >= 0; i--) {
     b.addInt8(o.inline[i]!);
     for (const slot of byOffset.get(i + 4) ?? []) b.slot(slot);
   }
   return b.endObject();
-}
-
-/** A [ubyte] vector copied in one block (Builder.addInt8 per byte is slow for megabytes of weights). */
-function rawBytes(b: Builder, data: Uint8Array, alignment: number): Offset {
-  b.startVector(1, data.length, alignment);
-  const bb = b.dataBuffer();
-  // After startVector the builder has room for `length` bytes below its current head.
-  const head = bb.capacity() - b.offset() - data.length;
-  bb.bytes().set(data, head);
-  (b as unknown as { space: number }).space = head;
-  return b.endVector();
 }

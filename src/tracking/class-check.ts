@@ -4,6 +4,7 @@
  * a labels file. Names are labels, or class indices written as numbers, as in `postprocess.classes`.
  */
 import { classNameProblem, knownLabels } from '../config/suggest.js';
+import { mergeClassPath } from '../config/schema-track.js';
 import type { TrackConfig } from '../config/types.js';
 
 export interface ClassProblem {
@@ -30,7 +31,16 @@ export function trackClassProblems(
   track.filters.forEach((f, i) => {
     if (f.class !== undefined) check(`track.filters[${i}].class`, f.class);
   });
-  track.mergeClasses.forEach((group, g) => group.forEach((name, i) => check(`track.merge_classes[${g}][${i}]`, name)));
+  track.mergeClasses.forEach((group, g) => {
+    group.classes.forEach((name, i) => check(`track.${mergeClassPath(group, g, i)}`, name));
+    // A name of its own is the point of `as`; a label of the model outside the group would mix two kinds of object.
+    if (group.as !== undefined && known?.includes(group.as) && !group.classes.includes(group.as)) {
+      problems.push({
+        field: `track.merge_classes[${g}].as`,
+        message: `"${group.as}" is a label of ${modelName} outside this group; expected a class of the group or a name ${modelName} has no label for`,
+      });
+    }
+  });
   track.masks.forEach((m, i) => m.classes.forEach((name, j) => check(`track.masks[${i}].classes[${j}]`, name)));
   return problems;
 }

@@ -8,7 +8,7 @@ import type { TrackerOptions } from './types.js';
 export function trackerOptionsFrom(config: TrackConfig): TrackerOptions {
   return {
     match: config.match,
-    classGroups: config.mergeClasses.map((group) => [...group]),
+    classGroups: config.mergeClasses.map((group) => [...group.classes]),
     highThreshold: config.highThreshold,
     lowThreshold: config.lowThreshold,
     newTrackThreshold: config.newTrackThreshold,
@@ -24,7 +24,7 @@ export function trackerOptionsFrom(config: TrackConfig): TrackerOptions {
 }
 
 export function mergeOptionsFrom(config: TrackConfig): MergeOptions {
-  return { groups: config.mergeClasses.map((group) => [...group]), minOverlap: config.mergeOverlap, overlap: config.mergeMeasure };
+  return { groups: config.mergeClasses.map((group) => [...group.classes]), minOverlap: config.mergeOverlap, overlap: config.mergeMeasure };
 }
 
 export function filterOptionsFrom(config: TrackConfig): ObjectFilterOptions {

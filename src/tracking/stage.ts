@@ -18,6 +18,7 @@ import { BestSnapshots } from './best-snapshots.js';
 import { ObjectFilters } from './filters.js';
 import { DetectionMerger } from './merge.js';
 import { filterOptionsFrom, mergeOptionsFrom, trackerOptionsFrom } from './options.js';
+import { trackRelabel } from './relabel.js';
 import { Tracker } from './tracker.js';
 import type { TrackedObject, TrackEvent } from './types.js';
 
@@ -26,6 +27,8 @@ export interface PredictionTrack {
   track_id: number;
   index: number;
   label?: string;
+  /** With `label` the name of the track's merge group: the class the detector reported most often. */
+  detected_label?: string;
   /** Score of this frame's detection; 0 while coasting (matched false). */
   score: number;
   best_score: number;
@@ -54,6 +57,7 @@ export function trackRecord(t: TrackedObject): PredictionTrack {
     track_id: t.id,
     index: t.index,
     ...(t.label === undefined ? {} : { label: t.label }),
+    ...(t.detectedLabel === undefined ? {} : { detected_label: t.detectedLabel }),
     score: t.score,
     best_score: t.bestScore,
     box: { ...t.box },
@@ -69,7 +73,11 @@ export function trackRecord(t: TrackedObject): PredictionTrack {
 /** A lifecycle change of the tracker as the event every sink writes; undefined for `moving` (no event). */
 export function trackEvent(pipeline: string, event: TrackEvent, frameId: number): PipelineTrackEvent | undefined {
   const t = event.track;
-  const base = { pipeline, trackId: t.id, label: t.label ?? String(t.index), score: t.score, atMs: event.atMs, firstSeenMs: t.firstSeenMs, box: { ...t.box }, frameId };
+  const base = {
+    pipeline, trackId: t.id, label: t.label ?? String(t.index),
+    ...(t.detectedLabel === undefined ? {} : { detectedLabel: t.detectedLabel }),
+    score: t.score, atMs: event.atMs, firstSeenMs: t.firstSeenMs, box: { ...t.box }, frameId,
+  };
   const snapshot = { frameId: t.best.frameId, atMs: t.best.wallMs, score: t.best.score };
   switch (event.kind) {
     case 'start':
@@ -97,6 +105,7 @@ export function createTrackingStage(config: TrackConfig): TrackingStage {
   const filters = new ObjectFilters(filterOptionsFrom(config));
   const merger = new DetectionMerger(mergeOptionsFrom(config));
   const tracker = new Tracker(trackerOptionsFrom(config));
+  const relabel = trackRelabel(config.mergeClasses);
   let context: StageContext | undefined;
   // The identity of the latest frame, to date the events of the tracks still alive at stop (no payload kept).
   let lastFrame: Frame | undefined;
@@ -109,7 +118,7 @@ export function createTrackingStage(config: TrackConfig): TrackingStage {
     for (const event of events) {
       if (event.kind === 'start') started += 1;
       if (event.kind === 'end') ended += 1;
-      const typed = context && trackEvent(context.pipeline, event, frame.id);
+      const typed = context && trackEvent(context.pipeline, { ...event, track: relabel(event.track) }, frame.id);
       const kept = pictures.get(event.track.id);
       if (kept && (typed?.type === 'track_end' || typed?.type === 'removed')) typed.snapshot = { frameId: kept.frameId, atMs: kept.atMs, score: kept.score, jpeg: kept.jpeg };
       if (typed) context!.emit(typed);
@@ -129,7 +138,8 @@ export function createTrackingStage(config: TrackConfig): TrackingStage {
       const size = prediction.frameSize ?? (payload.kind === 'raw' ? { width: payload.width, height: payload.height } : undefined);
       // Filters first: a box they drop (too large, masked) must not absorb the ones of its group it overlaps.
       const kept = merger.apply(filters.apply(prediction.result.objects, size).kept).kept;
-      const update = tracker.update({ frameId: frame.id, monoMs: frame.capturedMonoMs, wallMs: frame.capturedWallMs, objects: kept });
+      const raw = tracker.update({ frameId: frame.id, monoMs: frame.capturedMonoMs, wallMs: frame.capturedWallMs, objects: kept });
+      const update = { ...raw, tracks: raw.tracks.map(relabel) };
       unusable += update.unusable;
       lastFrame = { id: frame.id, source: frame.source, capturedMonoMs: frame.capturedMonoMs, capturedWallMs: frame.capturedWallMs, payload: { kind: 'encoded', bytes: new Uint8Array(0) }, meta: {} };
       if (payload.kind === 'raw' || payload.kind === 'encoded') {

@@ -65,6 +65,8 @@ export interface TrackedObject {
   /** The most frequent class over the track's life (ties: the higher total score). */
   index: number;
   label?: string;
+  /** With `label` the name of its merge group (`merge_classes[].as`): the class detected most often (relabel.ts). */
+  detectedLabel?: string;
   /** Score of the detection matched in this update; 0 when not matched (`matched: false`). */
   score: number;
   /** Highest score of any detection matched since the track started (tentative phase included). */

@@ -12,10 +12,14 @@ export interface ZoneClassProblem {
 }
 
 type Counted = ReadonlyArray<{ classes?: readonly string[] | undefined }>;
+type MergeGroups = ReadonlyArray<{ as?: string | undefined; classes: readonly string[] }>;
 
-/** Every class name of `zones` and `lines` that is neither a label (from labelOffset on) nor an index below classCount. */
+/**
+ * Every class name of `zones` and `lines` that is neither a label (from labelOffset on), an index below classCount,
+ * nor the name of a `track.merge_classes` group; and each class of a named group, whose tracks count under the name.
+ */
 export function zoneClassProblems(
-  lists: { zones?: Counted | undefined; lines?: Counted | undefined },
+  lists: { zones?: Counted | undefined; lines?: Counted | undefined; track?: { mergeClasses: MergeGroups } | undefined },
   labels: readonly string[] | undefined,
   labelOffset: number,
   modelName: string,
@@ -23,10 +27,17 @@ export function zoneClassProblems(
 ): ZoneClassProblem[] {
   const known = knownLabels(labels, labelOffset);
   const problems: ZoneClassProblem[] = [];
+  const groups = lists.track?.mergeClasses ?? [];
+  const named = new Set(groups.flatMap((group) => (group.as === undefined ? [] : [group.as])));
+  const renamed = new Map(groups.flatMap((group, g) => group.classes.map((name) => [name, { as: group.as, g }] as const)).filter(([, to]) => to.as !== undefined));
   for (const key of ['zones', 'lines'] as const) {
     (lists[key] ?? []).forEach((item, i) =>
       (item.classes ?? []).forEach((name, j) => {
-        const message = classNameProblem(name, known, modelName, classCount);
+        if (named.has(name)) return;
+        const to = renamed.get(name);
+        const message = to === undefined
+          ? classNameProblem(name, known === undefined ? undefined : [...known, ...named], modelName, classCount)
+          : `"${name}" is tracked as "${to.as}" (track.merge_classes[${to.g}].as); expected ${to.as}`;
         if (message) problems.push({ field: `${key}[${i}].classes[${j}]`, message });
       }),
     );

@@ -56,6 +56,14 @@ describe('cascade stage', () => {
     }
   });
 
+  it('takes a track of a named merge group by the class the detector saw (detected_label) as well as by its name', async () => {
+    const stage = await start(createCascadeStage(cascadeConfig(colourModel, { name: 'colour', classes: ['cell phone'] }), 0));
+    const tracks = [track(1, redBox, { index: 1, label: 'car', detected_label: 'cell phone' }), track(2, blueBox, { index: 2, label: 'car' })];
+    await drive(stage, 1, () => tracks);
+    const next = stage.process!(prediction(1, tracks), frame(1, scene));
+    expect(next.analytics!.tracks!.map((t) => [t.track_id, t.secondary?.['colour']?.label])).toEqual([[1, 'red'], [2, undefined]]);
+  });
+
   it('runs again on a track every every_frames of its frames, not in between', async () => {
     const stage = await start(createCascadeStage(cascadeConfig(colourModel, { everyFrames: 10 }), 0));
     await drive(stage, 25, () => [track(1, redBox)]);

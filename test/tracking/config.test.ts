@@ -1,5 +1,6 @@
 /** The `track:` section: defaults, the options it gives the tracker and filters, and its errors at file:line:col. */
 import { describe, expect, it } from 'vitest';
+import { redactedConfigDump } from '../../src/config/dump.js';
 import { parseConfig } from '../../src/config/load.js';
 import { defaultTrackerOptions } from '../../src/tracking/tracker.js';
 import { filterOptionsFrom, mergeOptionsFrom, trackerOptionsFrom } from '../../src/tracking/options.js';
@@ -142,5 +143,66 @@ describe('track class names against the model labels', () => {
       { field: 'track.classes[0]', message: '"person" is not a class index and m.tflite has no labels (set model.labels, or give indices)' },
     ]);
     expect(trackClassProblems(track('    track: {}\n'), labels, 0, 'm.tflite')).toEqual([]);
+  });
+});
+
+describe('named merge groups (merge_classes: [{ as, classes }])', () => {
+  it('take the map form beside the list form: the classes go to the merger and the tracker, the name with them', () => {
+    const track = parseConfig('/tmp/x/p.yaml', yaml(`    track:
+      merge_classes: [{ as: car, classes: [car, truck, "cell phone", suitcase] }, [bus, "7"]]
+`)).pipelines[0]!.track!;
+    expect(track.mergeClasses).toEqual([{ as: 'car', classes: ['car', 'truck', 'cell phone', 'suitcase'] }, { classes: ['bus', '7'] }]);
+    const groups = [['car', 'truck', 'cell phone', 'suitcase'], ['bus', '7']];
+    expect(mergeOptionsFrom(track).groups).toEqual(groups);
+    expect(trackerOptionsFrom(track).classGroups).toEqual(groups);
+  });
+
+  it('report a map without a name or without classes, an empty name and unknown fields at file:line:col', async () => {
+    const error = await configError(() => parseConfig('p.yaml', yaml(`    track:
+      merge_classes:
+        - { as: "", classes: [car] }
+        - { classes: [truck] }
+        - { as: vehicle }
+        - { as: van, clases: [bus] }
+        - person
+`)));
+    expect(problemLines(error)).toEqual([
+      'p.yaml:9:17: pipelines[0].track.merge_classes[0].as: expected a label to report, received ""',
+      'p.yaml:10:11: pipelines[0].track.merge_classes[1].as: missing required field; expected a label to report (or write the classes alone as a list)',
+      'p.yaml:11:11: pipelines[0].track.merge_classes[2].classes: missing required field; expected a list of labels or class indices',
+      'p.yaml:12:22: pipelines[0].track.merge_classes[3].clases: unknown field; did you mean "classes"?',
+      'p.yaml:13:11: pipelines[0].track.merge_classes[4]: expected a list of labels or class indices, received "person"; write a list: [person]',
+    ]);
+  });
+
+  it('refuse a name that is a class of another group, or names two groups', async () => {
+    const other = await configError(() => parseConfig('p.yaml', yaml('    track: { merge_classes: [{ as: truck, classes: [car, "cell phone"] }, [truck, bus]] }\n')));
+    expect(problemLines(other)).toEqual([
+      'p.yaml:7:36: pipelines[0].track.merge_classes[0].as: "truck" is a class of merge_classes[1]; expected a class of this group or a name no other group has',
+    ]);
+    const twice = await configError(() => parseConfig('p.yaml', yaml('    track: { merge_classes: [{ as: vehicle, classes: [car] }, { as: vehicle, classes: [bus] }] }\n')));
+    expect(problemLines(twice)).toEqual([
+      'p.yaml:7:69: pipelines[0].track.merge_classes[1].as: "vehicle" already names merge_classes[0]; expected one name per group (join the two groups)',
+    ]);
+    const repeated = await configError(() => parseConfig('p.yaml', yaml('    track: { merge_classes: [{ as: car, classes: [car] }, { as: van, classes: [bus, car] }] }\n')));
+    expect(problemLines(repeated)).toEqual([
+      'p.yaml:7:85: pipelines[0].track.merge_classes[1].classes[1]: "car" is already in merge_classes[0]; expected each class in one group at most (join the two groups)',
+    ]);
+  });
+
+  it('check classes against the labels at the path they were written at, and a name that is a label outside its group', () => {
+    const labels = ['person', 'bicycle', 'car', 'truck', 'cell phone'];
+    const track = parseConfig('/tmp/x/p.yaml', yaml('    track: { merge_classes: [{ as: vehicle, classes: [car, cra] }, { as: person, classes: [truck, "cell phone"] }] }\n')).pipelines[0]!.track!;
+    expect(trackClassProblems(track, labels, 0, 'coco.tflite')).toEqual([
+      { field: 'track.merge_classes[0].classes[1]', message: '"cra" is not a label of coco.tflite; did you mean "car"?' },
+      { field: 'track.merge_classes[1].as', message: '"person" is a label of coco.tflite outside this group; expected a class of the group or a name coco.tflite has no label for' },
+    ]);
+  });
+
+  it('are dumped in the form they were written in, and the dump loads back the same', () => {
+    const config = parseConfig('/tmp/x/p.yaml', yaml('    track: { merge_classes: [{ as: car, classes: [car, "cell phone"] }, [bus, truck]] }\n'));
+    const dump = redactedConfigDump(config);
+    expect(dump).toContain('merge_classes:\n        - as: car\n          classes:\n            - car\n            - cell phone\n        - - bus\n          - truck\n');
+    expect(parseConfig('/tmp/x/p.yaml', dump).pipelines[0]!.track!.mergeClasses).toEqual(config.pipelines[0]!.track!.mergeClasses);
   });
 });

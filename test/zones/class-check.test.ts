@@ -23,6 +23,16 @@ describe('zone and line class names', () => {
     ]);
   });
 
+  it('take the name of a merge group, and say which name a class of a named group is counted under', () => {
+    const labels = ['person', 'car', 'truck', 'cell phone'];
+    const track = { mergeClasses: [{ as: 'vehicle', classes: ['car', 'truck'] }, { as: 'cell phone', classes: ['cell phone'] }, { classes: ['person', '3'] }] };
+    const problems = zoneClassProblems({ zones: [{ classes: ['vehicle', 'truck', 'cell phone'] }], lines: [{ classes: ['person', 'vehicel'] }], track }, labels, 0, 'coco.tflite');
+    expect(problems).toEqual([
+      { field: 'zones[0].classes[1]', message: '"truck" is tracked as "vehicle" (track.merge_classes[0].as); expected vehicle' },
+      { field: 'lines[0].classes[1]', message: '"vehicel" is not a label of coco.tflite; did you mean "vehicle"?' },
+    ]);
+  });
+
   it('refuse the pipeline\'s start, naming the field', async () => {
     const model = writeYoloLayoutModel(dir, 'yolo.tflite', 3, 8);
     const labels = path.join(dir, 'labels.txt');
