@@ -3,7 +3,7 @@
  * detector (300x300 input), every frame in order (`realtime: false`, a deep queue), once with the whole frame and
  * once with crops. Motion is found the same way in both runs, so the same frames are inferred: per frame, the best
  * score of a vehicle-like class (the detector calls cars seen from above "cell phone" or "suitcase") is compared.
- * Skips, saying so, without ../shared/models or ffmpeg. The tracks with regions: regions-car-tracks.test.ts.
+ * Skips, saying so, without ../shared/models or ffmpeg. The tracks with regions: test/stages/car-video.test.ts.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';

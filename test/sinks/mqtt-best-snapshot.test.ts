@@ -71,23 +71,27 @@ describe.skipIf(binary === undefined)('best snapshot on track_end through MQTT (
     await removeOutboxDirs();
   });
 
-  it('the JPEG of the best frame is published on <snapshot topic>/track/<id> and named by the event', async () => {
-    const model = writeYoloLayoutModel(dir, 'yolo.tflite', 3, 8, [{ cx: 0.5, cy: 0.5, w: 0.25, h: 0.5, classIndex: 0, score: 0.9 }]);
-    const yaml = `
+  /** A pipeline over the grey frames whose detector sees one fixed person box, tracked, into an mqtt sink with snapshots. */
+  async function personYaml(name: string, device: string, extra: string, events: string): Promise<string> {
+    const model = writeYoloLayoutModel(dir, `${name}.tflite`, 3, 8, [{ cx: 0.5, cy: 0.5, w: 0.25, h: 0.5, classIndex: 0, score: 0.9 }]);
+    return `
 version: 1
 pipelines:
-  - name: hall
+  - name: ${name}
     source: { kind: images, path: ${await frames()} }
     model: { file: ${model} }
     preprocess: { resize: fill }
     postprocess: { kind: detect-yolo, threshold: 0.3, objectness: false, coordinates: normalized }
     buffer: { policy: queue, size: 8 }
     track: { min_hits: 3 }
-    zones: [ { name: door, points: [[20, 10], [180, 10], [180, 90], [20, 90]], min_time_s: 0 } ]
-    sinks:
-      - { kind: mqtt, url: "${broker.url}", device_id: best, outbox: { dir: ${path.join(dir, 'outbox')} }, events: { enabled: true }, snapshots: { enabled: true } }
+${extra}    sinks:
+      - { kind: mqtt, url: "${broker.url}", device_id: ${device}, outbox: { dir: ${path.join(dir, `outbox-${name}`)} }, ${events}, snapshots: { enabled: true } }
 `;
-    const { pipeline, events } = await runYaml(path.join(dir, 'hall.yaml'), yaml);
+  }
+
+  it('the JPEG of the best frame is published on <snapshot topic>/track/<id> and named by the event', async () => {
+    const zones = '    zones: [ { name: door, points: [[20, 10], [180, 10], [180, 90], [20, 90]], min_time_s: 0 } ]\n';
+    const { pipeline, events } = await runYaml(path.join(dir, 'hall.yaml'), await personYaml('hall', 'best', zones, 'events: { enabled: true }'));
     const ends = events.filter((e) => e.type === 'track_end');
     expect(ends).toHaveLength(1);
     // The fixed box scores the same in every frame: the best is the first frame of the confirmed track (min_hits 3).
@@ -124,21 +128,7 @@ pipelines:
   });
 
   it('with the events topic off, the best picture is still published (snapshots on)', async () => {
-    const model = writeYoloLayoutModel(dir, 'yolo-quiet.tflite', 3, 8, [{ cx: 0.5, cy: 0.5, w: 0.25, h: 0.5, classIndex: 0, score: 0.9 }]);
-    const yaml = `
-version: 1
-pipelines:
-  - name: quiet
-    source: { kind: images, path: ${await frames()} }
-    model: { file: ${model} }
-    preprocess: { resize: fill }
-    postprocess: { kind: detect-yolo, threshold: 0.3, objectness: false, coordinates: normalized }
-    buffer: { policy: queue, size: 8 }
-    track: { min_hits: 3 }
-    sinks:
-      - { kind: mqtt, url: "${broker.url}", device_id: quiet, outbox: { dir: ${path.join(dir, 'outbox-quiet')} }, events: { enabled: false }, snapshots: { enabled: true } }
-`;
-    const { events } = await runYaml(path.join(dir, 'quiet.yaml'), yaml);
+    const { events } = await runYaml(path.join(dir, 'quiet.yaml'), await personYaml('quiet', 'quiet', '', 'events: { enabled: false }'));
     expect(events.filter((e) => e.type === 'track_end')).toHaveLength(1);
     const topic = 'edgepipe/quiet/quiet/snapshot/track/1';
     await watcher.until(() => watcher.messages.some((m) => m.topic === topic), 'the track picture');

@@ -11,6 +11,10 @@
  *
  * The video is read in real time (`realtime: true`, 30 s): the tracker's ages and the motion keep-alive are in
  * capture time, which a file read as fast as possible would compress.
+ *
+ * The same again with `motion.detect_on: regions` (crops around the motion at the model's input size): it must give
+ * the same result, 4 tracks on at most half of the frames (crops are several inferences, on frames the whole-frame
+ * path infers anyway); the figures of both are logged (docs/benchmarks.md, detection on regions).
  */
 import path from 'node:path';
 import { mkdtempSync } from 'node:fs';
@@ -27,7 +31,7 @@ const VIDEO_FRAMES = 377;
 describe.skipIf(!hasSharedModels || !runFfmpegTests)('car-detection.mp4: motion gating and tracking through the COCO detector', () => {
   takeTurnsWithRealtimeVideoTests();
 
-  it('infers at most half of the frames and tracks each of the 4 cars as one track', async () => {
+  async function fourCars(detectOn: 'frame' | 'regions') {
     const yaml = `
 version: 1
 pipelines:
@@ -40,7 +44,7 @@ pipelines:
     # waiting delays the results without changing them, where a queue of 16 dropped whole cars.
     buffer: { policy: queue, size: 64 }
     # min_area 0.003: the road markings' shimmer in the compressed video stays below it (docs/benchmarks.md, motion).
-    motion: { min_area: 0.003 }
+    motion: { min_area: 0.003, detect_on: ${detectOn} }
     track:
       classes: [car, truck, bus, cell phone, suitcase, boat, bottle, cup, parking meter]
       merge_classes: [[car, truck, bus, cell phone, suitcase, boat, bottle, cup, parking meter]]
@@ -51,7 +55,7 @@ pipelines:
       high_threshold: 0.3
       new_track_threshold: 0.4
 `;
-    const { pipeline, predictions, events } = await runYaml(path.join(dir, 'road.yaml'), yaml);
+    const { pipeline, predictions, events } = await runYaml(path.join(dir, `road-${detectOn}.yaml`), yaml);
     const report = pipeline.report();
     const skipped = report.skipped?.['no_motion'] ?? 0;
     const starts = events.flatMap((e) => (e.type === 'track_start' ? [e] : []));
@@ -61,7 +65,7 @@ pipelines:
     };
     const t0 = predictions[0]?.capturedWallMs ?? 0;
     console.log(
-      `car-detection.mp4: frames in ${report.framesIn}, inferred ${predictions.length} (${((100 * predictions.length) / report.framesIn).toFixed(1)}%), ` +
+      `car-detection.mp4 (detect_on ${detectOn}): frames in ${report.framesIn}, inferred ${predictions.length} (${((100 * predictions.length) / report.framesIn).toFixed(1)}%), ` +
         `skipped no_motion ${skipped}, motion ${JSON.stringify(report.stages?.['motion'])}, drops ${JSON.stringify(report.drops)}; tracks: ${ends.map(describeEnd).join(', ')}`,
     );
     expect(report.framesIn).toBeGreaterThanOrEqual(VIDEO_FRAMES - 2);
@@ -76,5 +80,15 @@ pipelines:
     expect(covers(spans[1]!, 15, 18) && covers(spans[2]!, 15, 18), ends.map(describeEnd).join(', ')).toBe(true);
     expect(covers(spans[3]!, 25, 27), ends.map(describeEnd).join(', ')).toBe(true);
     expect(report.stages?.['tracking']?.['merged']).toBeGreaterThan(0);
+    return report;
+  }
+
+  it('infers at most half of the frames and tracks each of the 4 cars as one track', async () => {
+    await fourCars('frame');
+  }, 180_000);
+
+  it('does the same with detection on regions, inferring crops on some frames', async () => {
+    const report = await fourCars('regions');
+    expect(report.stages?.['motion']?.['regionFrames']).toBeGreaterThan(0);
   }, 180_000);
 });
