@@ -12,7 +12,7 @@ const load = (source: string) => parseConfig(file, yaml(source)).pipelines[0]!.s
 const problems = async (source: string): Promise<string[]> => problemLines(await configError(() => parseConfig(file, yaml(source))));
 
 describe('camera source configuration', () => {
-  it('fills the defaults: rgb24 at the input size and rate, tcp, 30 s to the first frame, 5 s stall timeout, 0.5-30 s backoff', () => {
+  it('fills the defaults: rgb24 at the input size and rate, tcp, 30 s to the first frame, 5 s stall timeout, 0.5-30 s backoff, full frames', () => {
     expect(load('{ kind: camera, input: /dev/video0 }')).toEqual({
       kind: 'camera',
       input: '/dev/video0',
@@ -25,6 +25,7 @@ describe('camera source configuration', () => {
       startTimeoutMs: 30000,
       restart: { initialMs: 500, maxMs: 30000 },
       finite: false,
+      decoderResize: false,
     });
   });
 
